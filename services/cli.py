@@ -1,0 +1,138 @@
+"""`cfz`: run the suite (all services in one process, or chosen ones).
+
+    cfz run                 every service + gateway + web UI, demo data
+    cfz run registry        one service (production: one per container)
+
+eventlet must patch the standard library before nameko, kombu or pymongo
+are imported, so this module imports them only inside main().
+"""
+import argparse
+import sys
+
+SERVICES = ("registry", "gateway")
+
+
+def _service_classes(names):
+    from services.gateway.service import GatewayService
+    from services.registry.service import RegistryService
+    classes = {"registry": RegistryService, "gateway": GatewayService}
+    return [classes[name] for name in names]
+
+
+def _check_broker(uri, timeout=5):
+    from kombu import Connection
+    try:
+        with Connection(uri, connect_timeout=timeout) as conn:
+            conn.ensure_connection(max_retries=1)
+        return None
+    except Exception as exc:  # any failure: say what to do
+        return str(exc)
+
+
+def _banner(config, names, demo):
+    url = "http://{}:{}/".format(
+        "127.0.0.1" if config["GATEWAY_HOST"] in ("0.0.0.0", "") else config["GATEWAY_HOST"],
+        config["GATEWAY_PORT"])
+    lines = ["", "Citizen Feedback & Zero Copy is running: {}".format(", ".join(names))]
+    if "gateway" in names:
+        lines += ["  Web UI:   {}".format(url),
+                  "  API:      {}api/v1/openapi.json".format(url)]
+    if config.get("CFZ_METRICS_PORT") not in (None, "", "0"):
+        lines.append("  Metrics:  http://127.0.0.1:{}/metrics".format(config["CFZ_METRICS_PORT"]))
+    if "registry" in names:
+        lines.append("  Admin:    {} / {}".format(config["CFZ_ADMIN_USERNAME"],
+                                                 "(CFZ_ADMIN_PASSWORD)" if config["CFZ_ENV"] == "production"
+                                                 else config["CFZ_ADMIN_PASSWORD"]))
+    if demo:
+        lines.append("  Demo:     {} points; officers {} / {}".format(
+            demo["points"], ", ".join(l["username"] for l in demo.get("logins", [])) or "(loaded before)",
+            demo.get("password", "demo-password-2569")))
+    lines.append("Stop with Ctrl-C.")
+    print("\n".join(lines), flush=True)
+
+
+def run(args):
+    import eventlet
+    eventlet.monkey_patch()
+    import logging
+    import signal
+
+    from nameko.runners import ServiceRunner
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.common.config import ConfigError, nameko_config, get_bool
+    from services.common.metrics import start_metrics_server
+    from services.common.storage import is_embedded
+
+    logging.basicConfig(level=getattr(logging, args.log_level.upper()),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    names = args.services or list(SERVICES)
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        print("cfz: unknown service(s): {} (choose from {})".format(
+            ", ".join(unknown), ", ".join(SERVICES)), file=sys.stderr)
+        return 2
+    try:
+        config = nameko_config()
+    except ConfigError as exc:
+        print("cfz: {}".format(exc), file=sys.stderr)
+        return 2
+    problem = _check_broker(config["AMQP_URI"])
+    if problem:
+        print("cfz: cannot reach RabbitMQ at {} ({}).\nStart it (README: 'Getting RabbitMQ') "
+              "or set AMQP_URI.".format(config["AMQP_URI"], problem), file=sys.stderr)
+        return 3
+
+    runner = ServiceRunner(config)
+    for cls in _service_classes(names):
+        runner.add_service(cls)
+    runner.start()
+    start_metrics_server(config.get("CFZ_METRICS_PORT"), config["CFZ_METRICS_HOST"])
+
+    want_demo = args.demo if args.demo is not None else (
+        get_bool(config, "CFZ_DEMO_DATA") or (not args.services and is_embedded(config["MONGO_URI"])))
+    demo = None
+    if want_demo and "registry" in names:
+        with ClusterRpcProxy(config, timeout=300) as cluster:
+            demo = cluster.registry.load_demo()
+    _banner(config, names, demo)
+
+    def shutdown(signum, frame):
+        eventlet.spawn_n(runner.stop)  # graceful: finish work in flight
+
+    signal.signal(signal.SIGTERM, shutdown)
+    waiter = eventlet.spawn(runner.wait)
+    while True:
+        try:
+            waiter.wait()
+            return 0
+        except KeyboardInterrupt:
+            print("stopping (Ctrl-C again to kill)...", flush=True)
+            try:
+                runner.stop()
+            except KeyboardInterrupt:
+                runner.kill()
+        except Exception:
+            runner.kill()
+            raise
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="cfz", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="run services (all when none named)")
+    run_parser.add_argument("services", nargs="*", metavar="SERVICE",
+                            help="one or more of: " + ", ".join(SERVICES))
+    demo = run_parser.add_mutually_exclusive_group()
+    demo.add_argument("--demo", dest="demo", action="store_true", default=None,
+                      help="load demo data (default: when running everything on embedded storage)")
+    demo.add_argument("--no-demo", dest="demo", action="store_false")
+    run_parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

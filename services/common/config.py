@@ -1,0 +1,77 @@
+"""Configuration from environment variables, with defaults for a local run.
+
+Every setting a service reads lives here, so the README's configuration table
+has one source. Nameko containers receive the result of `nameko_config()`.
+"""
+import os
+
+DEFAULTS = {
+    "AMQP_URI": "pyamqp://guest:guest@localhost:5672/",
+    # Unset or mongomock:// -> the embedded in-memory store (mongomock-ng).
+    "MONGO_URI": "mongomock://",
+    "CFZ_DB_PREFIX": "cfz_",
+    "GATEWAY_HOST": "127.0.0.1",
+    "GATEWAY_PORT": "8000",
+    "CFZ_METRICS_PORT": "9100",
+    "CFZ_METRICS_HOST": "127.0.0.1",
+    "CFZ_RPC_TIMEOUT": "10",
+    "CFZ_MAX_BODY_BYTES": "65536",
+    "CFZ_OUTBOX_INTERVAL": "0.5",
+    "CFZ_JWT_SECRET": "",
+    "CFZ_TOKEN_TTL_SECONDS": "3600",
+    "CFZ_ADMIN_USERNAME": "admin",
+    "CFZ_ADMIN_PASSWORD": "",
+    "CFZ_ARGON2_TIME_COST": "3",
+    "CFZ_ARGON2_MEMORY_KIB": "65536",
+    "CFZ_ENV": "development",
+    "CFZ_STARTER_CATALOGUE": "1",
+    "CFZ_DEMO_DATA": "0",
+}
+
+# Used only when CFZ_ENV is not production and no secret is configured:
+# a fixed development value so several local processes agree on tokens.
+DEV_JWT_SECRET = "cfz-development-only-secret-change-me"
+DEV_ADMIN_PASSWORD = "cfz-admin-demo"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def from_env(environ=None):
+    """The settings dict: defaults overridden by the environment."""
+    environ = os.environ if environ is None else environ
+    config = {key: environ.get(key, default) for key, default in DEFAULTS.items()}
+    if not config["MONGO_URI"]:
+        config["MONGO_URI"] = DEFAULTS["MONGO_URI"]
+    production = config["CFZ_ENV"] == "production"
+    if not config["CFZ_JWT_SECRET"]:
+        if production:
+            raise ConfigError("CFZ_JWT_SECRET must be set when CFZ_ENV=production")
+        config["CFZ_JWT_SECRET"] = DEV_JWT_SECRET
+    if not config["CFZ_ADMIN_PASSWORD"]:
+        if production:
+            raise ConfigError("CFZ_ADMIN_PASSWORD must be set when CFZ_ENV=production")
+        config["CFZ_ADMIN_PASSWORD"] = DEV_ADMIN_PASSWORD
+    return config
+
+
+def nameko_config(environ=None, **overrides):
+    """The dict handed to nameko containers (nameko reads AMQP_URI from it)."""
+    config = from_env(environ)
+    config.update(overrides)
+    config["WEB_SERVER_ADDRESS"] = "{}:{}".format(
+        config["GATEWAY_HOST"], config["GATEWAY_PORT"])
+    return config
+
+
+def get_float(config, key):
+    return float(config.get(key, DEFAULTS.get(key)))
+
+
+def get_int(config, key):
+    return int(config.get(key, DEFAULTS.get(key)))
+
+
+def get_bool(config, key):
+    return str(config.get(key, DEFAULTS.get(key, "0"))).lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,117 @@
+"""Event contracts: every event the suite publishes, in one place.
+
+An event has a name, a source service, a payload schema and a schema version.
+Every payload carries `event_id` (uuid4), `occurred_at` (UTC ISO 8601),
+`version` and the entity's own id. Consumers must be idempotent: publishing
+twice is allowed (the outbox is at-least-once).
+"""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+
+class EventBase(Schema):
+    # Consumers tolerate fields added by newer producers of the same version.
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.UUID(required=True)
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class Location(Schema):
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+
+
+class DocumentStatus(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    name_th = fields.String(required=True)
+    name_en = fields.String(allow_none=True)
+    government_issued = fields.Boolean(required=True)
+    copy_required = fields.Boolean(required=True)
+
+
+class OfferedService(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    service_code = fields.String(required=True)
+    declared = fields.Boolean(required=True)
+    zero_copy = fields.Boolean(allow_none=True)
+    documents = fields.List(fields.Nested(DocumentStatus), allow_none=True)
+
+
+class OfficeEvent(EventBase):
+    id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    name_th = fields.String(required=True)
+    name_en = fields.String(required=True)
+    province_code = fields.String(required=True)
+    location = fields.Nested(Location, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["open", "closed"]))
+    services = fields.List(fields.Nested(OfferedService), required=True)
+    entity_version = fields.Integer(required=True)
+
+
+class OfficeClosed(EventBase):
+    id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    entity_version = fields.Integer(required=True)
+
+
+class ServicesChanged(EventBase):
+    id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    services = fields.List(fields.Nested(OfferedService), required=True)
+    entity_version = fields.Integer(required=True)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    source: str
+    schema: type
+    version: int
+
+
+EVENTS = {spec.name: spec for spec in [
+    EventSpec("office_registered", "registry", OfficeEvent, 1),
+    EventSpec("office_updated", "registry", OfficeEvent, 1),
+    EventSpec("office_closed", "registry", OfficeClosed, 1),
+    EventSpec("services_changed", "registry", ServicesChanged, 1),
+]}
+
+
+class UnknownEvent(KeyError):
+    pass
+
+
+def spec(name):
+    try:
+        return EVENTS[name]
+    except KeyError:
+        raise UnknownEvent(name)
+
+
+def new_event(name, payload, now=None):
+    """The payload with the common fields added, checked against its schema.
+
+    Returns a JSON-ready dict; raises marshmallow.ValidationError when the
+    producer's payload breaks the contract (a bug, not user input).
+    """
+    event_spec = spec(name)
+    body = dict(payload)
+    body["event_id"] = str(uuid.uuid4())
+    body["occurred_at"] = (now or datetime.now(timezone.utc)).isoformat()
+    body["version"] = event_spec.version
+    event_spec.schema().load(body)  # validate only; keep the producer's form
+    return body
+
+
+def parse_event(name, payload):
+    """A consumer's view of an event payload, validated."""
+    return spec(name).schema().load(payload)

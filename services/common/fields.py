@@ -1,0 +1,128 @@
+"""Strict marshmallow fields for JSON input.
+
+JSON has types; a string where a number belongs is a client bug we report,
+not something we guess at. Text is NFC-normalised and trimmed before its
+length is checked, so Thai text counts the way a reader sees it.
+"""
+import datetime as dt
+import math
+
+from marshmallow import ValidationError, fields
+
+from services.common import text as textmod
+from services.common import thai
+
+
+class Text(fields.String):
+    default_error_messages = {
+        "control": "Must not contain control characters.",
+        "blank": "Must not be blank.",
+        "too_long": "Must be at most {max} characters.",
+    }
+
+    def __init__(self, max_length=200, multiline=False, allow_blank=False, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.multiline = multiline
+        self.allow_blank = allow_blank
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if textmod.has_control_chars(value, self.multiline):
+            raise self.make_error("control")
+        value = textmod.clean_text(value, self.multiline)
+        if not value and not self.allow_blank:
+            raise self.make_error("blank")
+        if len(value) > self.max_length:
+            raise self.make_error("too_long", max=self.max_length)
+        return value
+
+
+class StrictFloat(fields.Float):
+    default_error_messages = {"invalid": "Must be a number.",
+                              "special": "Must be a finite number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if not math.isfinite(value):
+            raise self.make_error("special")
+        return float(value)
+
+
+class StrictInteger(fields.Integer):
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return value
+
+
+class StrictBoolean(fields.Boolean):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class QueryInteger(fields.Integer):
+    """An integer from a query string (where everything arrives as text)."""
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, str):
+            if not value.strip().lstrip("-").isdigit() or len(value) > 12:
+                raise self.make_error("invalid")
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ProvinceCode(fields.String):
+    default_error_messages = {
+        "unknown": "Not an official province code (2 digits, e.g. \"10\" for Bangkok)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs).strip()
+        if thai.province(value) is None:
+            raise self.make_error("unknown")
+        return value
+
+
+class ThaiPhone(fields.String):
+    default_error_messages = {
+        "phone": "Not a Thai phone number (e.g. 02-123-4567, 081-234-5678 or 1111)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if len(value) > 40:
+            raise self.make_error("phone")
+        normalised = thai.normalise_phone(value)
+        if normalised is None:
+            raise self.make_error("phone")
+        return normalised
+
+
+class IsoDate(fields.Date):
+    """A calendar date as YYYY-MM-DD; stored as that string."""
+    default_error_messages = {"invalid": "Must be a date as YYYY-MM-DD."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) != 10:
+            raise self.make_error("invalid")
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise self.make_error("invalid")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def require_non_empty(data):
+    if not data:
+        raise ValidationError("Send at least one field to change.", "_schema")

@@ -1,0 +1,54 @@
+"""Transactional outbox without multi-document transactions.
+
+A write and the events it implies are stored in the *same document*, in one
+atomic single-document update: the entity carries its pending events in an
+`outbox` array. A timer publishes pending events (publisher confirms) and
+removes each one once the broker has it. A crash after the write and before
+the publish leaves the events in the document; a crash after the publish and
+before the removal publishes them again, which consumers tolerate.
+"""
+import logging
+
+log = logging.getLogger(__name__)
+
+OUTBOX_FIELD = "outbox"
+PENDING_FILTER = {OUTBOX_FIELD + ".0": {"$exists": True}}
+
+
+def outbox_entry(event_name, payload):
+    return {"event_id": payload["event_id"], "name": event_name,
+            "payload": payload}
+
+
+def push_events(update, entries):
+    """Add `$push` of outbox entries to a Mongo update document."""
+    if entries:
+        update.setdefault("$push", {})[OUTBOX_FIELD] = {"$each": list(entries)}
+    return update
+
+
+def flush(collection, dispatch, limit=500):
+    """Publish pending events of `collection` in write order; return count.
+
+    `dispatch(name, payload)` must raise if the broker did not confirm.
+    Events of one document are published in order, so a consumer sees an
+    entity's versions in sequence (it must still cope with redelivery).
+    """
+    published = 0
+    for doc in collection.find(PENDING_FILTER, {OUTBOX_FIELD: 1}).limit(limit):
+        for entry in doc[OUTBOX_FIELD]:
+            try:
+                dispatch(entry["name"], entry["payload"])
+            except Exception:
+                log.exception("outbox: publishing %s failed; will retry",
+                              entry["event_id"])
+                return published
+            collection.update_one(
+                {"_id": doc["_id"]},
+                {"$pull": {OUTBOX_FIELD: {"event_id": entry["event_id"]}}})
+            published += 1
+    return published
+
+
+def pending_count(collection):
+    return collection.count_documents(PENDING_FILTER)

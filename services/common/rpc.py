@@ -1,0 +1,25 @@
+"""RPC calls with a bounded wait.
+
+nameko 2.x's in-service RpcProxy waits forever for a reply; callers here wait
+at most `timeout` seconds and get ServiceUnavailable instead of a hang.
+"""
+import eventlet
+from nameko.exceptions import UnknownService
+
+from services.common.errors import ServiceUnavailable
+
+
+def call(proxy, method, *args, timeout=10.0, **kwargs):
+    """proxy.method(*args, **kwargs), bounded by `timeout` seconds."""
+    service = getattr(proxy, "service_name", "?")
+    try:
+        reply = getattr(proxy, method).call_async(*args, **kwargs)
+        with eventlet.Timeout(timeout, False):
+            return reply.result()
+    except UnknownService:
+        raise ServiceUnavailable(
+            "The {} service is not running.".format(service),
+            {"service": service})
+    raise ServiceUnavailable(
+        "The {} service did not answer within {:g} s.".format(service, timeout),
+        {"service": service, "timeout_seconds": timeout})

@@ -1,0 +1,89 @@
+"""MongoDB access: real MongoDB when MONGO_URI says so, else mongomock-ng.
+
+One database per service (`{CFZ_DB_PREFIX}{service_name}`); no service opens
+another's database. The embedded store lives as long as the process, so a
+service container that is killed and started again finds its data, as it
+would with a real server.
+"""
+import threading
+
+from nameko.extensions import DependencyProvider
+
+from services.common.config import DEFAULTS
+
+SERVER_SELECTION_TIMEOUT_MS = 5000
+_embedded_clients = {}
+_embedded_lock = threading.Lock()
+
+
+def is_embedded(uri):
+    return not uri or uri.startswith("mongomock://")
+
+
+def get_client(uri):
+    """A client for `uri`; the embedded store is shared per URI in-process."""
+    if is_embedded(uri):
+        import mongomock_ng
+        with _embedded_lock:
+            client = _embedded_clients.get(uri)
+            if client is None:
+                client = mongomock_ng.MongoClient(tz_aware=True)
+                _embedded_clients[uri] = client
+            return client
+    import pymongo
+    return pymongo.MongoClient(
+        uri, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+        connectTimeoutMS=SERVER_SELECTION_TIMEOUT_MS, tz_aware=True)
+
+
+def close_client(uri, client):
+    if not is_embedded(uri):
+        client.close()
+
+
+def database_name(config, service_name):
+    return "{}{}".format(config.get("CFZ_DB_PREFIX", DEFAULTS["CFZ_DB_PREFIX"]),
+                         service_name)
+
+
+class Mongo(DependencyProvider):
+    """Injects the service's own pymongo Database.
+
+    `indexes` maps a collection name to a list of (keys, options) pairs,
+    created at setup so uniqueness rules hold before the first request.
+    `on_start(db, container)` runs when the container starts.
+    """
+
+    def __init__(self, indexes=None, on_start=None):
+        self.indexes = indexes or {}
+        self.on_start = on_start
+        self.client = None
+        self.db = None
+
+    def setup(self):
+        config = self.container.config
+        self.uri = config.get("MONGO_URI") or DEFAULTS["MONGO_URI"]
+        self.client = get_client(self.uri)
+        self.db = self.client[database_name(config, self.container.service_name)]
+        for collection, specs in self.indexes.items():
+            for keys, options in specs:
+                self.db[collection].create_index(keys, **options)
+
+    def start(self):
+        # one-off work (bootstrap accounts, starter data) once indexes exist
+        if self.on_start is not None:
+            self.on_start(self.db, self.container)
+
+    def stop(self):
+        self._close()
+
+    def kill(self):
+        self._close()
+
+    def _close(self):
+        if self.client is not None:
+            close_client(self.uri, self.client)
+            self.client = None
+
+    def get_dependency(self, worker_ctx):
+        return self.db

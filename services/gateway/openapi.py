@@ -1,0 +1,110 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas.
+
+OPERATIONS lists every public endpoint once; a test checks it against the
+gateway's @http routes so the two cannot drift apart.
+"""
+import functools
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from services.registry import schemas
+
+API_VERSION = "0.1.0"
+
+
+class ErrorBody(Schema):
+    error = fields.String(required=True, metadata={"description": "Machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "Human-readable text"})
+    details = fields.Dict(required=True, metadata={
+        "description": "Field messages under `fields`, and other context"})
+
+
+# (method, path, summary, body schema, query schema, auth, tag)
+OPERATIONS = [
+    ("get", "/healthz", "Liveness", None, None, False, "operations"),
+    ("get", "/readyz", "Readiness: the broker and every service answer", None, None, False, "operations"),
+    ("get", "/api/v1/openapi.json", "This document", None, None, False, "operations"),
+    ("post", "/api/v1/agencies", "Register an agency and its first officer (pending approval)",
+     schemas.AgencyRegistration, None, False, "agencies"),
+    ("get", "/api/v1/admin/agencies", "List agencies (system administrator)", None, None, True, "agencies"),
+    ("post", "/api/v1/admin/agencies/{agency_id}/approve", "Approve an agency (system administrator)",
+     None, None, True, "agencies"),
+    ("post", "/api/v1/agencies/{agency_id}/officers", "Add an officer (agency administrator)",
+     schemas.OfficerCreate, None, True, "agencies"),
+    ("post", "/api/v1/auth/token", "Log in: a bearer token", schemas.TokenRequest, None, False, "auth"),
+    ("post", "/api/v1/service-points", "Pin a service point (officer)",
+     schemas.ServicePointCreate, None, True, "service points"),
+    ("get", "/api/v1/service-points", "List service points", None, schemas.ServicePointQuery, False,
+     "service points"),
+    ("get", "/api/v1/service-points/{point_id}", "A service point", None, None, False, "service points"),
+    ("patch", "/api/v1/service-points/{point_id}", "Change a service point (officer)",
+     schemas.ServicePointUpdate, None, True, "service points"),
+    ("delete", "/api/v1/service-points/{point_id}", "Close a service point (officer)",
+     None, None, True, "service points"),
+    ("put", "/api/v1/service-points/{point_id}/services",
+     "Declare the services offered and their documents and copies (officer)",
+     schemas.ServicesDeclaration, None, True, "service points"),
+    ("get", "/api/v1/service-points/{point_id}/services", "Services offered at a point",
+     None, None, False, "service points"),
+    ("get", "/api/v1/rollout", "Points pinned and surveyed per agency or province",
+     None, schemas.CoverageQuery, False, "reports"),
+    ("get", "/api/v1/services", "Search the Citizen's Manual catalogue (Thai or English)",
+     None, schemas.CatalogueQuery, False, "catalogue"),
+    ("get", "/api/v1/services/{service_code}", "A catalogue entry: steps, documents, fee, time, law",
+     None, None, False, "catalogue"),
+    ("post", "/api/v1/admin/catalogue", "Import catalogue entries (cfz-catalogue/1, administrator)",
+     schemas.CatalogueImport, None, True, "catalogue"),
+]
+
+STATUS_TEXT = {"400": "Invalid input (field messages in details.fields)",
+               "401": "Missing, expired or forged token", "403": "Not allowed",
+               "404": "Unknown resource", "409": "Conflict", "413": "Body too large",
+               "415": "Not JSON / not UTF-8", "503": "A backing service did not answer in time"}
+
+
+def _path_parameters(path):
+    return [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+            for part in path.split("/") if part.startswith("{")]
+
+
+@functools.lru_cache(maxsize=1)
+def document():
+    spec = APISpec(title="Citizen Feedback & Zero Copy API", version=API_VERSION,
+                   openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": "Service points, the Citizen's Manual, Zero Copy, "
+                                        "feedback and complaints. Errors are "
+                                        "{error, message, details}."})
+    spec.components.schema("Error", schema=ErrorBody)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                               "bearerFormat": "JWT"})
+    paths = {}
+    for method, path, summary, body, query, needs_auth, tag in OPERATIONS:
+        operation = {"summary": summary, "tags": [tag],
+                     "parameters": _path_parameters(path),
+                     "responses": {"200": {"description": "OK"}}}
+        if method == "post" and body is not None:
+            operation["responses"] = {"201": {"description": "Created"}}
+        if body is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": body}}}
+        if query is not None:
+            operation["parameters"].append({"in": "query", "schema": query})
+        if needs_auth:
+            operation["security"] = [{"bearer": []}]
+        codes = ["400", "503"] + (["401", "403"] if needs_auth else [])
+        if "{" in path:
+            codes.append("404")
+        if body is not None:
+            codes += ["413", "415"]
+        if method in ("post", "patch", "delete", "put"):
+            codes.append("409")
+        for code in sorted(set(codes)):
+            operation["responses"][code] = {
+                "description": STATUS_TEXT[code],
+                "content": {"application/json": {"schema": "Error"}}}
+        paths.setdefault(path, {})[method] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

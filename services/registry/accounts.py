@@ -1,0 +1,167 @@
+"""Agencies and their officer accounts; system administrators.
+
+Plain module: functions take the registry's pymongo Database.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common import auth
+from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
+
+INDEXES = {
+    "accounts": [([("username", 1)], {"unique": True, "name": "username_unique"}),
+                 ([("agency_id", 1)], {"name": "agency"})],
+    "agencies": [([("status", 1)], {"name": "status"})],
+}
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def new_id(prefix):
+    return "{}-{}".format(prefix, uuid.uuid4().hex[:16])
+
+
+def is_admin(actor):
+    return bool(actor) and actor.get("role") == "admin"
+
+
+def require_admin(actor):
+    if not is_admin(actor):
+        raise Forbidden("Only a system administrator may do this.")
+
+
+def require_officer_of(actor, agency_id):
+    """Admins may act on every agency; officers only on their own."""
+    if is_admin(actor):
+        return
+    if not actor or actor.get("role") != "officer":
+        raise Unauthorized("Log in as an officer first.")
+    if actor.get("agency_id") != agency_id:
+        raise Forbidden("This belongs to another agency.",
+                        {"agency_id": agency_id}, code="OTHER_AGENCY")
+
+
+def _username_taken():
+    return Conflict("That username is taken.",
+                    {"fields": {"username": ["Already taken."]}}, code="USERNAME_TAKEN")
+
+
+def ensure_admin(db, passwords, username, password):
+    """Create the first system administrator once (from CFZ_ADMIN_*)."""
+    if db.accounts.find_one({"username": username}, {"_id": 1}):
+        return False
+    try:
+        db.accounts.insert_one({
+            "_id": new_id("acc"), "username": username,
+            "password_hash": passwords.hash(password), "role": "admin",
+            "agency_id": None, "agency_admin": False, "status": "active",
+            "created_at": _now()})
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+def agency_view(doc):
+    return {"id": doc["_id"], "name_th": doc["name_th"], "name_en": doc["name_en"],
+            "ministry": doc["ministry"], "contact_email": doc["contact_email"],
+            "status": doc["status"], "created_at": doc["created_at"].isoformat(),
+            "approved_at": doc["approved_at"].isoformat() if doc.get("approved_at") else None}
+
+
+def register_agency(db, passwords, data):
+    """Create a pending agency and its first officer (the agency admin).
+
+    The account is inserted first: its unique username index is the
+    arbiter of conflicts. A crash before the agency insert leaves an account
+    whose agency does not exist, which cannot log in and holds only its name.
+    """
+    if db.accounts.find_one({"username": data["username"]}, {"_id": 1}):
+        raise _username_taken()
+    agency_id = new_id("ag")
+    now = _now()
+    password_hash = passwords.hash(data["password"])
+    try:
+        db.accounts.insert_one({
+            "_id": new_id("acc"), "username": data["username"],
+            "password_hash": password_hash, "role": "officer",
+            "agency_id": agency_id, "agency_admin": True, "status": "active",
+            "created_at": now})
+    except DuplicateKeyError:
+        raise _username_taken()
+    doc = {"_id": agency_id, "name_th": data["name_th"], "name_en": data["name_en"],
+           "ministry": data["ministry"], "contact_email": data["contact_email"],
+           "status": "pending", "created_at": now, "approved_at": None}
+    db.agencies.insert_one(doc)
+    return {"agency": agency_view(doc), "username": data["username"]}
+
+
+def get_agency(db, agency_id):
+    doc = db.agencies.find_one({"_id": agency_id})
+    if doc is None:
+        raise NotFound("No such agency.", {"agency_id": agency_id})
+    return doc
+
+
+def approve_agency(db, actor, agency_id):
+    require_admin(actor)
+    doc = get_agency(db, agency_id)
+    if doc["status"] == "approved":
+        return agency_view(doc)
+    db.agencies.update_one({"_id": agency_id},
+                           {"$set": {"status": "approved", "approved_at": _now(),
+                                     "approved_by": actor.get("sub")}})
+    return agency_view(get_agency(db, agency_id))
+
+
+def list_agencies(db, actor, status=None):
+    require_admin(actor)
+    query = {"status": status} if status else {}
+    return [agency_view(d) for d in db.agencies.find(query).sort("created_at", 1)]
+
+
+def authenticate(db, passwords, secret, ttl_seconds, username, password):
+    account = db.accounts.find_one({"username": username})
+    if not passwords.verify(account["password_hash"] if account else None, password):
+        raise Unauthorized("Wrong username or password.", code="INVALID_CREDENTIALS")
+    if account["status"] != "active":
+        raise Forbidden("This account is disabled.", code="ACCOUNT_DISABLED")
+    if account["role"] == "officer":
+        agency = db.agencies.find_one({"_id": account["agency_id"]})
+        if agency is None or agency["status"] == "pending":
+            raise Forbidden("The agency is waiting for approval by a system "
+                            "administrator.", code="ACCOUNT_PENDING")
+        if agency["status"] != "approved":
+            raise Forbidden("The agency's registration was not approved.",
+                            code="AGENCY_NOT_APPROVED")
+    claims = {"sub": account["_id"], "username": account["username"],
+              "role": account["role"], "agency_id": account["agency_id"],
+              "agency_admin": bool(account.get("agency_admin"))}
+    token = auth.issue_token(secret, ttl_seconds, claims)
+    return {"access_token": token, "token_type": "Bearer",
+            "expires_in": int(ttl_seconds)}
+
+
+def add_officer(db, passwords, actor, agency_id, data):
+    """An agency administrator (or a system administrator) adds an officer."""
+    require_officer_of(actor, agency_id)
+    if not is_admin(actor) and not actor.get("agency_admin"):
+        raise Forbidden("Only the agency's administrator may add officers.")
+    if get_agency(db, agency_id)["status"] != "approved":
+        raise Conflict("The agency is not approved yet.", code="AGENCY_NOT_APPROVED")
+    if db.accounts.find_one({"username": data["username"]}, {"_id": 1}):
+        raise _username_taken()
+    account = {"_id": new_id("acc"), "username": data["username"],
+               "password_hash": passwords.hash(data["password"]), "role": "officer",
+               "agency_id": agency_id, "agency_admin": bool(data.get("agency_admin")),
+               "full_name": data.get("full_name"), "status": "active",
+               "created_at": _now()}
+    try:
+        db.accounts.insert_one(account)
+    except DuplicateKeyError:
+        raise _username_taken()
+    return {"id": account["_id"], "username": account["username"],
+            "agency_id": agency_id, "agency_admin": account["agency_admin"]}

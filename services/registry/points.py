@@ -1,0 +1,237 @@
+"""Service points (pins), the services they offer and Zero Copy declarations.
+
+Every change writes the point and its event(s) in one single-document
+update (the outbox, see services.common.outbox), guarded by
+`entity_version` so concurrent edits cannot overwrite each other.
+"""
+from datetime import datetime, timezone
+
+from services.common import events, thai
+from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.outbox import outbox_entry, push_events
+from services.registry import catalogue
+from services.registry.accounts import is_admin, new_id, require_officer_of
+
+INDEXES = {
+    "points": [([("agency_id", 1), ("status", 1)], {"name": "agency_status"}),
+               ([("province_code", 1), ("status", 1)], {"name": "province_status"}),
+               ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True})],
+}
+EDITABLE = ("name_th", "name_en", "address", "province_code", "location",
+            "opening_hours", "phone")
+MAX_UPDATE_ATTEMPTS = 5
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def offered_service(entry, documents, now):
+    """One offered service with its derived Zero Copy status."""
+    declared = documents is not None
+    docs = [dict(d) for d in documents or []]
+    return {
+        "service_code": entry["service_code"],
+        "name_th": entry["name_th"],
+        "name_en": entry["name_en"],
+        "declared": declared,
+        "documents": docs if declared else None,
+        # None until declared: unknown is not compliant
+        "zero_copy": (not any(d["copy_required"] for d in docs)) if declared else None,
+        # Copies of government-issued documents breach the 2018 resolution
+        "gov_copy_breaches": sum(1 for d in docs if d["copy_required"] and d["government_issued"]),
+        "declared_at": _iso(now) if declared else None,
+    }
+
+
+def survey_status(services):
+    surveyed = bool(services) and all(s["declared"] for s in services)
+    zero_copy = surveyed and all(s["zero_copy"] for s in services)
+    return surveyed, zero_copy
+
+
+def point_view(doc):
+    province = thai.province_names(doc["province_code"])
+    return {
+        "id": doc["_id"], "agency_id": doc["agency_id"],
+        "name_th": doc["name_th"], "name_en": doc["name_en"],
+        "address": doc["address"], "province_code": doc["province_code"],
+        "province": province, "location": doc["location"],
+        "opening_hours": doc.get("opening_hours"), "phone": doc.get("phone"),
+        "status": doc["status"], "services": doc.get("services", []),
+        "surveyed": doc.get("surveyed", False), "zero_copy": doc.get("zero_copy", False),
+        "entity_version": doc["entity_version"],
+        "created_at": _iso(doc["created_at"]), "updated_at": _iso(doc["updated_at"]),
+        "closed_at": _iso(doc.get("closed_at")),
+    }
+
+
+def _event_services(services):
+    return [{"service_code": s["service_code"], "declared": s["declared"],
+             "zero_copy": s["zero_copy"],
+             "documents": [{k: d.get(k) for k in ("name_th", "name_en", "government_issued",
+                                                  "copy_required")}
+                           for d in s["documents"]] if s["documents"] is not None else None}
+            for s in services]
+
+
+def office_payload(doc):
+    return {"id": doc["_id"], "agency_id": doc["agency_id"], "name_th": doc["name_th"],
+            "name_en": doc["name_en"], "province_code": doc["province_code"],
+            "location": doc["location"], "status": doc["status"],
+            "services": _event_services(doc.get("services", [])),
+            "entity_version": doc["entity_version"]}
+
+
+def _event(name, doc):
+    if name == "office_closed":
+        payload = {"id": doc["_id"], "agency_id": doc["agency_id"],
+                   "entity_version": doc["entity_version"]}
+    elif name == "services_changed":
+        payload = {"id": doc["_id"], "agency_id": doc["agency_id"],
+                   "services": _event_services(doc["services"]),
+                   "entity_version": doc["entity_version"]}
+    else:
+        payload = office_payload(doc)
+    return outbox_entry(name, events.new_event(name, payload))
+
+
+def get(db, point_id):
+    doc = db.points.find_one({"_id": point_id}, {"outbox": 0})
+    if doc is None:
+        raise NotFound("No such service point.", {"id": point_id})
+    return doc
+
+
+def create(db, actor, data, agency_id=None):
+    """Pin a new point for the actor's agency (an admin names the agency)."""
+    if is_admin(actor) and not agency_id:
+        raise ValidationFailed("Say which agency the point belongs to.",
+                               {"fields": {"agency_id": ["Required for administrators."]}})
+    if not is_admin(actor):
+        # an officer pins for their own agency; naming another is refused
+        agency_id = agency_id or (actor or {}).get("agency_id")
+    require_officer_of(actor, agency_id)
+    if db.agencies.find_one({"_id": agency_id, "status": "approved"}, {"_id": 1}) is None:
+        raise Conflict("The agency is not approved.", code="AGENCY_NOT_APPROVED")
+    now = _now()
+    doc = {"_id": new_id("sp"), "agency_id": agency_id, "status": "open", "services": [],
+           "surveyed": False, "zero_copy": False, "entity_version": 1,
+           "created_at": now, "updated_at": now, "closed_at": None,
+           "opening_hours": None, "phone": None}
+    doc.update({k: data[k] for k in EDITABLE if k in data})
+    doc["outbox"] = [_event("office_registered", doc)]
+    db.points.insert_one(doc)
+    return point_view(doc)
+
+
+def _apply(db, actor, point_id, change):
+    """Read-modify-write with a version guard; `change(doc)` returns
+    (set_fields, event_names) or raises. Retries on a concurrent write."""
+    for _ in range(MAX_UPDATE_ATTEMPTS):
+        doc = get(db, point_id)
+        require_officer_of(actor, doc["agency_id"])
+        fields, event_names = change(doc)
+        version = doc["entity_version"]
+        new = dict(doc, **fields, entity_version=version + 1, updated_at=_now())
+        update = {"$set": dict(fields, entity_version=version + 1,
+                               updated_at=new["updated_at"])}
+        push_events(update, [_event(name, new) for name in event_names])
+        result = db.points.update_one({"_id": point_id, "entity_version": version}, update)
+        if result.modified_count == 1:
+            return point_view(new)
+    raise Conflict("The point is being changed by someone else; try again.",
+                   code="CONCURRENT_UPDATE")
+
+
+def _require_open(doc):
+    if doc["status"] != "open":
+        raise Conflict("The service point is closed.", {"id": doc["_id"]},
+                       code="POINT_CLOSED")
+
+
+def update(db, actor, point_id, data):
+    def change(doc):
+        _require_open(doc)
+        return {k: data[k] for k in EDITABLE if k in data}, ["office_updated"]
+    return _apply(db, actor, point_id, change)
+
+
+def close(db, actor, point_id):
+    def change(doc):
+        _require_open(doc)
+        return {"status": "closed", "closed_at": _now()}, ["office_closed"]
+    return _apply(db, actor, point_id, change)
+
+
+def set_services(db, actor, point_id, declaration):
+    """Replace the services offered at a point and their document rules."""
+    offered = declaration["services"]
+    entries = catalogue.get_entries(db, [s["service_code"] for s in offered])
+    unknown = {i: {"service_code": ["Not in the Citizen's Manual catalogue."]}
+               for i, s in enumerate(offered) if s["service_code"] not in entries}
+    if unknown:
+        raise ValidationFailed("Some services are not in the catalogue.",
+                               {"fields": {"services": unknown}})
+
+    def change(doc):
+        _require_open(doc)
+        now = _now()
+        services = [offered_service(entries[s["service_code"]], s.get("documents"), now)
+                    for s in offered]
+        surveyed, zero_copy = survey_status(services)
+        return ({"services": services, "surveyed": surveyed, "zero_copy": zero_copy},
+                ["services_changed"])
+    return _apply(db, actor, point_id, change)
+
+
+def list_points(db, query):
+    criteria = {}
+    if query.get("status", "open") != "all":
+        criteria["status"] = query.get("status", "open")
+    for key in ("agency_id", "province_code"):
+        if query.get(key):
+            criteria[key] = query[key]
+    total = db.points.count_documents(criteria)
+    cursor = (db.points.find(criteria, {"outbox": 0}).sort("_id", 1)
+              .skip(query.get("offset", 0)).limit(query.get("limit", 50)))
+    return {"results": [point_view(d) for d in cursor], "total": total,
+            "limit": query.get("limit", 50), "offset": query.get("offset", 0)}
+
+
+def all_open_points(db, after_id=None, limit=1000):
+    """Open points in id order, for consumers that resynchronise."""
+    criteria = {"status": "open"}
+    if after_id:
+        criteria["_id"] = {"$gt": after_id}
+    return [office_payload(d) for d in
+            db.points.find(criteria, {"outbox": 0}).sort("_id", 1).limit(limit)]
+
+
+def coverage(db, group_by):
+    """Per agency or province: open points pinned, surveyed, all-Zero-Copy."""
+    key = "$agency_id" if group_by == "agency" else "$province_code"
+    rows = db.points.aggregate([
+        {"$match": {"status": "open"}},
+        {"$group": {"_id": key, "pinned": {"$sum": 1},
+                    "surveyed": {"$sum": {"$cond": ["$surveyed", 1, 0]}},
+                    "zero_copy": {"$sum": {"$cond": ["$zero_copy", 1, 0]}}}},
+        {"$sort": {"_id": 1}},
+    ])
+    results = []
+    for row in rows:
+        item = {"pinned": row["pinned"], "surveyed": row["surveyed"],
+                "zero_copy": row["zero_copy"],
+                "surveyed_share": round(row["surveyed"] / row["pinned"], 4)}
+        if group_by == "agency":
+            agency = db.agencies.find_one({"_id": row["_id"]}, {"name_th": 1, "name_en": 1}) or {}
+            item.update(agency_id=row["_id"], name_th=agency.get("name_th"),
+                        name_en=agency.get("name_en"))
+        else:
+            item.update(thai.province_names(row["_id"]) or {"code": row["_id"]})
+        results.append(item)
+    return {"group_by": group_by, "results": results}

@@ -1,0 +1,268 @@
+"""Input schemas of the registry: used by the gateway at the edge and again by
+the registry for RPC callers (one definition, two checks)."""
+import re
+
+from marshmallow import (RAISE, Schema, ValidationError, fields, validate,
+                         validates, validates_schema)
+
+from services.common import thai
+from services.common.fields import (IsoDate, ProvinceCode, QueryInteger, StrictBoolean,
+                                    StrictFloat, StrictInteger, Text, ThaiPhone)
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,31}$"
+SERVICE_CODE_PATTERN = r"^[A-Z][A-Z0-9-]{2,39}$"
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+MAX_SERVICES_PER_POINT = 100
+MAX_DOCUMENTS_PER_SERVICE = 50
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Username(fields.String):
+    default_error_messages = {
+        "username": "3-32 characters: lower-case letters a-z, digits, dot, dash "
+                    "or underscore, starting with a letter or digit."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(USERNAME_PATTERN, value):
+            raise self.make_error("username")
+        return value
+
+
+class Password(fields.String):
+    default_error_messages = {
+        "length": "Must be 10 to 128 characters.",
+        "weak": "Must not be only spaces, nor one repeated character."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not 10 <= len(value) <= 128:
+            raise self.make_error("length")
+        if not value.strip() or len(set(value)) == 1:
+            raise self.make_error("weak")
+        return value
+
+
+class AgencyRegistration(StrictSchema):
+    name_th = Text(required=True, max_length=200)
+    name_en = Text(required=True, max_length=200)
+    ministry = Text(required=True, max_length=200)
+    contact_email = fields.Email(required=True, validate=validate.Length(max=254))
+    username = Username(required=True)
+    password = Password(required=True)
+
+    @validates_schema
+    def password_not_username(self, data, **kwargs):
+        if data.get("password") and data.get("password") == data.get("username"):
+            raise ValidationError("Must differ from the username.", "password")
+
+
+class OfficerCreate(StrictSchema):
+    username = Username(required=True)
+    password = Password(required=True)
+    full_name = Text(max_length=200)
+    agency_admin = StrictBoolean(load_default=False)
+
+
+class TokenRequest(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class TokenResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class Location(StrictSchema):
+    lat = StrictFloat(required=True, validate=validate.Range(min=-90, max=90))
+    lon = StrictFloat(required=True, validate=validate.Range(min=-180, max=180))
+
+    @validates_schema
+    def in_thailand(self, data, **kwargs):
+        if "lat" in data and "lon" in data and not thai.in_thailand(data["lat"], data["lon"]):
+            raise ValidationError(
+                "The pin must lie in Thailand (lat about 5.6-20.5, lon 97.3-105.7, "
+                "on Thai land or its coast).", "_schema")
+
+
+class ServicePointFields(StrictSchema):
+    name_th = Text(max_length=200)
+    name_en = Text(max_length=200)
+    address = Text(max_length=500, multiline=True)
+    province_code = ProvinceCode()
+    location = fields.Nested(Location)
+    opening_hours = Text(max_length=200)
+    phone = ThaiPhone()
+
+
+class ServicePointCreate(ServicePointFields):
+    name_th = Text(required=True, max_length=200)
+    name_en = Text(required=True, max_length=200)
+    address = Text(required=True, max_length=500, multiline=True)
+    province_code = ProvinceCode(required=True)
+    location = fields.Nested(Location, required=True)
+
+
+class ServicePointUpdate(ServicePointFields):
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one field to change.", "_schema")
+
+
+class DocumentRequirement(StrictSchema):
+    name_th = Text(required=True, max_length=200)
+    name_en = Text(max_length=200)
+    government_issued = StrictBoolean(required=True)
+    copy_required = StrictBoolean(required=True)
+    copy_reason = Text(max_length=500, multiline=True)
+    copy_planned_end_date = IsoDate()
+
+    @validates_schema
+    def copy_justified(self, data, **kwargs):
+        if data.get("copy_required"):
+            errors = {}
+            if not data.get("copy_reason"):
+                errors["copy_reason"] = ["Say why a copy is still demanded."]
+            if not data.get("copy_planned_end_date"):
+                errors["copy_planned_end_date"] = [
+                    "Give the date the agency plans to stop demanding the copy."]
+            if errors:
+                raise ValidationError(errors)
+        elif data.get("copy_required") is False:
+            for key in ("copy_reason", "copy_planned_end_date"):
+                if key in data:
+                    raise ValidationError("Only when copy_required is true.", key)
+
+
+class OfferedServiceInput(StrictSchema):
+    service_code = fields.String(
+        required=True, validate=validate.Regexp(
+            SERVICE_CODE_PATTERN, error="Not a service code (e.g. DOPA-ID-NEW)."))
+    # null or absent: offered, but its documents are not declared yet
+    documents = fields.List(fields.Nested(DocumentRequirement), allow_none=True,
+                            validate=validate.Length(max=MAX_DOCUMENTS_PER_SERVICE))
+
+
+class ServicesDeclaration(StrictSchema):
+    services = fields.List(fields.Nested(OfferedServiceInput), required=True,
+                           validate=validate.Length(max=MAX_SERVICES_PER_POINT))
+
+    @validates("services")
+    def unique_codes(self, services, **kwargs):
+        codes = [s.get("service_code") for s in services if s.get("service_code")]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValidationError("Each service once; repeated: {}.".format(
+                ", ".join(duplicates)))
+
+
+class ServicePointQuery(StrictSchema):
+    agency_id = fields.String(validate=validate.Regexp(ID_PATTERN))
+    province_code = ProvinceCode()
+    status = fields.String(validate=validate.OneOf(["open", "closed", "all"]),
+                           load_default="open")
+    limit = QueryInteger(validate=validate.Range(min=1, max=200), load_default=50)
+    offset = QueryInteger(validate=validate.Range(min=0, max=1_000_000), load_default=0)
+
+
+class CatalogueQuery(StrictSchema):
+    q = Text(max_length=100, allow_blank=True, load_default="")
+    limit = QueryInteger(validate=validate.Range(min=1, max=100), load_default=20)
+
+
+class CoverageQuery(StrictSchema):
+    group_by = fields.String(validate=validate.OneOf(["agency", "province"]),
+                             load_default="province")
+
+
+# --- catalogue import format (cfz-catalogue/1; see docs/catalogue-format.md) ---
+class LegalBasis(StrictSchema):
+    name_th = Text(required=True, max_length=300)
+    name_en = Text(max_length=300)
+
+
+class ProcessingTime(StrictSchema):
+    amount = StrictFloat(required=True, validate=validate.Range(min=0, max=10000))
+    unit = fields.String(required=True, validate=validate.OneOf(
+        ["minutes", "hours", "days", "working_days"]))
+
+
+class CatalogueStep(StrictSchema):
+    order = StrictInteger(required=True, validate=validate.Range(min=1, max=100))
+    description_th = Text(required=True, max_length=1000, multiline=True)
+    description_en = Text(max_length=1000, multiline=True)
+    duration_minutes = StrictFloat(validate=validate.Range(min=0, max=100000))
+
+
+class CatalogueDocument(StrictSchema):
+    name_th = Text(required=True, max_length=200)
+    name_en = Text(max_length=200)
+    government_issued = StrictBoolean(required=True)
+    originals = StrictInteger(load_default=1, validate=validate.Range(min=0, max=20))
+    copies = StrictInteger(load_default=0, validate=validate.Range(min=0, max=20))
+    note_th = Text(max_length=500, allow_blank=True, multiline=True)
+    note_en = Text(max_length=500, allow_blank=True, multiline=True)
+
+
+class CatalogueEntry(StrictSchema):
+    service_code = fields.String(required=True, validate=validate.Regexp(
+        SERVICE_CODE_PATTERN, error="Not a service code (e.g. DOPA-ID-NEW)."))
+    name_th = Text(required=True, max_length=300)
+    name_en = Text(required=True, max_length=300)
+    description_th = Text(max_length=2000, multiline=True, allow_blank=True)
+    description_en = Text(max_length=2000, multiline=True, allow_blank=True)
+    responsible_agency_th = Text(required=True, max_length=300)
+    responsible_agency_en = Text(max_length=300)
+    legal_basis = fields.List(fields.Nested(LegalBasis), load_default=list,
+                              validate=validate.Length(max=20))
+    fee_baht = StrictFloat(required=True, validate=validate.Range(min=0, max=10_000_000))
+    fee_note_th = Text(max_length=500, allow_blank=True, multiline=True)
+    fee_note_en = Text(max_length=500, allow_blank=True, multiline=True)
+    processing_time = fields.Nested(ProcessingTime, required=True)
+    steps = fields.List(fields.Nested(CatalogueStep), required=True,
+                        validate=validate.Length(min=1, max=50))
+    documents = fields.List(fields.Nested(CatalogueDocument), required=True,
+                            validate=validate.Length(max=50))
+    keywords_th = fields.List(Text(max_length=100), load_default=list,
+                              validate=validate.Length(max=30))
+    keywords_en = fields.List(Text(max_length=100), load_default=list,
+                              validate=validate.Length(max=30))
+
+    @validates("steps")
+    def steps_in_order(self, steps, **kwargs):
+        if [s["order"] for s in steps] != list(range(1, len(steps) + 1)):
+            raise ValidationError("Steps must be numbered 1, 2, 3, ... in order.")
+
+
+class CatalogueImport(StrictSchema):
+    format = fields.String(required=True, validate=validate.Equal(
+        "cfz-catalogue/1", error="Must be \"cfz-catalogue/1\"."))
+    source_note_th = Text(max_length=1000, multiline=True, allow_blank=True)
+    source_note_en = Text(max_length=1000, multiline=True, allow_blank=True)
+    entries = fields.List(fields.Nested(CatalogueEntry), required=True,
+                          validate=validate.Length(min=1, max=5000))
+
+    @validates("entries")
+    def unique_codes(self, entries, **kwargs):
+        codes = [e.get("service_code") for e in entries if e.get("service_code")]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValidationError("Repeated service codes: {}.".format(", ".join(duplicates)))
+
+
+def load(schema_cls, data, partial=False):
+    """Validate `data`; ValidationFailed with field messages on any error."""
+    from services.common.errors import validation_error
+    if not isinstance(data, dict):
+        raise validation_error({"_schema": ["Send a JSON object."]})
+    try:
+        return schema_cls().load(data, partial=partial)
+    except ValidationError as exc:
+        raise validation_error(exc.messages)

@@ -1,0 +1,154 @@
+"""registry: agencies, officers, service points, services offered, catalogue.
+
+A thin nameko shell: input is validated with the same schemas the gateway
+uses, then handed to the plain modules (accounts, points, catalogue, demo).
+"""
+import logging
+
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher
+from nameko.rpc import rpc
+
+from services.common import outbox
+from services.common.config import get_bool, get_int
+from services.common.dependencies import PasswordHasher
+from services.common.entrypoints import HealthMixin, outbox_timer
+from services.common.errors import EXPECTED, NotFound
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.storage import Mongo
+from services.registry import accounts, catalogue, demo, points, schemas
+
+log = logging.getLogger(__name__)
+
+INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES}
+OUTBOX_COLLECTIONS = ("points",)
+
+
+def bootstrap(db, container):
+    """First start: the system administrator and the starter catalogue."""
+    config = container.config
+    hasher = next(d for d in container.dependencies if isinstance(d, PasswordHasher))
+    if accounts.ensure_admin(db, hasher.passwords, config["CFZ_ADMIN_USERNAME"],
+                             config["CFZ_ADMIN_PASSWORD"]):
+        log.info("created system administrator %r", config["CFZ_ADMIN_USERNAME"])
+    if get_bool(config, "CFZ_STARTER_CATALOGUE"):
+        result = catalogue.load_starter(db)
+        if result:
+            log.info("imported starter catalogue: %s entries", result["total"])
+
+
+rpc_ = rpc(expected_exceptions=EXPECTED)
+
+
+class RegistryService(HealthMixin):
+    name = "registry"
+
+    db = Mongo(indexes=INDEXES, on_start=bootstrap)
+    passwords = PasswordHasher()
+    config = Config()
+    dispatch = EventDispatcher()
+    metrics = Metrics()
+
+    # --- agencies and accounts -------------------------------------------
+    @rpc_
+    def register_agency(self, data):
+        return accounts.register_agency(self.db, self.passwords,
+                                        schemas.load(schemas.AgencyRegistration, data))
+
+    @rpc_
+    def approve_agency(self, actor, agency_id):
+        return accounts.approve_agency(self.db, actor, agency_id)
+
+    @rpc_
+    def list_agencies(self, actor, status=None):
+        return accounts.list_agencies(self.db, actor, status)
+
+    @rpc_
+    def get_agency(self, agency_id):
+        return accounts.agency_view(accounts.get_agency(self.db, agency_id))
+
+    @rpc_
+    def authenticate(self, username, password):
+        data = schemas.load(schemas.TokenRequest, {"username": username, "password": password})
+        return accounts.authenticate(self.db, self.passwords, self.config["CFZ_JWT_SECRET"],
+                                     get_int(self.config, "CFZ_TOKEN_TTL_SECONDS"),
+                                     data["username"], data["password"])
+
+    @rpc_
+    def add_officer(self, actor, agency_id, data):
+        return accounts.add_officer(self.db, self.passwords, actor, agency_id,
+                                    schemas.load(schemas.OfficerCreate, data))
+
+    # --- service points ----------------------------------------------------
+    @rpc_
+    def create_service_point(self, actor, data, agency_id=None):
+        return points.create(self.db, actor, schemas.load(schemas.ServicePointCreate, data),
+                             agency_id=agency_id)
+
+    @rpc_
+    def get_service_point(self, point_id):
+        return points.point_view(points.get(self.db, point_id))
+
+    @rpc_
+    def list_service_points(self, query=None):
+        return points.list_points(self.db, schemas.load(schemas.ServicePointQuery, query or {}))
+
+    @rpc_
+    def update_service_point(self, actor, point_id, data):
+        return points.update(self.db, actor, point_id,
+                             schemas.load(schemas.ServicePointUpdate, data))
+
+    @rpc_
+    def close_service_point(self, actor, point_id):
+        return points.close(self.db, actor, point_id)
+
+    @rpc_
+    def set_services(self, actor, point_id, declaration):
+        return points.set_services(self.db, actor, point_id,
+                                   schemas.load(schemas.ServicesDeclaration, declaration))
+
+    @rpc_
+    def open_points(self, after_id=None, limit=1000):
+        """Every open point's event payload, paged by id (for resync)."""
+        return points.all_open_points(self.db, after_id, min(int(limit), 5000))
+
+    @rpc_
+    def coverage(self, group_by="province"):
+        query = schemas.load(schemas.CoverageQuery, {"group_by": group_by})
+        return points.coverage(self.db, query["group_by"])
+
+    # --- catalogue ---------------------------------------------------------
+    @rpc_
+    def search_catalogue(self, q="", limit=20):
+        query = schemas.load(schemas.CatalogueQuery, {"q": q, "limit": limit})
+        return catalogue.search(self.db, query["q"], query["limit"])
+
+    @rpc_
+    def get_catalogue_entry(self, service_code):
+        entry = catalogue.get_entries(self.db, [service_code]).get(service_code)
+        if entry is None:
+            raise NotFound("No such service in the catalogue.", {"service_code": service_code})
+        return catalogue.entry_view(entry)
+
+    @rpc_
+    def import_catalogue(self, actor, payload):
+        accounts.require_admin(actor)
+        return catalogue.import_entries(self.db, payload)
+
+    # --- demo data and outbox ---------------------------------------------
+    @rpc_
+    def load_demo(self):
+        return demo.load(self.db, self.passwords)
+
+    @outbox_timer()
+    def publish_outbox(self):
+        for name in OUTBOX_COLLECTIONS:
+            collection = self.db[name]
+            sent = outbox.flush(collection, self._publish)
+            OUTBOX_PENDING.labels(self.name, name).set(outbox.pending_count(collection))
+            if sent:
+                log.debug("published %d events from %s", sent, name)
+
+    def _publish(self, event_name, payload):
+        self.dispatch(event_name, payload)
+        EVENTS_PUBLISHED.labels(self.name, event_name).inc()

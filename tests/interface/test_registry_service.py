@@ -1,0 +1,141 @@
+"""The registry in a nameko container against the real RabbitMQ."""
+import eventlet
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from services.registry.service import RegistryService
+from tests.conftest import ADMIN
+from tests.helpers import POINT, agency, make_recorder, wait_for
+
+
+@pytest.fixture
+def registry(container_factory, config):
+    container = container_factory(RegistryService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def received(container_factory, config):
+    events = []
+    container_factory(make_recorder(events), config).start()
+    return events
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def approved_officer(container, suffix):
+    """Register and approve an agency; the officer's actor and the agency id."""
+    registration = call(container, "register_agency", agency(suffix))
+    admin = actor_of(container, ADMIN["username"], ADMIN["password"])
+    call(container, "approve_agency", admin, registration["agency"]["id"])
+    return actor_of(container, "officer-" + suffix, "correct horse " + suffix), registration
+
+
+def actor_of(container, username, password):
+    from services.common.auth import verify_token
+    token = call(container, "authenticate", username, password)["access_token"]
+    return verify_token(container.config["CFZ_JWT_SECRET"], token)
+
+
+def test_point_lifecycle_emits_one_event_per_change(registry, received):
+    officer, _ = approved_officer(registry, "a")
+    point = call(registry, "create_service_point", officer, POINT)
+    assert wait_for(lambda: len(received) >= 1)
+    call(registry, "update_service_point", officer, point["id"], {"name_en": "Renamed Office"})
+    call(registry, "close_service_point", officer, point["id"])
+    assert wait_for(lambda: len(received) >= 3)
+    eventlet.sleep(0.3)  # nothing more arrives
+    assert [(name, e["id"], e["entity_version"]) for name, e in received] == [
+        ("office_registered", point["id"], 1),
+        ("office_updated", point["id"], 2),
+        ("office_closed", point["id"], 3)]
+    assert received[0][1]["location"] == POINT["location"]
+    assert received[1][1]["name_en"] == "Renamed Office"
+
+
+def test_declaring_services_emits_services_changed(registry, received):
+    officer, _ = approved_officer(registry, "b")
+    point = call(registry, "create_service_point", officer, POINT)
+    declared = call(registry, "set_services", officer, point["id"], {"services": [
+        {"service_code": "DOPA-ID-NEW", "documents": [
+            {"name_th": "สูติบัตร", "government_issued": True, "copy_required": False}]}]})
+    assert declared["surveyed"] is True and declared["zero_copy"] is True
+    assert wait_for(lambda: any(n == "services_changed" for n, _ in received))
+    event = [e for n, e in received if n == "services_changed"][0]
+    assert event["services"][0]["service_code"] == "DOPA-ID-NEW"
+    assert event["services"][0]["documents"][0]["copy_required"] is False
+
+
+def test_outbox_delivers_an_event_after_a_crash_before_publication(
+        container_factory, config, received):
+    # A service that would publish only in an hour: the write lands, then the
+    # process dies before the event leaves.
+    slow = dict(config, CFZ_OUTBOX_INTERVAL="3600")
+    first = container_factory(RegistryService, slow)
+    first.start()
+    eventlet.sleep(0.2)  # the eager first tick has passed
+    officer, _ = approved_officer(first, "c")
+    point = call(first, "create_service_point", officer, POINT)
+    first.kill()
+    eventlet.sleep(0.5)
+    assert received == []
+
+    second = container_factory(RegistryService, config)
+    second.start()
+    assert wait_for(lambda: received)
+    eventlet.sleep(0.5)
+    assert [(n, e["id"]) for n, e in received] == [("office_registered", point["id"])]
+
+
+def test_officer_cannot_touch_another_agencys_point(registry):
+    owner, _ = approved_officer(registry, "d")
+    other, _ = approved_officer(registry, "e")
+    point = call(registry, "create_service_point", owner, POINT)
+    with pytest.raises(Forbidden):
+        call(registry, "update_service_point", other, point["id"], {"name_en": "Mine now"})
+    with pytest.raises(Forbidden):
+        call(registry, "close_service_point", other, point["id"])
+    assert call(registry, "get_service_point", point["id"])["name_en"] == POINT["name_en"]
+
+
+def test_accounts_conflicts_and_refusals(registry):
+    call(registry, "register_agency", agency("f"))
+    with pytest.raises(Conflict):
+        call(registry, "register_agency", agency("f", name_en="Another"))
+    with pytest.raises(Forbidden) as pending:
+        call(registry, "authenticate", "officer-f", "correct horse f")
+    assert pending.value.error_code == "ACCOUNT_PENDING"
+    with pytest.raises(Unauthorized):
+        call(registry, "authenticate", "officer-f", "wrong password")
+    with pytest.raises(Unauthorized):
+        call(registry, "authenticate", "nobody", "whatever-password")
+    with pytest.raises(ValidationFailed):
+        call(registry, "register_agency", {"name_th": "x"})
+    with pytest.raises(NotFound):
+        call(registry, "get_service_point", "sp-missing")
+
+
+def test_agency_admin_adds_officers_who_can_log_in(registry):
+    admin_officer, registration = approved_officer(registry, "g")
+    agency_id = registration["agency"]["id"]
+    call(registry, "add_officer", admin_officer, agency_id,
+         {"username": "clerk-g", "password": "clerk password g"})
+    clerk = actor_of(registry, "clerk-g", "clerk password g")
+    assert clerk["agency_id"] == agency_id and clerk["agency_admin"] is False
+    with pytest.raises(Forbidden):
+        call(registry, "add_officer", clerk, agency_id,
+             {"username": "clerk-g2", "password": "clerk password g2"})
+
+
+def test_resync_pages_through_open_points(registry):
+    officer, _ = approved_officer(registry, "h")
+    ids = sorted(call(registry, "create_service_point", officer, POINT)["id"] for _ in range(5))
+    call(registry, "close_service_point", officer, ids[0])
+    first = call(registry, "open_points", None, 2)
+    rest = call(registry, "open_points", first[-1]["id"], 10)
+    assert [p["id"] for p in first + rest] == ids[1:]
