@@ -7,8 +7,16 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Thai sequences NFC leaves alone but readers see as one letter: SARA AM
+# typed as NIKHAHIT + SARA AA, and SARA AE typed as two SARA E.
+_THAI_LOOKALIKES = (("\u0e4d\u0e32", "\u0e33"), ("\u0e40\u0e40", "\u0e41"))
+
+
 def nfc(value):
-    return unicodedata.normalize("NFC", value)
+    value = unicodedata.normalize("NFC", value)
+    for typed, letter in _THAI_LOOKALIKES:
+        value = value.replace(typed, letter)
+    return value
 
 
 def clean_text(value, multiline=False):

@@ -8,6 +8,7 @@ entries), so ranking runs over the documents' precomputed search keys.
 """
 import json
 import os
+import re
 from datetime import datetime, timezone
 
 from services.common.text import search_key
@@ -70,9 +71,23 @@ def summary_view(doc):
                                           "fee_baht", "processing_time")}
 
 
+def _matcher(term):
+    """Latin terms match at a word start ("id" must not hit "disability");
+    Thai is written without spaces, so Thai terms match anywhere."""
+    if re.search(r"[a-z0-9]", term) and not re.search(r"[\u0e00-\u0e7f]", term):
+        pattern = re.compile(r"(?<![a-z0-9])" + re.escape(term))
+        return lambda text: pattern.search(text) is not None
+    return lambda text: term in text
+
+
 def search(db, q, limit=20):
-    """Entries matching every word of `q`, best first: name, keyword, text."""
-    terms = search_key(q).split()
+    """Entries matching every word of `q`, best first.
+
+    A word scores 3 in a name, 2 in a keyword, 1 in the description; the
+    whole phrase found in a name or keyword scores extra.
+    """
+    phrase = search_key(q)
+    matchers = [_matcher(term) for term in phrase.split()]
     docs = db.catalogue.find({}, {"search": 1, "service_code": 1, "name_th": 1, "name_en": 1,
                                   "responsible_agency_th": 1, "responsible_agency_en": 1,
                                   "fee_baht": 1, "processing_time": 1})
@@ -80,18 +95,22 @@ def search(db, q, limit=20):
     for doc in docs:
         s = doc["search"]
         score = 0
-        for term in terms:
-            if term in s["names"]:
+        for matches in matchers:
+            if matches(s["names"]):
                 score += 3
-            elif term in s["keywords"]:
+            elif matches(s["keywords"]):
                 score += 2
-            elif term in s["text"]:
+            elif matches(s["text"]):
                 score += 1
             else:
                 score = None
                 break
-        if score is not None:
-            scored.append((-score, doc["service_code"], doc))
+        if score is None:
+            continue
+        if phrase and len(matchers) > 1:
+            whole = _matcher(phrase)
+            score += 4 * whole(s["names"]) + 3 * whole(s["keywords"])
+        scored.append((-score, doc["service_code"], doc))
     scored.sort(key=lambda item: item[:2])
     return {"results": [summary_view(doc) for _, _, doc in scored[:limit]],
             "total": len(scored)}

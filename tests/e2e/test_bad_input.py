@@ -69,7 +69,7 @@ def test_every_endpoint_refuses_bad_input_and_writes_nothing(api):
     assert api.post("/api/v1/agencies", json=pending_data).status_code == 201
     point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
     points_path = "/api/v1/service-points/" + point["id"]
-    forged = auth.issue_token("not-our-secret", 3600, claims())
+    forged = auth.issue_token("not-our-secret-but-long-enough-0123456789", 3600, claims())
     expired = auth.issue_token(SECRET, 60, claims(), now=time.time() - 3600)
     raw = {"headers": {"Content-Type": "application/json"}}
     big = json.dumps({"name_th": "ก" * 70000})

@@ -1,0 +1,75 @@
+import time
+
+import pytest
+
+from services.common import auth, config, text
+from services.common.errors import Unauthorized
+
+
+def test_production_refuses_default_secrets():
+    with pytest.raises(config.ConfigError):
+        config.from_env({"CFZ_ENV": "production", "CFZ_ADMIN_PASSWORD": "x" * 20})
+    with pytest.raises(config.ConfigError):
+        config.from_env({"CFZ_ENV": "production", "CFZ_JWT_SECRET": "s" * 40})
+    ok = config.from_env({"CFZ_ENV": "production", "CFZ_JWT_SECRET": "s" * 40,
+                          "CFZ_ADMIN_PASSWORD": "p" * 20})
+    assert ok["CFZ_JWT_SECRET"] == "s" * 40
+
+
+def test_defaults_give_embedded_storage_and_local_gateway():
+    conf = config.nameko_config({})
+    assert conf["MONGO_URI"] == "mongomock://"
+    assert conf["WEB_SERVER_ADDRESS"] == "127.0.0.1:8000"
+    assert config.nameko_config({"GATEWAY_PORT": "9001"})["WEB_SERVER_ADDRESS"].endswith(":9001")
+
+
+SECRET = "unit-test-secret-0123456789abcdefgh"
+
+
+def test_token_round_trip_and_expiry():
+    claims = {"sub": "acc-1", "role": "officer", "agency_id": "ag-1"}
+    token = auth.issue_token(SECRET, 60, claims)
+    assert auth.verify_token(SECRET, token)["agency_id"] == "ag-1"
+    old = auth.issue_token(SECRET, 60, claims, now=time.time() - 120)
+    with pytest.raises(Unauthorized) as expired:
+        auth.verify_token(SECRET, old)
+    assert expired.value.error_code == "TOKEN_EXPIRED"
+    with pytest.raises(Unauthorized):
+        auth.verify_token("another-secret-0123456789abcdefghij", token)
+    with pytest.raises(Unauthorized):
+        auth.verify_token(SECRET, token[:-2] + "xx")
+
+
+def test_passwords_are_argon2id_and_verify():
+    passwords = auth.Passwords(time_cost=1, memory_kib=1024)
+    hashed = passwords.hash("correct horse battery")
+    assert hashed.startswith("$argon2id$")
+    assert passwords.verify(hashed, "correct horse battery")
+    assert not passwords.verify(hashed, "wrong")
+    assert not passwords.verify(None, "anything")
+    assert not passwords.verify("not-a-hash", "anything")
+
+
+def test_thai_text_is_nfc_and_trimmed():
+    decomposed = "ก\u0e4d\u0e32"  # กำ typed as NIKHAHIT + SARA AA
+    assert text.clean_text("  " + decomposed + "  ") == "กำ"
+    assert text.search_key("Hello  WORLD") == "hello world"
+    assert text.has_control_chars("a\x07b") and text.has_control_chars("a\nb")
+    assert not text.has_control_chars("a\nb", multiline=True)
+
+
+def test_openapi_documents_every_gateway_route():
+    import inspect
+    from nameko.web.handlers import HttpRequestHandler
+    from services.gateway import openapi
+    from services.gateway.service import GatewayService
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    documented = {(m, p) for m, p, *_ in openapi.OPERATIONS}
+    routes = set()
+    for _, method in inspect.getmembers(GatewayService, inspect.isfunction):
+        for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, HttpRequestHandler) and entrypoint.url.startswith(("/api/v1", "/healthz", "/readyz")):
+                path = entrypoint.url.replace("<string:", "{").replace(">", "}")
+                for verb in entrypoint.method.split(","):
+                    routes.add((verb.lower(), path))
+    assert routes == documented
