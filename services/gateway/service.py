@@ -9,6 +9,7 @@ import re
 
 import eventlet
 from nameko.dependency_providers import Config
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -62,9 +63,14 @@ class GatewayService:
     @api
     def readyz(self, request):
         proxies = {"registry": self.registry}
-        replies = {name: proxies[name].health.call_async() for name in READY_SERVICES}
+        pending = {}
         status = {}
-        for name, reply in replies.items():
+        for name in READY_SERVICES:
+            try:
+                pending[name] = proxies[name].health.call_async()
+            except UnknownService:
+                status[name] = "not running"
+        for name, reply in pending.items():
             status[name] = "timeout"
             with eventlet.Timeout(READY_TIMEOUT, False):
                 reply.result()
@@ -89,8 +95,9 @@ class GatewayService:
     @api
     def list_agencies(self, request):
         actor = self._actor(request)
-        status = query_dict(request).get("status")
-        return json_response({"results": self._call(self.registry, "list_agencies", actor, status)})
+        query = schemas.load(schemas.AgencyQuery, query_dict(request))
+        return json_response({"results": self._call(self.registry, "list_agencies", actor,
+                                                    query.get("status"))})
 
     @http("POST", "/api/v1/admin/agencies/<string:agency_id>/approve")
     @api

@@ -177,6 +177,10 @@ class CatalogueQuery(StrictSchema):
     limit = QueryInteger(validate=validate.Range(min=1, max=100), load_default=20)
 
 
+class AgencyQuery(StrictSchema):
+    status = fields.String(validate=validate.OneOf(["pending", "approved"]))
+
+
 class CoverageQuery(StrictSchema):
     group_by = fields.String(validate=validate.OneOf(["agency", "province"]),
                              load_default="province")

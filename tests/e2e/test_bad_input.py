@@ -155,6 +155,7 @@ def test_every_endpoint_refuses_bad_input_and_writes_nothing(api):
         ("bad rollout grouping", "GET", "/api/v1/rollout?group_by=colour", {}, 400, None, "group_by"),
         ("officer approves", "POST", "/api/v1/admin/agencies/{}/approve".format(own_agency["id"]), dict(token=officer), 403, None, None),
         ("approve unknown agency", "POST", "/api/v1/admin/agencies/ag-nope/approve", dict(token=admin), 404, None, None),
+        ("unknown agency status", "GET", "/api/v1/admin/agencies?status=deleted", dict(token=admin), 400, None, "status"),
         ("officer lists agencies", "GET", "/api/v1/admin/agencies", dict(token=officer), 403, None, None),
         ("officer imports catalogue", "POST", "/api/v1/admin/catalogue", dict(json={"format": "cfz-catalogue/1", "entries": []}, token=officer), 400, None, "entries"),
         ("catalogue bad format", "POST", "/api/v1/admin/catalogue", dict(json={"format": "csv", "entries": [{}]}, token=admin), 400, None, "format"),

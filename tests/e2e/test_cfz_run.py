@@ -1,0 +1,57 @@
+"""The README's run command: `cfz run` starts everything with demo data,
+prints the URL, serves it, and stops cleanly on SIGTERM."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+from nameko.testing.utils import find_free_port
+
+from tests.conftest import TEST_SETTINGS
+
+
+def cfz_command():
+    script = os.path.join(os.path.dirname(sys.executable), "cfz")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "services.cli"]
+
+
+def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix):
+    port, metrics_port = find_free_port(), find_free_port()
+    env = dict(os.environ, **TEST_SETTINGS)
+    env.update(AMQP_URI=rabbit_config["AMQP_URI"], GATEWAY_PORT=str(port),
+               CFZ_METRICS_PORT=str(metrics_port), CFZ_DB_PREFIX=db_prefix)
+    env.pop("MONGO_URI", None)  # the README's command: embedded storage
+    process = subprocess.Popen(cfz_command() + ["run"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        deadline = time.monotonic() + 120
+        url = "http://127.0.0.1:{}/".format(port)
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Stop with Ctrl-C" in line:
+                break
+        text = "".join(output)
+        assert "Web UI:   " + url in text, text[-3000:]
+
+        assert requests.get(url + "readyz", timeout=10).json()["status"] == "ready"
+        provinces = requests.get(url + "api/v1/rollout", params={"group_by": "province"},
+                                 timeout=10).json()["results"]
+        assert len(provinces) == 77 and sum(p["pinned"] for p in provinces) >= 300
+        assert "cfz_entrypoint_calls_total" in requests.get(
+            "http://127.0.0.1:{}/metrics".format(metrics_port), timeout=10).text
+        token = requests.post(url + "api/v1/auth/token", timeout=30, json={
+            "username": "demo-dopa", "password": "demo-password-2569"})
+        assert token.status_code == 200
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
