@@ -83,14 +83,16 @@ def run(args):
               "or set AMQP_URI.".format(config["AMQP_URI"], problem), file=sys.stderr)
         return 3
 
+    want_demo = args.demo if args.demo is not None else (
+        get_bool(config, "CFZ_DEMO_DATA") or (not args.services and is_embedded(config["MONGO_URI"])))
+    if want_demo:
+        config["CFZ_DEMO_DATA"] = "1"  # the registry refuses demo data otherwise
     runner = ServiceRunner(config)
     for cls in _service_classes(names):
         runner.add_service(cls)
     runner.start()
     start_metrics_server(config.get("CFZ_METRICS_PORT"), config["CFZ_METRICS_HOST"])
 
-    want_demo = args.demo if args.demo is not None else (
-        get_bool(config, "CFZ_DEMO_DATA") or (not args.services and is_embedded(config["MONGO_URI"])))
     demo = None
     if want_demo and "registry" in names:
         with ClusterRpcProxy(config, timeout=300) as cluster:

@@ -12,7 +12,9 @@ import logging
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "outbox"
-PENDING_FILTER = {OUTBOX_FIELD + ".0": {"$exists": True}}
+# Matches documents with at least one pending event; can use the sparse
+# index on outbox.event_id, so the timer does not scan every entity.
+PENDING_FILTER = {OUTBOX_FIELD + ".event_id": {"$exists": True}}
 
 
 def outbox_entry(event_name, payload):

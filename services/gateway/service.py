@@ -49,10 +49,12 @@ class GatewayService:
         data = read_json(request, get_int(self.config, "CFZ_MAX_BODY_BYTES"))
         return schemas.load(schema_cls, data)
 
-    def _actor(self, request):
-        claims = auth.verify_token(self.config["CFZ_JWT_SECRET"], bearer_token(request))
-        return {k: claims.get(k) for k in ("sub", "username", "role", "agency_id",
-                                           "agency_admin")}
+    def _token(self, request):
+        """The caller's bearer token, checked here so a bad token is a 401
+        before any body is read; the owning service checks it again."""
+        token = bearer_token(request)
+        auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        return token
 
     # --- health ------------------------------------------------------------
     @http("GET", "/healthz")
@@ -94,23 +96,23 @@ class GatewayService:
     @http("GET", "/api/v1/admin/agencies")
     @api
     def list_agencies(self, request):
-        actor = self._actor(request)
+        token = self._token(request)
         query = schemas.load(schemas.AgencyQuery, query_dict(request))
-        return json_response({"results": self._call(self.registry, "list_agencies", actor,
+        return json_response({"results": self._call(self.registry, "list_agencies", token,
                                                     query.get("status"))})
 
     @http("POST", "/api/v1/admin/agencies/<string:agency_id>/approve")
     @api
     def approve_agency(self, request, agency_id):
-        actor = self._actor(request)
-        return json_response(self._call(self.registry, "approve_agency", actor, agency_id))
+        token = self._token(request)
+        return json_response(self._call(self.registry, "approve_agency", token, agency_id))
 
     @http("POST", "/api/v1/agencies/<string:agency_id>/officers")
     @api
     def add_officer(self, request, agency_id):
-        actor = self._actor(request)
+        token = self._token(request)
         data = self._body(request, schemas.OfficerCreate)
-        return json_response(self._call(self.registry, "add_officer", actor, agency_id, data), 201)
+        return json_response(self._call(self.registry, "add_officer", token, agency_id, data), 201)
 
     @http("POST", "/api/v1/auth/token")
     @api
@@ -123,14 +125,14 @@ class GatewayService:
     @http("POST", "/api/v1/service-points")
     @api
     def create_service_point(self, request):
-        actor = self._actor(request)
+        token = self._token(request)
         data = read_json(request, get_int(self.config, "CFZ_MAX_BODY_BYTES"))
         agency_id = data.pop("agency_id", None)  # administrators name the agency
         if agency_id is not None and not (isinstance(agency_id, str)
                                           and re.fullmatch(schemas.ID_PATTERN, agency_id)):
             raise validation_error({"agency_id": ["Not an agency id."]})
         data = schemas.load(schemas.ServicePointCreate, data)
-        point = self._call(self.registry, "create_service_point", actor, data, agency_id)
+        point = self._call(self.registry, "create_service_point", token, data, agency_id)
         return json_response(point, 201, {"Location": "/api/v1/service-points/" + point["id"]})
 
     @http("GET", "/api/v1/service-points")
@@ -147,23 +149,23 @@ class GatewayService:
     @http("PATCH", "/api/v1/service-points/<string:point_id>")
     @api
     def update_service_point(self, request, point_id):
-        actor = self._actor(request)
+        token = self._token(request)
         data = self._body(request, schemas.ServicePointUpdate)
         return json_response(self._call(self.registry, "update_service_point",
-                                        actor, point_id, data))
+                                        token, point_id, data))
 
     @http("DELETE", "/api/v1/service-points/<string:point_id>")
     @api
     def close_service_point(self, request, point_id):
-        actor = self._actor(request)
-        return json_response(self._call(self.registry, "close_service_point", actor, point_id))
+        token = self._token(request)
+        return json_response(self._call(self.registry, "close_service_point", token, point_id))
 
     @http("PUT", "/api/v1/service-points/<string:point_id>/services")
     @api
     def set_services(self, request, point_id):
-        actor = self._actor(request)
+        token = self._token(request)
         data = self._body(request, schemas.ServicesDeclaration)
-        return json_response(self._call(self.registry, "set_services", actor, point_id, data))
+        return json_response(self._call(self.registry, "set_services", token, point_id, data))
 
     @http("GET", "/api/v1/service-points/<string:point_id>/services")
     @api
@@ -194,11 +196,11 @@ class GatewayService:
     @http("POST", "/api/v1/admin/catalogue")
     @api
     def import_catalogue(self, request):
-        actor = self._actor(request)
+        token = self._token(request)
         # a whole catalogue is larger than an ordinary request
         data = read_json(request, 64 * get_int(self.config, "CFZ_MAX_BODY_BYTES"))
         schemas.load(schemas.CatalogueImport, data)
-        return json_response(self._call(self.registry, "import_catalogue", actor, data))
+        return json_response(self._call(self.registry, "import_catalogue", token, data))
 
     # --- anything else under /api is a JSON 404 ---------------------------
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")

@@ -9,13 +9,13 @@ from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
-from services.common import outbox
+from services.common import auth, outbox
 from services.common.config import get_bool, get_int
 from services.common.dependencies import PasswordHasher
 from services.common.entrypoints import HealthMixin, outbox_timer
-from services.common.errors import EXPECTED, NotFound
+from services.common.errors import EXPECTED, Forbidden, NotFound
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
-from services.common.storage import Mongo
+from services.common.storage import Mongo, is_embedded
 from services.registry import accounts, catalogue, demo, points, schemas
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,12 @@ class RegistryService(HealthMixin):
     dispatch = EventDispatcher()
     metrics = Metrics()
 
+    def _actor(self, token):
+        """Who is calling: RPC callers pass the bearer token they were
+        given, and the registry checks it itself rather than trusting a
+        caller's claim (the broker is not the only line of defence)."""
+        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+
     # --- agencies and accounts -------------------------------------------
     @rpc_
     def register_agency(self, data):
@@ -56,12 +62,12 @@ class RegistryService(HealthMixin):
                                         schemas.load(schemas.AgencyRegistration, data))
 
     @rpc_
-    def approve_agency(self, actor, agency_id):
-        return accounts.approve_agency(self.db, actor, agency_id)
+    def approve_agency(self, token, agency_id):
+        return accounts.approve_agency(self.db, self._actor(token), agency_id)
 
     @rpc_
-    def list_agencies(self, actor, status=None):
-        return accounts.list_agencies(self.db, actor, status)
+    def list_agencies(self, token, status=None):
+        return accounts.list_agencies(self.db, self._actor(token), status)
 
     @rpc_
     def get_agency(self, agency_id):
@@ -75,15 +81,15 @@ class RegistryService(HealthMixin):
                                      data["username"], data["password"])
 
     @rpc_
-    def add_officer(self, actor, agency_id, data):
-        return accounts.add_officer(self.db, self.passwords, actor, agency_id,
+    def add_officer(self, token, agency_id, data):
+        return accounts.add_officer(self.db, self.passwords, self._actor(token), agency_id,
                                     schemas.load(schemas.OfficerCreate, data))
 
     # --- service points ----------------------------------------------------
     @rpc_
-    def create_service_point(self, actor, data, agency_id=None):
-        return points.create(self.db, actor, schemas.load(schemas.ServicePointCreate, data),
-                             agency_id=agency_id)
+    def create_service_point(self, token, data, agency_id=None):
+        data = schemas.load(schemas.ServicePointCreate, data)
+        return points.create(self.db, self._actor(token), data, agency_id=agency_id)
 
     @rpc_
     def get_service_point(self, point_id):
@@ -94,17 +100,17 @@ class RegistryService(HealthMixin):
         return points.list_points(self.db, schemas.load(schemas.ServicePointQuery, query or {}))
 
     @rpc_
-    def update_service_point(self, actor, point_id, data):
-        return points.update(self.db, actor, point_id,
+    def update_service_point(self, token, point_id, data):
+        return points.update(self.db, self._actor(token), point_id,
                              schemas.load(schemas.ServicePointUpdate, data))
 
     @rpc_
-    def close_service_point(self, actor, point_id):
-        return points.close(self.db, actor, point_id)
+    def close_service_point(self, token, point_id):
+        return points.close(self.db, self._actor(token), point_id)
 
     @rpc_
-    def set_services(self, actor, point_id, declaration):
-        return points.set_services(self.db, actor, point_id,
+    def set_services(self, token, point_id, declaration):
+        return points.set_services(self.db, self._actor(token), point_id,
                                    schemas.load(schemas.ServicesDeclaration, declaration))
 
     @rpc_
@@ -131,13 +137,17 @@ class RegistryService(HealthMixin):
         return catalogue.entry_view(entry)
 
     @rpc_
-    def import_catalogue(self, actor, payload):
-        accounts.require_admin(actor)
+    def import_catalogue(self, token, payload):
+        accounts.require_admin(self._actor(token))
         return catalogue.import_entries(self.db, payload)
 
     # --- demo data and outbox ---------------------------------------------
     @rpc_
     def load_demo(self):
+        # never into a real database by accident: only embedded or opted in
+        if not (is_embedded(self.config["MONGO_URI"]) or get_bool(self.config, "CFZ_DEMO_DATA")):
+            raise Forbidden("Demo data is only loaded on embedded storage or with "
+                            "CFZ_DEMO_DATA=1.", code="DEMO_DISABLED")
         return demo.load(self.db, self.passwords)
 
     @outbox_timer()

@@ -3,6 +3,7 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from services.common.auth import issue_token, verify_token
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from services.registry.service import RegistryService
 from tests.conftest import ADMIN
@@ -29,17 +30,15 @@ def call(container, method, *args):
 
 
 def approved_officer(container, suffix):
-    """Register and approve an agency; the officer's actor and the agency id."""
+    """Register and approve an agency; the officer's token and the registration."""
     registration = call(container, "register_agency", agency(suffix))
-    admin = actor_of(container, ADMIN["username"], ADMIN["password"])
+    admin = token_of(container, ADMIN["username"], ADMIN["password"])
     call(container, "approve_agency", admin, registration["agency"]["id"])
-    return actor_of(container, "officer-" + suffix, "correct horse " + suffix), registration
+    return token_of(container, "officer-" + suffix, "correct horse " + suffix), registration
 
 
-def actor_of(container, username, password):
-    from services.common.auth import verify_token
-    token = call(container, "authenticate", username, password)["access_token"]
-    return verify_token(container.config["CFZ_JWT_SECRET"], token)
+def token_of(container, username, password):
+    return call(container, "authenticate", username, password)["access_token"]
 
 
 def test_point_lifecycle_emits_one_event_per_change(registry, received):
@@ -125,8 +124,9 @@ def test_agency_admin_adds_officers_who_can_log_in(registry):
     agency_id = registration["agency"]["id"]
     call(registry, "add_officer", admin_officer, agency_id,
          {"username": "clerk-g", "password": "clerk password g"})
-    clerk = actor_of(registry, "clerk-g", "clerk password g")
-    assert clerk["agency_id"] == agency_id and clerk["agency_admin"] is False
+    clerk = token_of(registry, "clerk-g", "clerk password g")
+    claims = verify_token(registry.config["CFZ_JWT_SECRET"], clerk)
+    assert claims["agency_id"] == agency_id and claims["agency_admin"] is False
     with pytest.raises(Forbidden):
         call(registry, "add_officer", clerk, agency_id,
              {"username": "clerk-g2", "password": "clerk password g2"})
@@ -139,3 +139,14 @@ def test_resync_pages_through_open_points(registry):
     first = call(registry, "open_points", None, 2)
     rest = call(registry, "open_points", first[-1]["id"], 10)
     assert [p["id"] for p in first + rest] == ids[1:]
+
+
+def test_registry_checks_tokens_itself(registry):
+    """An RPC caller cannot claim to be an administrator: the registry
+    verifies the token, whoever forwards it."""
+    forged = issue_token("not-the-registry-secret-0123456789", 60,
+                         {"sub": "x", "role": "admin", "agency_id": None})
+    with pytest.raises(Unauthorized):
+        call(registry, "list_agencies", forged)
+    with pytest.raises(Unauthorized):
+        call(registry, "create_service_point", "garbage", POINT)
