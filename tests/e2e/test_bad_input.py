@@ -178,3 +178,43 @@ def test_every_endpoint_refuses_bad_input_and_writes_nothing(api):
     for username in ("officer-x1", "sneaky"):
         response = api.post("/api/v1/auth/token", json={"username": username, "password": "sneaky password"})
         assert response.status_code == 401
+
+
+def test_every_json_endpoint_refuses_broken_bodies(api):
+    """Malformed, non-UTF-8, oversized and non-JSON bodies on every endpoint
+    that takes a body: 4xx before any service is asked, nothing written."""
+    officer, own_agency = api.approved_agency(agency("bodies"))
+    admin = api.admin_token()
+    point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
+    endpoints = [
+        ("POST", "/api/v1/agencies", None),
+        ("POST", "/api/v1/auth/token", None),
+        ("POST", "/api/v1/agencies/{}/officers".format(own_agency["id"]), officer),
+        ("POST", "/api/v1/service-points", officer),
+        ("PATCH", "/api/v1/service-points/" + point["id"], officer),
+        ("PUT", "/api/v1/service-points/{}/services".format(point["id"]), officer),
+        ("POST", "/api/v1/admin/catalogue", admin),
+    ]
+    json_type = {"Content-Type": "application/json"}
+    bodies = [
+        ("malformed", b'{"a": [1, 2', json_type, 400, "MALFORMED_JSON"),
+        ("trailing garbage", b'{"a": 1} xyz', json_type, 400, "MALFORMED_JSON"),
+        ("not UTF-8", b'{"name_th": "\xff\xfe"}', json_type, 400, "INVALID_ENCODING"),
+        ("empty", b"", json_type, 400, "EMPTY_BODY"),
+        ("array", b"[]", json_type, 400, "VALIDATION_ERROR"),
+        ("number", b"42", json_type, 400, "VALIDATION_ERROR"),
+        ("XML", b"<agency/>", {"Content-Type": "application/xml"}, 415, "UNSUPPORTED_MEDIA_TYPE"),
+        ("huge", b'{"x": "' + b"a" * (64 * 65536 + 10) + b'"}', json_type, 413, "PAYLOAD_TOO_LARGE"),
+    ]
+    failures = []
+    for method, path, token in endpoints:
+        for name, data, headers, status, code in bodies:
+            response = api.request(method, path, token=token, data=data, headers=dict(headers))
+            body = response.json() if response.headers.get("Content-Type", "").startswith(
+                "application/json") else {}
+            if response.status_code != status or body.get("error") != code:
+                failures.append("{} {} {}: {} {}".format(method, path, name, response.status_code,
+                                                         body.get("error")))
+    assert not failures, "\n".join(failures)
+    assert api.get("/api/v1/service-points/" + point["id"]).json()["entity_version"] == 1
+    assert api.get("/api/v1/service-points", params={"status": "all"}).json()["total"] == 1
