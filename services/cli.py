@@ -9,13 +9,14 @@ are imported, so this module imports them only inside main().
 import argparse
 import sys
 
-SERVICES = ("registry", "gateway")
+SERVICES = ("registry", "geo", "gateway")
 
 
 def _service_classes(names):
     from services.gateway.service import GatewayService
+    from services.geo.service import GeoService
     from services.registry.service import RegistryService
-    classes = {"registry": RegistryService, "gateway": GatewayService}
+    classes = {"registry": RegistryService, "geo": GeoService, "gateway": GatewayService}
     return [classes[name] for name in names]
 
 

@@ -26,6 +26,8 @@ DEFAULTS = {
     "CFZ_ENV": "development",
     "CFZ_STARTER_CATALOGUE": "1",
     "CFZ_DEMO_DATA": "0",
+    "CFZ_GEO_RESYNC_SECONDS": "900",
+    "CFZ_GEO_FOLLOW_INTERVAL": "0.25",
 }
 
 # Used only when CFZ_ENV is not production and no secret is configured:

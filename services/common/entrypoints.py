@@ -1,27 +1,28 @@
-"""Nameko pieces every service shares: the outbox timer and health RPC."""
+"""Nameko pieces every service shares: configurable timers and health RPC."""
+from functools import partial
+
 from nameko.rpc import rpc
 from nameko.timer import Timer
 
 from services.common.config import get_float
 
 
-class OutboxTimer(Timer):
-    """A timer whose interval comes from CFZ_OUTBOX_INTERVAL (seconds).
+class ConfiguredTimer(Timer):
+    """A timer whose interval (seconds) is read from the container's config,
+    so operators and tests can tune it without code changes."""
 
-    Eager: pending events left by a crash are published as soon as the
-    service starts again.
-    """
-
-    def __init__(self, interval=None, **kwargs):
-        kwargs.setdefault("eager", True)
-        super().__init__(interval or 1.0, **kwargs)
+    def __init__(self, config_key, **kwargs):
+        super().__init__(1.0, **kwargs)
+        self.config_key = config_key
 
     def setup(self):
-        self.interval = get_float(self.container.config, "CFZ_OUTBOX_INTERVAL")
+        self.interval = get_float(self.container.config, self.config_key)
         super().setup()
 
 
-outbox_timer = OutboxTimer.decorator
+# Eager: events left behind by a crash are published as soon as the service
+# starts again.
+outbox_timer = partial(ConfiguredTimer.decorator, "CFZ_OUTBOX_INTERVAL", eager=True)
 
 
 class HealthMixin:

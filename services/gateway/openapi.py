@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from services.geo import schemas as geo_schemas
 from services.registry import schemas
 
 API_VERSION = "0.1.0"
@@ -40,6 +41,15 @@ OPERATIONS = [
     ("get", "/api/v1/service-points", "List service points", None, schemas.ServicePointQuery, False,
      "service points"),
     ("get", "/api/v1/service-points/{point_id}", "A service point", None, None, False, "service points"),
+    ("get", "/api/v1/service-points/nearby",
+     "The k nearest open points (great-circle), optionally offering a service, Zero Copy only",
+     None, geo_schemas.NearbyQuery, False, "geo"),
+    ("get", "/api/v1/service-points/bbox", "Open points in a bounding box, paged (map view)",
+     None, geo_schemas.BboxQuery, False, "geo"),
+    ("post", "/api/v1/service-points/within", "Open points inside a GeoJSON polygon",
+     geo_schemas.PolygonQuery, None, False, "geo"),
+    ("post", "/api/v1/admin/geo/resync", "Resynchronise geo from the registry (administrator)",
+     None, None, True, "geo"),
     ("patch", "/api/v1/service-points/{point_id}", "Change a service point (officer)",
      schemas.ServicePointUpdate, None, True, "service points"),
     ("delete", "/api/v1/service-points/{point_id}", "Close a service point (officer)",

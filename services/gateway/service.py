@@ -16,15 +16,16 @@ from werkzeug.wrappers import Response
 
 from services.common import auth, rpc
 from services.common.config import get_float, get_int
-from services.common.errors import NotFound, ServiceUnavailable, validation_error
+from services.common.errors import Forbidden, NotFound, ServiceUnavailable, validation_error
 from services.common.metrics import Metrics
 from services.gateway import openapi
 from services.gateway.http import api, bearer_token, json_response, query_dict, read_json
+from services.geo import schemas as geo_schemas
 from services.registry import schemas
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 # Services /readyz expects to answer; grows as services are added.
-READY_SERVICES = ("registry",)
+READY_SERVICES = ("registry", "geo")
 READY_TIMEOUT = 2.0
 
 
@@ -37,6 +38,7 @@ class GatewayService:
     name = "gateway"
 
     registry = RpcProxy("registry")
+    geo = RpcProxy("geo")
     config = Config()
     metrics = Metrics()
 
@@ -64,7 +66,7 @@ class GatewayService:
     @http("GET", "/readyz")
     @api
     def readyz(self, request):
-        proxies = {"registry": self.registry}
+        proxies = {"registry": self.registry, "geo": self.geo}
         pending = {}
         status = {}
         for name in READY_SERVICES:
@@ -140,6 +142,46 @@ class GatewayService:
     def list_service_points(self, request):
         query = schemas.load(schemas.ServicePointQuery, query_dict(request))
         return json_response(self._call(self.registry, "list_service_points", query))
+
+    @http("GET", "/api/v1/service-points/nearby")
+    @api
+    def nearby(self, request):
+        query = schemas.load(geo_schemas.NearbyQuery, query_dict(request))
+        self._require_catalogue_code(query)
+        return json_response(self._call(self.geo, "nearby", query))
+
+    @http("GET", "/api/v1/service-points/bbox")
+    @api
+    def in_bbox(self, request):
+        query = schemas.load(geo_schemas.BboxQuery, query_dict(request))
+        self._require_catalogue_code(query)
+        return json_response(self._call(self.geo, "within_bbox", query))
+
+    @http("POST", "/api/v1/service-points/within")
+    @api
+    def in_polygon(self, request):
+        query = self._body(request, geo_schemas.PolygonQuery)
+        self._require_catalogue_code(query)
+        return json_response(self._call(self.geo, "within_polygon", query))
+
+    @http("POST", "/api/v1/admin/geo/resync")
+    @api
+    def geo_resync(self, request):
+        claims = auth.verify_token(self.config["CFZ_JWT_SECRET"], bearer_token(request))
+        if claims.get("role") != "admin":
+            raise Forbidden("Only a system administrator may do this.")
+        return json_response(self._call(self.geo, "resync"))
+
+    def _require_catalogue_code(self, query):
+        """Unknown service codes are the caller's mistake (400), not an
+        empty result."""
+        code = query.get("service_code")
+        if code:
+            try:
+                self._call(self.registry, "get_catalogue_entry", code)
+            except NotFound:
+                raise validation_error({"service_code": [
+                    "Not in the Citizen's Manual catalogue (see /api/v1/services)."]})
 
     @http("GET", "/api/v1/service-points/<string:point_id>")
     @api

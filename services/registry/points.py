@@ -82,8 +82,9 @@ def _event_services(services):
 def office_payload(doc):
     return {"id": doc["_id"], "agency_id": doc["agency_id"], "name_th": doc["name_th"],
             "name_en": doc["name_en"], "province_code": doc["province_code"],
-            "location": doc["location"], "status": doc["status"],
-            "services": _event_services(doc.get("services", [])),
+            "location": doc["location"], "address": doc.get("address"),
+            "opening_hours": doc.get("opening_hours"), "phone": doc.get("phone"),
+            "status": doc["status"], "services": _event_services(doc.get("services", [])),
             "entity_version": doc["entity_version"]}
 
 

@@ -3,6 +3,7 @@ import pytest
 import requests
 
 from services.gateway.service import GatewayService
+from services.geo.service import GeoService
 from services.registry.service import RegistryService
 from tests.conftest import ADMIN
 from tests.helpers import make_recorder
@@ -63,7 +64,8 @@ def received():
 
 @pytest.fixture
 def stack(runner_factory, config, received):
-    runner = runner_factory(config, RegistryService, GatewayService, make_recorder(received))
+    runner = runner_factory(config, RegistryService, GeoService, GatewayService,
+                            make_recorder(received))
     runner.start()
     return runner
 

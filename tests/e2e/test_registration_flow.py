@@ -88,7 +88,8 @@ def test_update_and_close_a_point(api):
 def test_health_readiness_and_openapi(api):
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["services"] == {"registry": "ok"}
+    assert ready.status_code == 200
+    assert ready.json()["services"] == {"registry": "ok", "geo": "ok"}
     document = api.get("/api/v1/openapi.json").json()
     from openapi_spec_validator import validate
     validate(document)

@@ -1,0 +1,31 @@
+"""Directions links from a citizen's location to a service point.
+
+No routing engine or road data runs here; a provider turns (origin,
+destination) into what a result shows. Links open in a phone's map app.
+A routing provider (OSRM, Valhalla, a government service) can be plugged
+in later by implementing `directions()` with route length and duration.
+"""
+from urllib.parse import urlencode
+
+
+class LinkDirections:
+    """Directions as links to public map sites; no distance by road."""
+
+    name = "links"
+
+    def directions(self, origin, destination):
+        o = "{:.6f},{:.6f}".format(origin[0], origin[1])
+        d = "{:.6f},{:.6f}".format(destination[0], destination[1])
+        google = "https://www.google.com/maps/dir/?" + urlencode(
+            {"api": "1", "origin": o, "destination": d})
+        osm = "https://www.openstreetmap.org/directions?" + urlencode(
+            {"engine": "fossgis_osrm_car", "route": "{};{}".format(o, d)})
+        return {"url": google, "links": {"google": google, "openstreetmap": osm},
+                "road_distance_km": None, "duration_minutes": None}
+
+
+PROVIDERS = {LinkDirections.name: LinkDirections}
+
+
+def provider(name="links"):
+    return PROVIDERS[name]()

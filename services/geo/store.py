@@ -1,0 +1,146 @@
+"""geo's own copy of the registry's open service points (plain module).
+
+Events are applied by entity version: a point's document is written only
+when the event's `entity_version` is newer than the one held, so a
+duplicate, or an old event after a newer one, changes nothing. A closed
+point stays as a tombstone so a late `office_updated` cannot revive it.
+
+Every write stamps the document with a sequence number from a counter;
+each replica's in-memory index follows the collection by sequence
+(`changes_since`), so replicas that did not consume an event still see it.
+"""
+import time
+from datetime import datetime, timezone
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.common import thai
+from services.geo.index import IndexedPoint
+
+INDEXES = {"points": [([("seq", 1)], {"name": "seq"}),
+                      ([("status", 1)], {"name": "status"})]}
+MISSING_SEQ_TTL_SECONDS = 30.0
+
+
+def _next_seq(db):
+    doc = db.counters.find_one_and_update({"_id": "points"}, {"$inc": {"seq": 1}},
+                                          upsert=True, return_document=ReturnDocument.AFTER)
+    return doc["seq"]
+
+
+def _services_summary(services):
+    """service_code -> zero copy (True/False; None while undeclared)."""
+    return [{"service_code": s["service_code"], "zero_copy": s.get("zero_copy"),
+             "declared": s.get("declared", s.get("documents") is not None)}
+            for s in services or []]
+
+
+def _write_if_newer(db, point_id, version, fields, upsert=True):
+    """Apply `fields` when `version` is newer than what is held; True if written."""
+    fields = dict(fields, entity_version=version, seq=_next_seq(db),
+                  applied_at=datetime.now(timezone.utc))
+    try:
+        result = db.points.update_one({"_id": point_id, "entity_version": {"$lt": version}},
+                                      {"$set": fields}, upsert=upsert)
+    except DuplicateKeyError:  # held version is the same or newer
+        return False
+    return bool(result.modified_count or result.upserted_id is not None)
+
+
+def apply_office(db, payload):
+    """office_registered / office_updated, or a snapshot from a resync."""
+    fields = {key: payload.get(key) for key in ("agency_id", "name_th", "name_en", "province_code",
+                                                "address", "opening_hours", "phone")}
+    fields.update(location={"lat": payload["location"]["lat"], "lon": payload["location"]["lon"]},
+                  status=payload["status"], services=_services_summary(payload.get("services")))
+    return _write_if_newer(db, payload["id"], payload["entity_version"], fields)
+
+
+def apply_services(db, payload):
+    """services_changed; False when the point is unknown or the event is old."""
+    return _write_if_newer(db, payload["id"], payload["entity_version"],
+                           {"services": _services_summary(payload["services"])}, upsert=False)
+
+
+def apply_closed(db, payload):
+    return _write_if_newer(db, payload["id"], payload["entity_version"],
+                           {"status": "closed", "agency_id": payload.get("agency_id")})
+
+
+def known(db, point_id):
+    return db.points.find_one({"_id": point_id, "location": {"$exists": True}}, {"_id": 1}) is not None
+
+
+def close_missing(db, open_ids, seq_before):
+    """After a resync: close points the registry no longer lists as open,
+    unless an event touched them while the resync ran."""
+    closed = 0
+    for doc in db.points.find({"status": "open", "seq": {"$lte": seq_before}}, {"_id": 1}):
+        if doc["_id"] not in open_ids:
+            db.points.update_one({"_id": doc["_id"], "seq": {"$lte": seq_before}},
+                                 {"$set": {"status": "closed", "seq": _next_seq(db)}})
+            closed += 1
+    return closed
+
+
+def current_seq(db):
+    doc = db.counters.find_one({"_id": "points"})
+    return doc["seq"] if doc else 0
+
+
+def indexed_point(doc):
+    return IndexedPoint(
+        id=doc["_id"], lat=doc["location"]["lat"], lon=doc["location"]["lon"],
+        agency_id=doc.get("agency_id"), province_code=doc.get("province_code"),
+        services={s["service_code"]: s["zero_copy"] for s in doc.get("services", [])},
+        data={key: doc.get(key) for key in ("name_th", "name_en", "address", "opening_hours",
+                                            "phone", "services")})
+
+
+def point_view(point):
+    """A point as a nearby or map result shows it."""
+    return {"id": point.id, "agency_id": point.agency_id,
+            "name_th": point.data.get("name_th"), "name_en": point.data.get("name_en"),
+            "address": point.data.get("address"), "province_code": point.province_code,
+            "province": thai.province_names(point.province_code),
+            "location": {"lat": point.lat, "lon": point.lon},
+            "opening_hours": point.data.get("opening_hours"), "phone": point.data.get("phone"),
+            "services": point.data.get("services", []), "zero_copy": point.zero_copy()}
+
+
+class IndexFollower:
+    """Keeps a SpatialIndex equal to the open points of the collection,
+    reading changes by sequence. A sequence number handed out but not yet
+    written (a concurrent writer) is remembered and asked for again, so a
+    slow write is not skipped."""
+
+    def __init__(self, index, clock=time.monotonic):
+        self.index = index
+        self.last_seq = 0
+        self.missing = {}   # seq -> first noticed (monotonic seconds)
+        self.clock = clock
+
+    def refresh(self, db):
+        """Apply every change since the last refresh; return their docs."""
+        query = {"seq": {"$gt": self.last_seq}}
+        if self.missing:
+            query = {"$or": [query, {"seq": {"$in": sorted(self.missing)}}]}
+        docs = list(db.points.find(query).sort("seq", 1))
+        now = self.clock()
+        for doc in docs:
+            if doc.get("status") == "open" and doc.get("location"):
+                self.index.upsert(indexed_point(doc))
+            else:
+                self.index.remove(doc["_id"])
+            self.missing.pop(doc["seq"], None)
+        seqs = [d["seq"] for d in docs if d["seq"] > self.last_seq]
+        if seqs:
+            expected = set(range(self.last_seq + 1, max(seqs) + 1))
+            for seq in expected - set(seqs):
+                self.missing.setdefault(seq, now)
+            self.last_seq = max(seqs)
+        for seq, since in list(self.missing.items()):
+            if now - since > MISSING_SEQ_TTL_SECONDS:  # overwritten or never written
+                del self.missing[seq]
+        return docs
