@@ -69,6 +69,10 @@ OPERATIONS = [
      schemas.CatalogueImport, None, True, "catalogue"),
 ]
 
+# Operations that create a resource answer 201; every other one 200.
+CREATES = {("post", "/api/v1/agencies"), ("post", "/api/v1/agencies/{agency_id}/officers"),
+           ("post", "/api/v1/service-points")}
+
 STATUS_TEXT = {"400": "Invalid input (field messages in details.fields)",
                "401": "Missing, expired or forged token", "403": "Not allowed",
                "404": "Unknown resource", "409": "Conflict", "413": "Body too large",
@@ -95,7 +99,7 @@ def document():
         operation = {"summary": summary, "tags": [tag],
                      "parameters": _path_parameters(path),
                      "responses": {"200": {"description": "OK"}}}
-        if method == "post" and body is not None:
+        if (method, path) in CREATES:
             operation["responses"] = {"201": {"description": "Created"}}
         if body is not None:
             operation["requestBody"] = {"required": True, "content": {

@@ -102,7 +102,9 @@ class GeoService(HealthMixin):
         self._refresh()
 
     # --- resync --------------------------------------------------------------
-    @timer(interval=RESYNC_RETRY_SECONDS, eager=True)
+    # Not eager: at the very start the RPC reply consumer may not be
+    # listening yet, and the first resync's reply would be lost.
+    @timer(interval=1.0)
     def scheduled_resync(self):
         if time.monotonic() < self.state.next_resync_at:
             return

@@ -1,0 +1,99 @@
+"""geo's copy of the points: applied by version, followed by sequence."""
+import mongomock_ng
+import pytest
+
+from services.common import events
+from services.geo import store
+from services.geo.index import SpatialIndex
+
+
+@pytest.fixture
+def db():
+    return mongomock_ng.MongoClient().geo
+
+
+def office(version, lat=13.75, lon=100.5, status="open", point_id="sp-1", services=()):
+    return events.new_event("office_updated" if version > 1 else "office_registered", {
+        "id": point_id, "agency_id": "ag-1", "name_th": "สำนักงาน", "name_en": "Office",
+        "province_code": "10", "location": {"lat": lat, "lon": lon}, "status": status,
+        "services": list(services), "entity_version": version})
+
+
+def follow(db, follower=None):
+    follower = follower or store.IndexFollower(SpatialIndex())
+    follower.refresh(db)
+    return follower
+
+
+def test_newer_versions_win_and_old_or_duplicate_events_change_nothing(db):
+    assert store.apply_office(db, office(1))
+    assert store.apply_office(db, office(3, lat=14.0))
+    assert not store.apply_office(db, office(2, lat=15.0))   # older, arrives late
+    assert not store.apply_office(db, office(3, lat=16.0))   # same version again
+    doc = db.points.find_one({"_id": "sp-1"})
+    assert doc["location"]["lat"] == 14.0 and doc["entity_version"] == 3
+
+
+def test_closed_point_is_not_revived_by_a_late_update(db):
+    store.apply_office(db, office(1))
+    assert store.apply_closed(db, {"id": "sp-1", "agency_id": "ag-1", "entity_version": 3})
+    assert not store.apply_office(db, office(2))
+    follower = follow(db)
+    assert len(follower.index) == 0
+
+
+def test_services_changed_for_an_unknown_point_is_not_applied(db):
+    assert not store.apply_services(db, {"id": "sp-x", "services": [], "entity_version": 2})
+    assert not store.known(db, "sp-x")
+
+
+def test_follower_sees_every_change_in_sequence(db):
+    follower = follow(db)
+    store.apply_office(db, office(1, point_id="sp-a"))
+    store.apply_office(db, office(1, point_id="sp-b", lat=18.0, lon=99.0))
+    follower.refresh(db)
+    assert sorted(follower.index.points) == ["sp-a", "sp-b"]
+    store.apply_office(db, office(2, point_id="sp-a", lat=7.9, lon=98.4))
+    store.apply_closed(db, {"id": "sp-b", "agency_id": "ag-1", "entity_version": 2})
+    follower.refresh(db)
+    assert sorted(follower.index.points) == ["sp-a"]
+    assert follower.index.points["sp-a"].lat == 7.9
+
+
+def test_follower_does_not_skip_a_write_that_lands_late(db):
+    """A writer took sequence 2 but wrote after the writer of 3: the
+    follower must still apply it when it lands."""
+    follower = follow(db)
+    store.apply_office(db, office(1, point_id="sp-a"))            # seq 1
+    slow_seq = store._next_seq(db)                                 # seq 2, not yet written
+    store.apply_office(db, office(1, point_id="sp-c"))            # seq 3
+    follower.refresh(db)
+    assert follower.missing and sorted(follower.index.points) == ["sp-a", "sp-c"]
+    db.points.insert_one({"_id": "sp-b", "location": {"lat": 9.1, "lon": 99.3}, "status": "open",
+                          "entity_version": 1, "seq": slow_seq, "services": []})
+    follower.refresh(db)
+    assert sorted(follower.index.points) == ["sp-a", "sp-b", "sp-c"]
+    assert not follower.missing
+
+
+def test_forgotten_sequence_numbers_expire():
+    clock = [0.0]
+    database = mongomock_ng.MongoClient().geo
+    follower = store.IndexFollower(SpatialIndex(), clock=lambda: clock[0])
+    store._next_seq(database)  # handed out, never written
+    store.apply_office(database, office(1))
+    follower.refresh(database)
+    assert list(follower.missing) == [1]
+    clock[0] = store.MISSING_SEQ_TTL_SECONDS + 1
+    follower.refresh(database)
+    assert follower.missing == {}
+
+
+def test_resync_closes_points_the_registry_no_longer_lists(db):
+    store.apply_office(db, office(1, point_id="sp-a"))
+    store.apply_office(db, office(1, point_id="sp-b"))
+    seq = store.current_seq(db)
+    store.apply_office(db, office(1, point_id="sp-new"))  # arrived during the resync
+    assert store.close_missing(db, {"sp-a"}, seq) == 1
+    follower = follow(db)
+    assert sorted(follower.index.points) == ["sp-a", "sp-new"]
