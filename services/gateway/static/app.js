@@ -4,9 +4,11 @@
   var lang = localStorage.getItem("cfz-lang") || "th";
   var T = {
     th: { docs: "เอกสารที่ต้องใช้", copy: "ยังขอสำเนา", nocopy: "ไม่ต้องใช้สำเนา", fee: "ค่าธรรมเนียม", baht: "บาท",
-          time: "ระยะเวลา", steps: "ขั้นตอน", services: "งานบริการ", undeclared: "ยังไม่ได้สำรวจ", none: "ไม่พบ" },
+          time: "ระยะเวลา", steps: "ขั้นตอน", services: "งานบริการ", undeclared: "ยังไม่ได้สำรวจ", none: "ไม่พบ",
+          km: "กม.", route: "นำทาง", locating: "กำลังหาตำแหน่ง…", nolocation: "ไม่ทราบตำแหน่ง ใช้กึ่งกลางแผนที่แทน", forService: "สำหรับงาน" },
     en: { docs: "Documents to bring", copy: "copy still demanded", nocopy: "no copy needed", fee: "Fee", baht: "baht",
-          time: "Processing time", steps: "Steps", services: "Services", undeclared: "not surveyed yet", none: "Nothing found" }
+          time: "Processing time", steps: "Steps", services: "Services", undeclared: "not surveyed yet", none: "Nothing found",
+          km: "km", route: "Directions", locating: "Finding your location…", nolocation: "Location unknown; using the map centre", forService: "for" }
   };
   function t(key) { return T[lang][key]; }
   function name(obj) { return (lang === "en" && obj.name_en) ? obj.name_en : obj.name_th; }
@@ -42,22 +44,53 @@
     return box;
   }
 
+  // Only the points in view, so a slow phone never downloads the whole country.
   function loadPoints() {
-    layer.clearLayers();
-    var shown = 0;
-    function page(offset) {
-      fetch("/api/v1/service-points?limit=200&offset=" + offset).then(function (r) { return r.json(); }).then(function (data) {
-        data.results.forEach(function (p) {
-          L.circleMarker([p.location.lat, p.location.lon], { radius: 6, color: p.zero_copy ? "#11743a" : "#a31515" })
-            .bindPopup(popup(p)).addTo(layer);
-        });
-        shown += data.results.length;
-        document.getElementById("count").textContent = shown;
-        if (offset + data.results.length < data.total) page(offset + data.results.length);
+    var b = map.getBounds();
+    var url = "/api/v1/service-points/bbox?limit=1000&south=" + b.getSouth().toFixed(4) + "&west=" +
+      b.getWest().toFixed(4) + "&north=" + b.getNorth().toFixed(4) + "&east=" + b.getEast().toFixed(4);
+    fetch(url).then(function (r) { return r.json(); }).then(function (data) {
+      layer.clearLayers();
+      (data.results || []).forEach(function (p) {
+        L.circleMarker([p.location.lat, p.location.lon], { radius: 6, color: p.zero_copy ? "#11743a" : "#a31515" })
+          .bindPopup(popup(p)).addTo(layer);
       });
-    }
-    page(0);
+      document.getElementById("count").textContent = (data.results || []).length + (data.total > 1000 ? " / " + data.total : "");
+    });
   }
+  map.on("moveend", loadPoints);
+
+  var selectedService = null;
+  function findNear(lat, lon) {
+    var q = "/api/v1/service-points/nearby?k=10&lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5);
+    if (selectedService) q += "&service_code=" + encodeURIComponent(selectedService.service_code);
+    if (document.getElementById("zero-copy").checked) q += "&zero_copy=true";
+    fetch(q).then(function (r) { return r.json(); }).then(function (data) {
+      var ol = document.getElementById("near-results"); ol.innerHTML = "";
+      document.getElementById("near-status").textContent = selectedService ? t("forService") + " " + name(selectedService) : "";
+      if (!data.results || !data.results.length) { ol.appendChild(el("li", t("none"))); return; }
+      data.results.forEach(function (r) {
+        var li = el("li"), p = r.service_point;
+        li.appendChild(el("strong", name(p)));
+        li.appendChild(el("span", " · " + r.distance_km.toFixed(1) + " " + t("km") + " · "));
+        var a = el("a", t("route")); a.href = r.directions_url; a.target = "_blank"; a.rel = "noopener";
+        li.appendChild(a);
+        li.onclick = function () { map.setView([p.location.lat, p.location.lon], 14); };
+        ol.appendChild(li);
+      });
+      ol.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
+  }
+  document.getElementById("near-me").onclick = function () {
+    var status = document.getElementById("near-status");
+    function fallback() { status.textContent = t("nolocation"); var c = map.getCenter(); findNear(c.lat, c.lng); }
+    if (!navigator.geolocation) { fallback(); return; }
+    status.textContent = t("locating");
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      map.setView([pos.coords.latitude, pos.coords.longitude], 12);
+      findNear(pos.coords.latitude, pos.coords.longitude);
+    }, fallback, { timeout: 8000, maximumAge: 600000 });
+  };
 
   function showEntry(code) {
     fetch("/api/v1/services/" + encodeURIComponent(code)).then(function (r) { return r.json(); }).then(function (e) {
@@ -87,7 +120,7 @@
         if (!data.results || !data.results.length) { ul.appendChild(el("li", t("none"))); return; }
         data.results.forEach(function (s) {
           var li = el("li"), b = el("button", name(s)); b.type = "button";
-          b.onclick = function () { showEntry(s.service_code); }; li.appendChild(b); ul.appendChild(li);
+          b.onclick = function () { selectedService = s; showEntry(s.service_code); }; li.appendChild(b); ul.appendChild(li);
         });
       });
     }, 250);
