@@ -9,8 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from services.geo import schemas as geo_schemas
-from services.registry import schemas
+from services.gateway import routes_geo, routes_registry
 
 API_VERSION = "0.1.0"
 
@@ -22,56 +21,16 @@ class ErrorBody(Schema):
         "description": "Field messages under `fields`, and other context"})
 
 
-# (method, path, summary, body schema, query schema, auth, tag)
-OPERATIONS = [
+OWN_OPERATIONS = [
     ("get", "/healthz", "Liveness", None, None, False, "operations"),
     ("get", "/readyz", "Readiness: the broker and every service answer", None, None, False, "operations"),
     ("get", "/api/v1/openapi.json", "This document", None, None, False, "operations"),
-    ("post", "/api/v1/agencies", "Register an agency and its first officer (pending approval)",
-     schemas.AgencyRegistration, None, False, "agencies"),
-    ("get", "/api/v1/admin/agencies", "List agencies (system administrator)", None,
-     schemas.AgencyQuery, True, "agencies"),
-    ("post", "/api/v1/admin/agencies/{agency_id}/approve", "Approve an agency (system administrator)",
-     None, None, True, "agencies"),
-    ("post", "/api/v1/agencies/{agency_id}/officers", "Add an officer (agency administrator)",
-     schemas.OfficerCreate, None, True, "agencies"),
-    ("post", "/api/v1/auth/token", "Log in: a bearer token", schemas.TokenRequest, None, False, "auth"),
-    ("post", "/api/v1/service-points", "Pin a service point (officer)",
-     schemas.ServicePointCreate, None, True, "service points"),
-    ("get", "/api/v1/service-points", "List service points", None, schemas.ServicePointQuery, False,
-     "service points"),
-    ("get", "/api/v1/service-points/{point_id}", "A service point", None, None, False, "service points"),
-    ("get", "/api/v1/service-points/nearby",
-     "The k nearest open points (great-circle), optionally offering a service, Zero Copy only",
-     None, geo_schemas.NearbyQuery, False, "geo"),
-    ("get", "/api/v1/service-points/bbox", "Open points in a bounding box, paged (map view)",
-     None, geo_schemas.BboxQuery, False, "geo"),
-    ("post", "/api/v1/service-points/within", "Open points inside a GeoJSON polygon",
-     geo_schemas.PolygonQuery, None, False, "geo"),
-    ("post", "/api/v1/admin/geo/resync", "Resynchronise geo from the registry (administrator)",
-     None, None, True, "geo"),
-    ("patch", "/api/v1/service-points/{point_id}", "Change a service point (officer)",
-     schemas.ServicePointUpdate, None, True, "service points"),
-    ("delete", "/api/v1/service-points/{point_id}", "Close a service point (officer)",
-     None, None, True, "service points"),
-    ("put", "/api/v1/service-points/{point_id}/services",
-     "Declare the services offered and their documents and copies (officer)",
-     schemas.ServicesDeclaration, None, True, "service points"),
-    ("get", "/api/v1/service-points/{point_id}/services", "Services offered at a point",
-     None, None, False, "service points"),
-    ("get", "/api/v1/rollout", "Points pinned and surveyed per agency or province",
-     None, schemas.CoverageQuery, False, "reports"),
-    ("get", "/api/v1/services", "Search the Citizen's Manual catalogue (Thai or English)",
-     None, schemas.CatalogueQuery, False, "catalogue"),
-    ("get", "/api/v1/services/{service_code}", "A catalogue entry: steps, documents, fee, time, law",
-     None, None, False, "catalogue"),
-    ("post", "/api/v1/admin/catalogue", "Import catalogue entries (cfz-catalogue/1, administrator)",
-     schemas.CatalogueImport, None, True, "catalogue"),
 ]
-
+ROUTE_MODULES = (routes_registry, routes_geo)
+# (method, path, summary, body schema, query schema, auth, tag)
+OPERATIONS = OWN_OPERATIONS + [op for module in ROUTE_MODULES for op in module.OPERATIONS]
 # Operations that create a resource answer 201; every other one 200.
-CREATES = {("post", "/api/v1/agencies"), ("post", "/api/v1/agencies/{agency_id}/officers"),
-           ("post", "/api/v1/service-points")}
+CREATES = set().union(*(module.CREATES for module in ROUTE_MODULES))
 
 STATUS_TEXT = {"400": "Invalid input (field messages in details.fields)",
                "401": "Missing, expired or forged token", "403": "Not allowed",

@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 
 from services.common import thai
-from services.registry import accounts, catalogue, points
+from services.registry import accounts, points
 
 PLACES_PATH = os.path.join(os.path.dirname(__file__), "data", "demo_places.json")
 DEMO_PASSWORD = "demo-password-2569"

@@ -1,0 +1,41 @@
+"""What every group of gateway routes shares: config, metrics, bounded RPC
+calls, JSON bodies checked with the owning service's schemas, tokens."""
+from nameko.dependency_providers import Config
+
+from services.common import auth, rpc
+from services.common.config import get_float, get_int
+from services.common.errors import Forbidden
+from services.common.metrics import Metrics
+from services.gateway.http import bearer_token, read_json
+from services.registry.schemas import load
+
+
+class GatewayBase:
+    config = Config()
+    metrics = Metrics()
+
+    def _call(self, proxy, method, *args, **kwargs):
+        return rpc.call(proxy, method, *args,
+                        timeout=get_float(self.config, "CFZ_RPC_TIMEOUT"), **kwargs)
+
+    def _json(self, request, max_bytes=None):
+        return read_json(request, max_bytes or get_int(self.config, "CFZ_MAX_BODY_BYTES"))
+
+    def _body(self, request, schema_cls):
+        return load(schema_cls, self._json(request))
+
+    def _claims(self, request):
+        return auth.verify_token(self.config["CFZ_JWT_SECRET"], bearer_token(request))
+
+    def _token(self, request):
+        """The caller's bearer token, checked here so a bad token is a 401
+        before any body is read; the owning service checks it again."""
+        token = bearer_token(request)
+        auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        return token
+
+    def _require_admin(self, request):
+        claims = self._claims(request)
+        if claims.get("role") != "admin":
+            raise Forbidden("Only a system administrator may do this.")
+        return claims
