@@ -74,6 +74,56 @@ class ServicesChanged(EventBase):
     entity_version = fields.Integer(required=True)
 
 
+class ZeroCopyBreach(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    document = fields.String(required=True)
+    # "declared_no_copy": the point said it no longer demands this copy;
+    # "government_issued": the state issued it, so no copy may be demanded
+    reason = fields.String(required=True, validate=validate.OneOf(
+        ["declared_no_copy", "government_issued", "undeclared_document"]))
+
+
+class FeedbackSubmitted(EventBase):
+    feedback_id = fields.String(required=True)
+    service_point_id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    province_code = fields.String(required=True)
+    service_code = fields.String(allow_none=True)
+    channel = fields.String(required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    questionnaire_version = fields.Integer(required=True)
+    verified = fields.Boolean(required=True)
+    has_comment = fields.Boolean(required=True)
+    copies_requested = fields.List(fields.String(), required=True)
+    zero_copy_breaches = fields.List(fields.Nested(ZeroCopyBreach), required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class FeedbackModerated(EventBase):
+    feedback_id = fields.String(required=True)
+    service_point_id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["published", "rejected"]))
+
+
+class ComplaintEvent(EventBase):
+    complaint_id = fields.String(required=True)
+    tracking_code = fields.String(required=True)
+    category = fields.String(required=True)
+    service_point_id = fields.String(allow_none=True)
+    agency_id = fields.String(allow_none=True)
+    province_code = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    previous_status = fields.String(allow_none=True)
+    filed_at = fields.AwareDateTime(required=True, format="iso")
+    changed_at = fields.AwareDateTime(required=True, format="iso")
+    sla_due_at = fields.AwareDateTime(required=True, format="iso")
+    pmoc_reference = fields.String(allow_none=True)
+    resolution_rating = fields.Integer(allow_none=True)
+    entity_version = fields.Integer(required=True)
+
+
 @dataclass(frozen=True)
 class EventSpec:
     name: str
@@ -87,6 +137,11 @@ EVENTS = {spec.name: spec for spec in [
     EventSpec("office_updated", "registry", OfficeEvent, 1),
     EventSpec("office_closed", "registry", OfficeClosed, 1),
     EventSpec("services_changed", "registry", ServicesChanged, 1),
+    EventSpec("feedback_submitted", "feedback", FeedbackSubmitted, 1),
+    EventSpec("feedback_moderated", "feedback", FeedbackModerated, 1),
+    EventSpec("complaint_filed", "complaints", ComplaintEvent, 1),
+    EventSpec("complaint_relayed", "complaints", ComplaintEvent, 1),
+    EventSpec("complaint_status_changed", "complaints", ComplaintEvent, 1),
 ]}
 
 
