@@ -9,14 +9,16 @@ are imported, so this module imports them only inside main().
 import argparse
 import sys
 
-SERVICES = ("registry", "geo", "gateway")
+SERVICES = ("registry", "geo", "feedback", "gateway")
 
 
 def _service_classes(names):
+    from services.feedback.service import FeedbackService
     from services.gateway.service import GatewayService
     from services.geo.service import GeoService
     from services.registry.service import RegistryService
-    classes = {"registry": RegistryService, "geo": GeoService, "gateway": GatewayService}
+    classes = {"registry": RegistryService, "geo": GeoService, "feedback": FeedbackService,
+               "gateway": GatewayService}
     return [classes[name] for name in names]
 
 

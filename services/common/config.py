@@ -4,6 +4,7 @@ Every setting a service reads lives here, so the README's configuration table
 has one source. Nameko containers receive the result of `nameko_config()`.
 """
 import os
+import re
 
 DEFAULTS = {
     "AMQP_URI": "pyamqp://guest:guest@localhost:5672/",
@@ -27,7 +28,23 @@ DEFAULTS = {
     "CFZ_STARTER_CATALOGUE": "1",
     "CFZ_DEMO_DATA": "0",
     "CFZ_GEO_RESYNC_SECONDS": "900",
+    "CFZ_FEEDBACK_RATE_LIMIT": "10/minute",
+    "CFZ_PUBLIC_URL": "http://127.0.0.1:8000",
+    "CFZ_TRUST_FORWARDED": "0",
     "CFZ_GEO_FOLLOW_INTERVAL": "0.25",
+    # complaints: the relay to PMOC (an Open311 GeoReport v2 endpoint) and SLAs
+    "PMOC_URL": "",
+    "PMOC_API_KEY": "",
+    "PMOC_POLL_SECONDS": "60",
+    "CFZ_PMOC_TIMEOUT": "10",
+    "CFZ_PMOC_RELAY_INTERVAL": "1",
+    "CFZ_PMOC_MAX_ATTEMPTS": "10",
+    "CFZ_PMOC_BACKOFF_BASE": "2",
+    "CFZ_PMOC_BACKOFF_MAX": "600",
+    "CFZ_PMOC_CONCURRENCY": "8",
+    "CFZ_COMPLAINT_SLA_DAYS": "15",
+    "CFZ_COMPLAINT_SLA_BY_CATEGORY": "",
+    "CFZ_OPEN311_API_KEYS": "",
 }
 
 # Used only when CFZ_ENV is not production and no secret is configured:
@@ -51,6 +68,9 @@ def from_env(environ=None):
         if production:
             raise ConfigError("CFZ_JWT_SECRET must be set when CFZ_ENV=production")
         config["CFZ_JWT_SECRET"] = DEV_JWT_SECRET
+    if not re.fullmatch(r"\d+/(second|minute|hour|day)s?", config["CFZ_FEEDBACK_RATE_LIMIT"].strip()):
+        raise ConfigError("CFZ_FEEDBACK_RATE_LIMIT must look like 10/minute (second, minute, "
+                          "hour or day), got {!r}".format(config["CFZ_FEEDBACK_RATE_LIMIT"]))
     if not config["CFZ_ADMIN_PASSWORD"]:
         if production:
             raise ConfigError("CFZ_ADMIN_PASSWORD must be set when CFZ_ENV=production")

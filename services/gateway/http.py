@@ -20,8 +20,12 @@ def json_response(body, status=200, headers=None):
 
 
 def error_response(exc):
-    headers = {"WWW-Authenticate": 'Bearer realm="cfz"'} if exc.status == 401 else None
-    return json_response(exc.to_body(), exc.status, headers)
+    headers = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="cfz"'
+    if exc.status == 429 and "retry_after_seconds" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after_seconds"])
+    return json_response(exc.to_body(), exc.status, headers or None)
 
 
 def api(handler):

@@ -18,6 +18,7 @@ from services.common.errors import NotFound, ServiceUnavailable
 from services.gateway import openapi
 from services.gateway.base import GatewayBase
 from services.gateway.http import api, json_response
+from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
 from services.gateway.routes_registry import RegistryRoutes
 
@@ -30,7 +31,7 @@ def _leaflet_dir():
     return leaflet.BASE_DIR
 
 
-class GatewayService(RegistryRoutes, GeoRoutes, GatewayBase):
+class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, GatewayBase):
     name = "gateway"
 
     # --- health ------------------------------------------------------------
@@ -74,6 +75,11 @@ class GatewayService(RegistryRoutes, GeoRoutes, GatewayBase):
     @http("GET", "/")
     def index(self, request):
         return self._file(STATIC_DIR, "index.html")
+
+    @http("GET", "/feedback")
+    def feedback_form(self, request):
+        """The form a counter's QR code opens."""
+        return self._file(STATIC_DIR, "feedback.html")
 
     @http("GET", "/static/<path:path>")
     def static(self, request, path):

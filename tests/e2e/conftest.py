@@ -2,6 +2,7 @@
 import pytest
 import requests
 
+from services.feedback.service import FeedbackService
 from services.gateway.service import GatewayService
 from services.geo.service import GeoService
 from services.registry.service import RegistryService
@@ -64,7 +65,7 @@ def received():
 
 @pytest.fixture
 def stack(runner_factory, config, received):
-    runner = runner_factory(config, RegistryService, GeoService, GatewayService,
+    runner = runner_factory(config, RegistryService, GeoService, FeedbackService, GatewayService,
                             make_recorder(received))
     runner.start()
     return runner

@@ -184,6 +184,19 @@ def test_every_endpoint_refuses_bad_input_and_writes_nothing(api):
         ("polygon of text", "POST", "/api/v1/service-points/within", dict(json={"type": "Polygon", "coordinates": [[["a", "b"], [1, 2], [3, 4], ["a", "b"]]]}), 400, None, "coordinates"),
         ("polygon too few points", "POST", "/api/v1/service-points/within", dict(json={"type": "Polygon", "coordinates": [[[99, 12], [102, 12], [99, 12]]]}), 400, None, "coordinates"),
         ("point instead of polygon", "POST", "/api/v1/service-points/within", dict(json={"type": "Point", "coordinates": [99, 12]}), 400, None, "type"),
+        ("feedback without answers", "POST", points_path + "/feedback", dict(json={"service_code": "DOPA-ID-NEW"}), 400, None, "answers"),
+        ("feedback score 7", "POST", points_path + "/feedback", dict(json={"answers": {"satisfaction": 7}}), 400, None, "answers.satisfaction"),
+        ("feedback unknown question", "POST", points_path + "/feedback", dict(json={"answers": {"satisfaction": 4, "price": 2}}), 400, None, "answers.price"),
+        ("feedback honeypot", "POST", points_path + "/feedback", dict(json={"answers": {"satisfaction": 4}, "website": "x"}), 400, None, "website"),
+        ("feedback forged token", "POST", points_path + "/feedback", dict(json={"answers": {"satisfaction": 4}, "visit_token": "eyJhbGciOiJIUzI1NiJ9.e30.xxxxxxxx"}), 400, "INVALID_VISIT_TOKEN", "visit_token"),
+        ("feedback service not offered", "POST", points_path + "/feedback", dict(json={"answers": {"satisfaction": 4}, "service_code": "DLT-VEHICLE-TAX"}), 400, None, "service_code"),
+        ("feedback for unknown point", "POST", "/api/v1/service-points/sp-nope/feedback", dict(json={"answers": {"satisfaction": 4}}), 404, None, None),
+        ("visit token wrong code", "POST", points_path + "/visit-tokens", dict(json={"code": "0123456789abcdef", "device_id": "device-01"}), 400, "INVALID_COUNTER_CODE", "code"),
+        ("visit token bad device", "POST", points_path + "/visit-tokens", dict(json={"code": "0123456789abcdef", "device_id": "x"}), 400, None, "device_id"),
+        ("qr bad kind", "GET", points_path + "/qr?kind=poster", dict(token=officer), 400, None, "kind"),
+        ("moderation bad decision", "POST", "/api/v1/feedback/fb-nope/moderation", dict(json={"decision": "maybe"}, token=officer), 400, None, "decision"),
+        ("moderate unknown feedback", "POST", "/api/v1/feedback/fb-nope/moderation", dict(json={"decision": "publish"}, token=officer), 404, None, None),
+        ("feedback list limit 0", "GET", points_path + "/feedback?limit=0", {}, 400, None, "limit"),
         ("resync by officer", "POST", "/api/v1/admin/geo/resync", dict(token=officer), 403, None, None),
         ("resync without token", "POST", "/api/v1/admin/geo/resync", {}, 401, "MISSING_TOKEN", None),
     ]
@@ -219,6 +232,9 @@ def test_every_json_endpoint_refuses_broken_bodies(api):
         ("PATCH", "/api/v1/service-points/" + point["id"], officer),
         ("PUT", "/api/v1/service-points/{}/services".format(point["id"]), officer),
         ("POST", "/api/v1/admin/catalogue", admin),
+        ("POST", "/api/v1/service-points/{}/feedback".format(point["id"]), None),
+        ("POST", "/api/v1/service-points/{}/visit-tokens".format(point["id"]), None),
+        ("POST", "/api/v1/service-points/within", None),
     ]
     json_type = {"Content-Type": "application/json"}
     bodies = [

@@ -41,8 +41,8 @@ def test_service_not_running_gives_503_at_once(gateway):
     assert time.monotonic() - started < 5
     ready = requests.get(gateway + "/readyz", timeout=10)
     assert ready.status_code == 503
-    assert ready.json()["details"]["services"] == {"registry": "not running",
-                                                   "geo": "not running"}
+    services = ready.json()["details"]["services"]
+    assert "registry" in services and set(services.values()) == {"not running"}
     assert requests.get(gateway + "/healthz", timeout=10).status_code == 200
 
 

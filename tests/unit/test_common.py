@@ -16,6 +16,12 @@ def test_production_refuses_default_secrets():
     assert ok["CFZ_JWT_SECRET"] == "s" * 40
 
 
+def test_malformed_rate_limit_is_refused_at_start():
+    with pytest.raises(config.ConfigError):
+        config.from_env({"CFZ_FEEDBACK_RATE_LIMIT": "lots"})
+    assert config.from_env({"CFZ_FEEDBACK_RATE_LIMIT": "30/hour"})["CFZ_FEEDBACK_RATE_LIMIT"] == "30/hour"
+
+
 def test_defaults_give_embedded_storage_and_local_gateway():
     conf = config.nameko_config({})
     assert conf["MONGO_URI"] == "mongomock://"

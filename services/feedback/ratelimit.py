@@ -1,0 +1,42 @@
+"""Fixed-window rate limits kept in the service's database, so every
+replica of the gateway and the service sees the same count."""
+from datetime import datetime, timezone
+
+from pymongo import ReturnDocument
+
+from services.common.errors import RateLimited, ValidationFailed
+
+UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+INDEXES = {"rate_limits": [([("expires_at", 1)], {"name": "expiry", "expireAfterSeconds": 0})]}
+
+
+def parse(spec):
+    """"10/minute" -> (10, 60)."""
+    try:
+        count, unit = spec.split("/")
+        count = int(count)
+        seconds = UNITS[unit.strip().lower().rstrip("s")]
+    except (ValueError, KeyError):
+        raise ValueError("rate limit must look like 10/minute, got {!r}".format(spec))
+    if count < 1:
+        raise ValueError("rate limit count must be positive")
+    return count, seconds
+
+
+def hit(db, scope, client, spec, now=None):
+    """Count one request of `client`; RateLimited (429) past the limit."""
+    if not client:
+        raise ValidationFailed("Cannot tell clients apart.", code="NO_CLIENT_ID")
+    limit, window = parse(spec)
+    now = now or datetime.now(timezone.utc)
+    start = int(now.timestamp()) // window * window
+    key = "{}|{}|{}".format(scope, client, start)
+    doc = db.rate_limits.find_one_and_update(
+        {"_id": key},
+        {"$inc": {"count": 1},
+         "$setOnInsert": {"expires_at": datetime.fromtimestamp(start + 2 * window, timezone.utc)}},
+        upsert=True, return_document=ReturnDocument.AFTER)
+    if doc["count"] > limit:
+        retry_after = max(1, start + window - int(now.timestamp()))
+        raise RateLimited("Too many submissions; try again in {} s.".format(retry_after),
+                          {"retry_after_seconds": retry_after, "limit": spec})

@@ -1,0 +1,109 @@
+"""feedback: ratings, comments, visit tokens and moderation (thin shell)."""
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy, rpc
+
+from services.common import auth, outbox
+from services.common import rpc as rpc_calls
+from services.common.config import get_float
+from services.common.entrypoints import HealthMixin, outbox_timer
+from services.common.errors import EXPECTED, Forbidden
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.storage import Mongo
+from services.feedback import questionnaire, ratelimit, schemas, store, tokens
+from services.registry.schemas import load
+
+rpc_ = rpc(expected_exceptions=EXPECTED)
+
+
+class FeedbackService(HealthMixin):
+    name = "feedback"
+
+    db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
+    registry = RpcProxy("registry")
+    config = Config()
+    dispatch = EventDispatcher()
+    metrics = Metrics()
+
+    def _point(self, point_id):
+        return rpc_calls.call(self.registry, "get_service_point", point_id,
+                              timeout=get_float(self.config, "CFZ_RPC_TIMEOUT"))
+
+    def _actor(self, token):
+        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+
+    @rpc_
+    def questionnaire(self):
+        return questionnaire.current()
+
+    @rpc_
+    def submit(self, point_id, data, idempotency_key=None, client=None):
+        """A citizen's rating. Verified with a visit token; otherwise
+        rate-limited per client. A retry with the same key is answered with
+        the first answer and stored once."""
+        data = load(schemas.FeedbackSubmission, data)
+        data.pop("website", None)
+        token = data.pop("visit_token", None)
+        claims = tokens.verify_visit(self.config["CFZ_JWT_SECRET"], token, point_id) if token else None
+        replay = store.find_replay(self.db, idempotency_key,
+                                   store.request_fingerprint(point_id, data))
+        if replay:
+            return replay
+        if claims is None:
+            ratelimit.hit(self.db, "feedback", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
+        return store.submit(self.db, self._point(point_id), data, claims, idempotency_key, client)
+
+    @rpc_
+    def list_public(self, point_id, query=None):
+        query = load(schemas.PublicListQuery, query or {})
+        return store.list_public(self.db, point_id, query["limit"], query["offset"])
+
+    @rpc_
+    def issue_visit_token(self, point_id, data, client=None):
+        """A counter QR code was scanned: a token for this device, today."""
+        data = load(schemas.VisitTokenRequest, data)
+        ratelimit.hit(self.db, "visit", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
+        point = self._point(point_id)
+        store.check_service(point, data.get("service_code"))
+        return tokens.issue_counter_visit(self.config["CFZ_JWT_SECRET"], point_id,
+                                          data.get("service_code"), data["code"], data["device_id"])
+
+    @rpc_
+    def qr_target(self, token, point_id, query):
+        """The URL an officer's QR code opens (the gateway draws the image)."""
+        query = load(schemas.QrQuery, query)
+        actor = self._actor(token)
+        point = self._point(point_id)
+        if actor.get("role") != "admin" and actor.get("agency_id") != point["agency_id"]:
+            raise Forbidden("QR codes are for the point's own agency.", code="OTHER_AGENCY")
+        store.check_service(point, query.get("service_code"))
+        secret, public_url = self.config["CFZ_JWT_SECRET"], self.config["CFZ_PUBLIC_URL"]
+        service = query.get("service_code")
+        if query["kind"] == "counter":
+            code = tokens.counter_code(secret, point_id, service)
+            return {"url": tokens.form_url(public_url, point_id, service, code=code),
+                    "kind": "counter", "expires_at": None}
+        issued = tokens.issue_single_use(secret, point_id, service)
+        return {"url": tokens.form_url(public_url, point_id, service, token=issued["visit_token"]),
+                "kind": "single", "expires_at": issued["expires_at"]}
+
+    @rpc_
+    def moderation_queue(self, token, query=None):
+        query = load(schemas.ModerationQueueQuery, query or {})
+        return store.moderation_queue(self.db, self._actor(token), query.get("agency_id"),
+                                      query["limit"], query["offset"])
+
+    @rpc_
+    def moderate(self, token, feedback_id, decision):
+        decision = load(schemas.ModerationDecision, decision)
+        return store.moderate(self.db, self._actor(token), feedback_id, decision)
+
+    @outbox_timer()
+    def publish_outbox(self):
+        sent = outbox.flush(self.db.feedback, self._publish)
+        OUTBOX_PENDING.labels(self.name, "feedback").set(outbox.pending_count(self.db.feedback))
+        return sent
+
+    def _publish(self, event_name, payload):
+        self.dispatch(event_name, payload)
+        EVENTS_PUBLISHED.labels(self.name, event_name).inc()

@@ -1,0 +1,207 @@
+"""Feedback: submission, the Zero Copy check, publication and moderation.
+
+Plain module; functions take the feedback service's pymongo Database and
+the point as the registry describes it. Each write carries its event in the
+same document (outbox).
+"""
+import hashlib
+import json
+import uuid
+from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common import events
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.outbox import outbox_entry, push_events
+from services.common.text import nfc
+from services.feedback import moderation, redaction
+
+INDEXES = {
+    "feedback": [
+        ([("token_jti", 1)], {"name": "one_rating_per_token", "unique": True,
+                              "partialFilterExpression": {"token_jti": {"$type": "string"}}}),
+        ([("idempotency_key", 1)], {"name": "idempotency", "unique": True,
+                                    "partialFilterExpression": {"idempotency_key": {"$type": "string"}}}),
+        ([("service_point_id", 1), ("comment_status", 1), ("submitted_at", -1)], {"name": "public"}),
+        ([("agency_id", 1), ("comment_status", 1)], {"name": "moderation"}),
+        ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
+    ],
+}
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def request_fingerprint(point_id, data):
+    """What makes two submissions 'the same request' for an idempotency key."""
+    material = json.dumps({"point": point_id, "data": {k: v for k, v in data.items()
+                                                        if k != "visit_token"}},
+                          sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def zero_copy_breaches(point, service_code, copies_requested):
+    """Compare the copies a citizen was asked for with what the point declared.
+
+    A copy is a breach when the point declared it no longer demands it, when
+    the document is government-issued (the 2018 resolution), or when the
+    document is not among those the point declared for the service at all.
+    """
+    declared = {}
+    for service in point.get("services", []):
+        if service_code and service["service_code"] != service_code:
+            continue
+        for document in service.get("documents") or []:
+            declared.setdefault(nfc(document["name_th"]), document)
+            if document.get("name_en"):
+                declared.setdefault(nfc(document["name_en"]), document)
+    breaches = []
+    for name in copies_requested:
+        document = declared.get(nfc(name))
+        if document is None:
+            breaches.append({"document": name, "reason": "undeclared_document"})
+        elif document["government_issued"]:
+            breaches.append({"document": name, "reason": "government_issued"})
+        elif not document["copy_required"]:
+            breaches.append({"document": name, "reason": "declared_no_copy"})
+    return breaches
+
+
+def check_service(point, service_code):
+    if point.get("status") != "open":
+        raise Conflict("This service point is closed.", code="POINT_CLOSED")
+    offered = {s["service_code"] for s in point.get("services", [])}
+    if service_code and service_code not in offered:
+        raise ValidationFailed("This point does not offer that service.",
+                               {"fields": {"service_code": ["Not offered at this service point."]}})
+
+
+def find_replay(db, idempotency_key, fingerprint):
+    """The earlier answer to a retried request, or None for a new one."""
+    if not idempotency_key:
+        return None
+    doc = db.feedback.find_one({"idempotency_key": idempotency_key},
+                               {"request_hash": 1, "comment_status": 1})
+    if doc is None:
+        return None
+    if doc["request_hash"] != fingerprint:
+        raise Conflict("This Idempotency-Key was used for a different submission.",
+                       code="IDEMPOTENCY_KEY_REUSED")
+    return {"feedback_id": doc["_id"], "comment_status": doc["comment_status"], "replayed": True}
+
+
+def submit(db, point, data, token_claims=None, idempotency_key=None, client=None, now=None):
+    """Store one rating (and its event); the answer the citizen gets."""
+    fingerprint = request_fingerprint(point["id"], data)
+    replay = find_replay(db, idempotency_key, fingerprint)
+    if replay:
+        return replay
+    service_code = data.get("service_code") or (token_claims or {}).get("svc")
+    check_service(point, service_code)
+    now = now or _now()
+    comment = (data.get("comment") or "").strip()
+    public, pii = redaction.redact(comment) if comment else ("", [])
+    abusive = moderation.abusive_terms(comment) if comment else []
+    status = "none" if not comment else ("pending" if abusive else "published")
+    breaches = zero_copy_breaches(point, service_code, data.get("copies_requested", []))
+    doc = {
+        "_id": "fb-" + uuid.uuid4().hex[:20],
+        "service_point_id": point["id"], "agency_id": point["agency_id"],
+        "province_code": point["province_code"], "service_code": service_code,
+        "channel": data["channel"], "answers": data["answers"],
+        "questionnaire_version": data["questionnaire_version"],
+        "verified": token_claims is not None,
+        "token_jti": token_claims["jti"] if token_claims else None,
+        "token_kind": token_claims["typ"] if token_claims else None,
+        "idempotency_key": idempotency_key, "request_hash": fingerprint,
+        "client": client,
+        "copies_requested": data.get("copies_requested", []), "zero_copy_breaches": breaches,
+        # the original is kept for audit and never shown publicly
+        "comment_original": comment or None, "comment_public": public or None,
+        "pii_found": pii, "abusive_terms": abusive, "comment_status": status,
+        "submitted_at": now, "moderation": None,
+    }
+    payload = {"feedback_id": doc["_id"], "service_point_id": doc["service_point_id"],
+               "agency_id": doc["agency_id"], "province_code": doc["province_code"],
+               "service_code": service_code, "channel": doc["channel"], "answers": doc["answers"],
+               "questionnaire_version": doc["questionnaire_version"], "verified": doc["verified"],
+               "has_comment": bool(comment), "copies_requested": doc["copies_requested"],
+               "zero_copy_breaches": breaches, "submitted_at": now.isoformat()}
+    doc["outbox"] = [outbox_entry("feedback_submitted", events.new_event("feedback_submitted", payload))]
+    try:
+        db.feedback.insert_one(doc)
+    except DuplicateKeyError as exc:
+        if "one_rating_per_token" in str(exc) or (token_claims and db.feedback.find_one(
+                {"token_jti": token_claims["jti"]}, {"_id": 1})):
+            raise Conflict("This visit has already been rated.",
+                           {"fields": {"visit_token": ["Already used."]}}, code="TOKEN_USED")
+        replay = find_replay(db, idempotency_key, fingerprint)  # a concurrent retry won
+        if replay:
+            return replay
+        raise
+    return {"feedback_id": doc["_id"], "comment_status": status, "verified": doc["verified"],
+            "zero_copy_breaches": breaches, "replayed": False}
+
+
+def public_view(doc):
+    return {"feedback_id": doc["_id"], "comment": doc["comment_public"],
+            "satisfaction": doc["answers"]["satisfaction"], "service_code": doc["service_code"],
+            "channel": doc["channel"], "verified": doc["verified"],
+            "submitted_at": doc["submitted_at"].isoformat()}
+
+
+def list_public(db, point_id, limit=20, offset=0):
+    criteria = {"service_point_id": point_id, "comment_status": "published"}
+    total = db.feedback.count_documents(criteria)
+    docs = db.feedback.find(criteria).sort([("submitted_at", -1), ("_id", 1)]).skip(offset).limit(limit)
+    return {"results": [public_view(d) for d in docs], "total": total,
+            "limit": limit, "offset": offset}
+
+
+def _require_moderator(actor, agency_id):
+    if actor.get("role") == "admin":
+        return
+    if actor.get("role") != "officer" or actor.get("agency_id") != agency_id:
+        raise Forbidden("Only moderators of the point's agency may do this.", code="OTHER_AGENCY")
+
+
+def moderation_view(doc):
+    """What a moderator sees: the original too (for audit), never public."""
+    return dict(public_view(doc), comment_original=doc["comment_original"],
+                service_point_id=doc["service_point_id"], abusive_terms=doc["abusive_terms"],
+                pii_found=doc["pii_found"], comment_status=doc["comment_status"],
+                moderation=doc.get("moderation"))
+
+
+def moderation_queue(db, actor, agency_id=None, limit=20, offset=0):
+    if actor.get("role") != "admin":
+        agency_id = actor.get("agency_id")
+        _require_moderator(actor, agency_id)
+    criteria = {"comment_status": "pending"}
+    if agency_id:
+        criteria["agency_id"] = agency_id
+    total = db.feedback.count_documents(criteria)
+    docs = db.feedback.find(criteria).sort([("submitted_at", 1), ("_id", 1)]).skip(offset).limit(limit)
+    return {"results": [moderation_view(d) for d in docs], "total": total}
+
+
+def moderate(db, actor, feedback_id, decision):
+    doc = db.feedback.find_one({"_id": feedback_id}, {"outbox": 0})
+    if doc is None or doc["comment_status"] == "none":
+        raise NotFound("No such comment.", {"feedback_id": feedback_id})
+    _require_moderator(actor, doc["agency_id"])
+    status = "published" if decision["decision"] == "publish" else "rejected"
+    fields = {"comment_status": status,
+              "moderation": {"decision": status, "by": actor.get("sub"), "at": _now().isoformat(),
+                             "note": decision.get("note")}}
+    if decision.get("comment"):
+        # an edited text is redacted again: a moderator's edit is public
+        fields["comment_public"] = redaction.redact(decision["comment"])[0]
+    event = events.new_event("feedback_moderated", {
+        "feedback_id": feedback_id, "service_point_id": doc["service_point_id"],
+        "agency_id": doc["agency_id"], "decision": status})
+    update = push_events({"$set": fields}, [outbox_entry("feedback_moderated", event)])
+    db.feedback.update_one({"_id": feedback_id}, update)
+    return moderation_view(dict(doc, **fields))

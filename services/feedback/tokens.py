@@ -1,0 +1,107 @@
+"""Visit tokens and the QR codes that carry them.
+
+Two kinds of code open the feedback form of a point (and service):
+- a *counter* code, printed once and stuck on the counter: its URL holds a
+  static signature; scanning it asks the server for a visit token valid for
+  that day and that device, so one device rates a point once a day;
+- a *single-use* code for one visit (queue ticket, counter screen): its URL
+  holds a signed token that can rate once.
+A rating with a valid token is "verified"; the token's id is stored with
+the rating under a unique index, so a token rates once.
+"""
+import hashlib
+import hmac
+import io
+import uuid
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlencode
+
+import jwt
+
+from services.common.errors import ValidationFailed
+
+BANGKOK = timezone(timedelta(hours=7))
+ALGORITHM = "HS256"
+SINGLE_USE_DAYS = 30
+
+
+def _key(secret):
+    # a key of its own, so a visit token can never pass as a login token
+    return hmac.new(secret.encode(), b"cfz-visit-tokens", hashlib.sha256).hexdigest()
+
+
+def counter_code(secret, point_id, service_code=None):
+    """The static signature printed in a counter's QR code."""
+    message = "counter|{}|{}".format(point_id, service_code or "").encode()
+    return hmac.new(_key(secret).encode(), message, hashlib.sha256).hexdigest()[:20]
+
+
+def _end_of_bangkok_day(now):
+    local = now.astimezone(BANGKOK)
+    return datetime.combine(local.date() + timedelta(days=1), time(0), BANGKOK)
+
+
+def issue_counter_visit(secret, point_id, service_code, code, device_id, now=None):
+    """A visit token for one device today, if `code` is the counter's own."""
+    if not hmac.compare_digest(code or "", counter_code(secret, point_id, service_code)):
+        raise ValidationFailed("This QR code is not valid for this service point.",
+                               {"fields": {"code": ["Not this counter's code."]}},
+                               code="INVALID_COUNTER_CODE")
+    now = now or datetime.now(timezone.utc)
+    day = now.astimezone(BANGKOK).date().isoformat()
+    # the same device on the same day gets the same token id: one rating
+    jti = hashlib.sha256("|".join([point_id, service_code or "", day, device_id]).encode()).hexdigest()[:32]
+    claims = {"typ": "counter", "pid": point_id, "svc": service_code, "jti": jti,
+              "iat": int(now.timestamp()), "exp": int(_end_of_bangkok_day(now).timestamp())}
+    return {"visit_token": jwt.encode(claims, _key(secret), algorithm=ALGORITHM),
+            "expires_at": _end_of_bangkok_day(now).isoformat()}
+
+
+def issue_single_use(secret, point_id, service_code=None, now=None, days=SINGLE_USE_DAYS):
+    now = now or datetime.now(timezone.utc)
+    expires = now + timedelta(days=days)
+    claims = {"typ": "single", "pid": point_id, "svc": service_code, "jti": uuid.uuid4().hex,
+              "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+    return {"visit_token": jwt.encode(claims, _key(secret), algorithm=ALGORITHM),
+            "expires_at": expires.isoformat()}
+
+
+def verify_visit(secret, token, point_id):
+    """The token's claims, or ValidationFailed saying why it cannot be used."""
+    def refuse(message):
+        return ValidationFailed(message, {"fields": {"visit_token": [message]}},
+                                code="INVALID_VISIT_TOKEN")
+    try:
+        claims = jwt.decode(token, _key(secret), algorithms=[ALGORITHM],
+                            options={"require": ["exp", "jti", "pid", "typ"]})
+    except jwt.ExpiredSignatureError:
+        raise refuse("The visit token has expired; scan the QR code again.")
+    except jwt.PyJWTError:
+        raise refuse("The visit token is not valid.")
+    if claims["pid"] != point_id:
+        raise refuse("The visit token belongs to another service point.")
+    return claims
+
+
+def form_url(public_url, point_id, service_code=None, code=None, token=None):
+    params = {"point": point_id}
+    if service_code:
+        params["service"] = service_code
+    if code:
+        params["code"] = code
+    if token:
+        params["t"] = token
+    return "{}/feedback?{}".format(public_url.rstrip("/"), urlencode(params))
+
+
+def qr_image(url, fmt):
+    """The QR code for `url` as PNG or SVG bytes (error correction M: it
+    survives a scratched sticker)."""
+    import segno
+    qr = segno.make(url, error="m")
+    out = io.BytesIO()
+    if fmt == "svg":
+        qr.save(out, kind="svg", scale=8, border=4, xmldecl=True)
+    else:
+        qr.save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
