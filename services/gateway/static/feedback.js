@@ -58,6 +58,10 @@
         input.type = "radio"; input.name = q.code; input.value = v; if (answers[q.code] === v) input.checked = true;
         label.appendChild(input); label.appendChild(document.createTextNode(v));
         label.title = questionnaire.scale["labels_" + lang][v - 1];
+        if (v === 1 || v === 5) {  // name the ends of the scale
+          var hint = el("small", questionnaire.scale["labels_" + lang][v - 1]);
+          hint.style.display = "block"; label.appendChild(hint);
+        }
         scale.appendChild(label);
       }
       fs.appendChild(scale); box.appendChild(fs);
