@@ -24,7 +24,7 @@ def agency(suffix, **overrides):
 
 
 def make_recorder(received):
-    """A service that records every registry event it consumes, by name."""
+    """A service that records the registry's and feedback's events, by name."""
 
     class EventRecorder:
         name = "event_recorder"
@@ -44,6 +44,10 @@ def make_recorder(received):
         @event_handler("registry", "services_changed")
         def services_changed(self, payload):
             received.append(("services_changed", events.parse_event("services_changed", payload)))
+
+        @event_handler("feedback", "feedback_submitted")
+        def feedback_submitted(self, payload):
+            received.append(("feedback_submitted", events.parse_event("feedback_submitted", payload)))
 
     return EventRecorder
 

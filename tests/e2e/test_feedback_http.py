@@ -3,9 +3,10 @@ import re
 import uuid
 from urllib.parse import parse_qs, urlparse
 
+import eventlet
 import pytest
 
-from tests.helpers import POINT, agency
+from tests.helpers import POINT, agency, wait_for
 
 
 @pytest.fixture
@@ -56,13 +57,18 @@ def test_counter_qr_code_to_verified_rating(api, point):
     assert rate(api, created["id"], visit_token=single).json()["verified"] is True
 
 
-def test_retry_with_the_same_key_is_stored_once(api, point):
+def test_retry_with_the_same_key_is_stored_once(api, point, received):
     created, _ = point
     headers = {"Idempotency-Key": "phone-retry-" + uuid.uuid4().hex}
     first = rate(api, created["id"], headers=headers, comment="ครั้งเดียว")
     second = rate(api, created["id"], headers=headers, comment="ครั้งเดียว")
     assert first.status_code == second.status_code == 201
     assert first.json()["feedback_id"] == second.json()["feedback_id"]
+    assert wait_for(lambda: any(n == "feedback_submitted" for n, _ in received))
+    eventlet.sleep(0.5)
+    submitted = [e for n, e in received if n == "feedback_submitted"]
+    assert [e["feedback_id"] for e in submitted] == [first.json()["feedback_id"]]
+    assert submitted[0]["service_point_id"] == created["id"]
     assert second.headers.get("Idempotent-Replayed") == "true"
     listed = api.get("/api/v1/service-points/{}/feedback".format(created["id"])).json()
     assert [c["comment"] for c in listed["results"]] == ["ครั้งเดียว"]
