@@ -1,0 +1,673 @@
+"""Nearest-10 benchmark: our SpatialIndex vs brute force vs PostGIS, and the
+whole suite over HTTP.
+
+    python -m bench.geo                                  # defaults below
+    python -m bench.geo --sizes 10000 100000 --queries 2000 --http-queries 500
+    python -m bench.geo --no-http --no-postgis           # in-process engines only
+
+For each size: seeded points over Thailand (bench.geodata), the same seeded
+query points for every engine, single-threaded, one `time.perf_counter()`
+pair around each call; median and p99 per query, build time, and a check of
+every engine's answers against brute force. Our index and PostGIS run
+`--rounds` alternating rounds over the same queries (all samples pooled) so
+that a busy machine slows both alike. Prints a table, the ratios and the
+issue's targets (PASS/MISS). Talks only to 127.0.0.1 (PostgreSQL, RabbitMQ
+and the gateway it starts) and stops by itself. See bench/README.md.
+
+Exit status: 0 when the run completed (whatever PASS/MISS says); 2 when our
+index's answers differ from brute force (a correctness bug, not a figure).
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import queue
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+
+import numpy as np
+
+from bench import geodata
+from services.geo import store
+from services.geo.index import EARTH_RADIUS_KM, SpatialIndex
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+K = 10
+WARMUP = 50
+TARGET_SIZE = 100_000
+TARGET_VS_POSTGIS = 5.0
+TARGET_VS_BRUTE = 100.0
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+# one parameter, used twice ($1 in both places)
+PG_QUERY = ("SELECT id, ST_Distance(geog, %(q)s::geography) FROM pts "
+            "ORDER BY geog <-> %(q)s::geography LIMIT 10")
+AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
+RABBIT_API = "http://127.0.0.1:15672"
+HOW_TO_POSTGIS = ("  To include PostGIS: apt-get install postgresql postgis "
+                  "(Debian 12: postgresql-15-postgis-3), then pg_ctlcluster 15 main start;\n"
+                  "  the benchmark connects as postgres to 127.0.0.1:5432 (trust auth, or "
+                  "give --pg-dsn) and needs `pip install 'psycopg[binary]'`.")
+
+
+# --- timing helpers -----------------------------------------------------------
+def fmt_time(seconds):
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return "{:.1f} µs".format(seconds * 1e6)
+    if seconds < 1:
+        return "{:.2f} ms".format(seconds * 1e3)
+    return "{:.2f} s".format(seconds)
+
+
+def summary(times):
+    times = np.asarray(times)
+    return {"median": float(np.median(times)), "p99": float(np.percentile(times, 99)),
+            "mean": float(times.mean()), "n": len(times)}
+
+
+def timed_queries(nearest, qlat, qlon, warm_lat, warm_lon):
+    """Call nearest(lat, lon) for each query point: (per-call seconds,
+    results). Warm-up calls on other points first, untimed."""
+    for lat, lon in zip(warm_lat, warm_lon):
+        nearest(lat, lon)
+    perf = time.perf_counter
+    times, results = [], []
+    for lat, lon in zip(qlat, qlon):
+        t = perf()
+        found = nearest(lat, lon)
+        times.append(perf() - t)
+        results.append(found)
+    return times, results
+
+
+def rank_of(point_id):
+    return int(point_id[3:], 16)  # ids are sp-<zero-padded hex of the row>
+
+
+class Engine:
+    """A built engine: `nearest(lat, lon)` and `answers(result)` ->
+    (ranks, distances in km)."""
+
+    def __init__(self, name, build, nearest, answers):
+        self.name, self.build, self.nearest, self.answers = name, build, nearest, answers
+        self.times, self.round_medians, self.ranks, self.dist = [], [], None, None
+
+    def run(self, qlat, qlon, warm):
+        times, found = timed_queries(self.nearest, qlat, qlon, *warm)
+        self.times += times
+        self.round_medians.append(float(np.median(times)))
+        if self.ranks is None:  # answers of the first round are checked
+            answers = [self.answers(r) for r in found]
+            self.ranks = [a[0] for a in answers]
+            self.dist = [a[1] for a in answers]
+
+
+# --- engines ----------------------------------------------------------------------
+def build_index(indexed_points):
+    """Upsert IndexedPoint objects, then rebuild (the build time is both)."""
+    t0 = time.perf_counter()
+    index = SpatialIndex()
+    for p in indexed_points:
+        index.upsert(p)
+    index.rebuild()
+    build = time.perf_counter() - t0
+    return Engine("our index (SpatialIndex)", build, lambda lat, lon: index.nearest(lat, lon, K),
+                  lambda r: ([rank_of(p.id) for p, _ in r], [d for _, d in r]))
+
+
+def _haversine(lat_rad, lon_rad, cos_lat, lats_rad, lons_rad, cos_lats):
+    # the same expression as services.geo.index._haversine_rows, so that
+    # equal inputs give bit-identical distances and ties compare equal
+    a = (np.sin((lats_rad - lat_rad) / 2) ** 2
+         + cos_lat * cos_lats * np.sin((lons_rad - lon_rad) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
+def build_brute(lat_list, lon_list, partition=False):
+    """Haversine to every point, then np.lexsort by (distance, id) and the
+    first 10. With partition=True (informational): np.argpartition first,
+    then lexsort of the points no farther than the 10th."""
+    t0 = time.perf_counter()
+    lats_rad = np.radians(np.array(lat_list, dtype=float))
+    lons_rad = np.radians(np.array(lon_list, dtype=float))
+    cos_lats = np.cos(lats_rad)
+    rank = np.arange(len(lat_list))  # row order is id order
+    build = time.perf_counter() - t0
+
+    def nearest(lat, lon):
+        la, lo = math.radians(lat), math.radians(lon)
+        d = _haversine(la, lo, math.cos(la), lats_rad, lons_rad, cos_lats)
+        if partition:
+            kth = d[np.argpartition(d, K - 1)[K - 1]]
+            rows = np.flatnonzero(d <= kth)
+            order = rows[np.lexsort((rows, d[rows]))[:K]]
+        else:
+            order = np.lexsort((rank, d))[:K]
+        return order, d[order]
+    name = "brute force (argpartition)*" if partition else "brute force (numpy, lexsort)"
+    return Engine(name, build, nearest, lambda r: (r[0].tolist(), r[1].tolist()))
+
+
+class PostGIS:
+    """A scratch database with PostGIS on 127.0.0.1, dropped at the end."""
+
+    def __init__(self, dsn):
+        self.dsn = dsn
+        self.admin = self.conn = None
+        self.dbname = "cfz_bench_geo_{}_{}".format(os.getpid(), uuid.uuid4().hex[:6])
+        self.version = None
+        self.plans = {}
+
+    def open(self):
+        """None when ready, else why PostGIS cannot be used."""
+        try:
+            import psycopg
+        except ImportError:
+            return "psycopg is not installed (pip install 'psycopg[binary]')"
+        from psycopg import sql
+        try:
+            self.admin = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
+        except Exception as exc:
+            return "cannot connect to PostgreSQL ({}): {}".format(self.dsn, str(exc).strip())
+        try:
+            self.admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.dbname)))
+            self.conn = psycopg.connect(self.dsn, dbname=self.dbname, connect_timeout=5)
+            self.conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            self.conn.commit()
+            row = self.conn.execute("SELECT current_setting('server_version'), "
+                                    "postgis_lib_version()").fetchone()
+            self.version = "PostgreSQL {}, PostGIS {}".format(*row)
+        except Exception as exc:
+            self.close()
+            return "PostGIS is not available: {}".format(str(exc).strip().splitlines()[0])
+        return None
+
+    def close(self):
+        from psycopg import sql
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.admin is not None:
+            try:
+                self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(self.dbname)))
+            finally:
+                self.admin.close()
+                self.admin = None
+
+    def build(self, ids, lat_list, lon_list):
+        """COPY the points in, GiST index, ANALYZE (the build time is all
+        three); queries use one persistent connection and a prepared
+        statement."""
+        conn = self.conn
+        conn.execute("DROP TABLE IF EXISTS pts")
+        conn.execute("CREATE TABLE pts (id text PRIMARY KEY, geog geography(Point, 4326))")
+        conn.commit()
+        t0 = time.perf_counter()
+        with conn.cursor() as cur:
+            with cur.copy("COPY pts (id, geog) FROM STDIN") as copy:
+                for point_id, lat, lon in zip(ids, lat_list, lon_list):
+                    copy.write_row((point_id, "SRID=4326;POINT({!r} {!r})".format(lon, lat)))
+            cur.execute("CREATE INDEX pts_geog ON pts USING GIST (geog)")
+            cur.execute("ANALYZE pts")
+        conn.commit()
+        build = time.perf_counter() - t0
+        self.plans[len(ids)] = "\n".join(r[0] for r in conn.execute(
+            "EXPLAIN " + PG_QUERY, {"q": "SRID=4326;POINT(100.5 13.75)"}).fetchall())
+        conn.commit()
+        cur = conn.cursor()
+
+        def nearest(lat, lon):
+            wkt = "SRID=4326;POINT({!r} {!r})".format(lon, lat)
+            cur.execute(PG_QUERY, {"q": wkt}, prepare=True)
+            return cur.fetchall()
+        return Engine("PostGIS (GiST, prepared)", build, nearest,
+                      lambda rows: ([rank_of(i) for i, _ in rows], [d / 1000.0 for _, d in rows]))
+
+
+# --- the whole suite over HTTP ------------------------------------------------------
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """bench._geo_stack in a subprocess: registry + geo + gateway with the
+    points loaded, on a fresh RabbitMQ vhost and database prefix."""
+
+    def __init__(self, args, points_path, checksum, log_path):
+        import requests
+        self.api = requests.Session()
+        self.api.trust_env = False  # never through a proxy: 127.0.0.1 only
+        self.api.auth = ("guest", "guest")
+        self.rabbit_api = args.rabbit_api
+        self.vhost = "cfz-bench-{}-{}".format(os.getpid(), uuid.uuid4().hex[:6])
+        self.port = free_port()
+        self.points_path, self.seed, self.checksum = points_path, args.seed, checksum
+        self.amqp = args.amqp.rstrip("/") + "/" + self.vhost
+        self.log_path = log_path
+        self.proc = None
+        self.lines = queue.Queue()
+
+    def _vhost_url(self, what="vhosts"):
+        from urllib.parse import quote
+        return "{}/api/{}/{}".format(self.rabbit_api, what, quote(self.vhost, safe=""))
+
+    def start(self):
+        self.api.put(self._vhost_url(), timeout=10).raise_for_status()
+        self.api.put(self._vhost_url("permissions") + "/guest",
+                     json={"configure": ".*", "write": ".*", "read": ".*"},
+                     timeout=10).raise_for_status()
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench._geo_stack", "--points", self.points_path,
+             "--seed", str(self.seed), "--port", str(self.port), "--amqp", self.amqp,
+             "--db-prefix", "cfzbench_{}_".format(uuid.uuid4().hex[:8]),
+             "--checksum", self.checksum],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            text=True, bufsize=1)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("@@"):
+                self.lines.put(json.loads(line[2:]))
+        self.lines.put({"kind": "exited"})
+
+    def expect(self, kind, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                msg = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError("the stack did not say {!r} within {} s (log: {})".format(
+                    kind, timeout, self.log_path))
+            if msg["kind"] == kind:
+                return msg
+            if msg["kind"] in ("error", "exited"):
+                raise RuntimeError("the stack failed:\n{}\n(log: {})".format(
+                    msg.get("traceback", "exited early"), self.log_path))
+
+    def send(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    self.send("quit")
+                    self.proc.wait(timeout=60)
+                except Exception:
+                    pass
+            if self.proc.poll() is None:
+                self.proc.kill()  # our own child, by its handle
+                self.proc.wait(timeout=10)
+            self.log.close()
+        try:
+            self.api.delete(self._vhost_url(), timeout=10)
+        except Exception:
+            pass
+
+
+def bench_http(args, pts, qlat, qlon, warm, tmpdir, measure_lag):
+    """Start the stack, time GET /api/v1/service-points/nearby; with
+    measure_lag, then the event-to-index lag of one PATCH."""
+    import requests
+    points_path = os.path.join(tmpdir, "points-{}.npz".format(pts.n))
+    pts.save(points_path)
+    stack = Stack(args, points_path, geodata.checksum(pts),
+                  os.path.join(tmpdir, "stack-{}.log".format(pts.n)))
+    result = {}
+    try:
+        stack.start()
+        ready = stack.expect("ready", 900)
+        result.update(stack_up=ready["stack_up_s"], load=ready["load_s"],
+                      follow=ready["follow_s"], build=ready["load_s"] + ready["follow_s"])
+        base = "http://127.0.0.1:{}".format(stack.port)
+        session = requests.Session()
+        session.trust_env = False
+
+        def nearest(lat, lon, k=K):
+            r = session.get(base + "/api/v1/service-points/nearby",
+                            params={"lat": repr(lat), "lon": repr(lon), "k": k}, timeout=60)
+            r.raise_for_status()
+            return r.json()["results"]
+        engine = Engine("HTTP gateway→geo ({} q)".format(len(qlat)), result["build"], nearest,
+                        lambda r: ([rank_of(x["service_point"]["id"]) for x in r],
+                                   [x["distance_km"] for x in r]))
+        engine.run(qlat, qlon, warm)
+        result["engine"] = engine
+
+        if measure_lag:
+            # event-to-index lag: move one point, wait until nearby shows it there
+            stack.send("lag")
+            stack.expect("lag-ready", 120)
+            token = session.post(base + "/api/v1/auth/token", json=ready["admin"],
+                                 timeout=60).json()["access_token"]
+            (lat,), (lon,) = geodata._uniform_land(random.Random("move-{}".format(args.seed)), 1)
+            moved = ready["move_id"]
+            assert nearest(lat, lon, 1)[0]["service_point"]["id"] != moved
+            t0 = time.perf_counter()
+            r = session.patch(base + "/api/v1/service-points/" + moved,
+                              json={"location": {"lat": lat, "lon": lon}},
+                              headers={"Authorization": "Bearer " + token}, timeout=120)
+            r.raise_for_status()
+            patched = time.perf_counter() - t0
+            polls = 0
+            while True:
+                polls += 1
+                first = nearest(lat, lon, 1)
+                if first and first[0]["service_point"]["id"] == moved:
+                    break
+                if time.perf_counter() - t0 > 300:
+                    raise RuntimeError("the moved point did not show in nearby within 300 s")
+                time.sleep(0.01)
+            seen = time.perf_counter() - t0
+            stack.send("metrics")
+            metrics = stack.expect("metrics", 60)
+            result["lag"] = {"patch": patched, "visible": seen, "polls": polls,
+                             "events": metrics["event_lag_count"],
+                             "histogram_mean": (metrics["event_lag_sum_s"] / metrics["event_lag_count"]
+                                                if metrics["event_lag_count"] else None)}
+        stack.send("quit")
+        stack.expect("bye", 120)
+    finally:
+        stack.stop()
+    return result
+
+
+# --- comparison and report -----------------------------------------------------------
+def compare(reference, other):
+    """(exact order matches, same-set matches, max |distance diff| km over
+    points both found)."""
+    exact = same_set = 0
+    max_diff = 0.0
+    for ref_r, ref_d, r, d in zip(reference.ranks, reference.dist, other.ranks, other.dist):
+        exact += ref_r == r
+        same_set += set(ref_r) == set(r)
+        ref = dict(zip(ref_r, ref_d))
+        for rank, dist in zip(r, d):
+            if rank in ref:
+                max_diff = max(max_diff, abs(ref[rank] - dist))
+    return exact, same_set, max_diff
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import scipy
+    return "{}; {} cores; Python {}; numpy {}; scipy {}".format(
+        cpu, os.cpu_count(), platform.python_version(), np.__version__, scipy.__version__)
+
+
+def load_average():
+    try:
+        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.geo", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=2000,
+                        help="timed queries per engine, round and size (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of our index and PostGIS over the same "
+                             "queries, samples pooled (default 3); brute force runs once")
+    parser.add_argument("--http-queries", type=int, default=500,
+                        help="timed HTTP queries per size (default 500; the first N of the "
+                             "same query points; 0 skips HTTP)")
+    parser.add_argument("--lag-size", type=int, default=None,
+                        help="the size at which to measure the event-to-index lag once "
+                             "(default: the smallest size; 0 skips it)")
+    parser.add_argument("--seed", type=int, default=2569)
+    parser.add_argument("--no-postgis", action="store_true")
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--no-partition", action="store_true",
+                        help="skip the informational argpartition brute force")
+    parser.add_argument("--keep-logs", action="store_true",
+                        help="keep the HTTP stack's logs (kept anyway when it fails)")
+    parser.add_argument("--pg-dsn", default=PG_DSN)
+    parser.add_argument("--amqp", default=AMQP, help="RabbitMQ (a fresh vhost is made on it)")
+    parser.add_argument("--rabbit-api", default=RABBIT_API, help="RabbitMQ management API")
+    args = parser.parse_args(argv)
+    lag_size = min(args.sizes) if args.lag_size is None else args.lag_size
+    started = time.perf_counter()
+
+    def out(*parts, **kw):
+        print(*parts, flush=True, **kw)
+
+    def progress(text):
+        out("[{:5.0f} s] {}".format(time.perf_counter() - started, text))
+
+    out("Nearest-{} benchmark — {}".format(
+        K, datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")))
+    out("Machine: {}; load average at start {}".format(machine(), load_average()))
+    qlat, qlon = geodata.queries(args.queries, args.seed)
+    wlat, wlon = geodata.queries(WARMUP, args.seed + 1)
+    qlat, qlon, warm = qlat.tolist(), qlon.tolist(), (wlat.tolist(), wlon.tolist())
+    out("Queries: {} per engine and size, the same seeded points for every engine (half "
+        "uniform over Thai land, half near city centres); {} untimed warm-up queries first; "
+        "single-threaded; perf_counter around each call; index and PostGIS: {} alternating "
+        "rounds, samples pooled.".format(args.queries, WARMUP, args.rounds))
+
+    postgis = None
+    if not args.no_postgis:
+        postgis = PostGIS(args.pg_dsn)
+        problem = postgis.open()
+        if problem:
+            out("PostGIS: skipped — " + problem + "\n" + HOW_TO_POSTGIS)
+            postgis = None
+        else:
+            out("PostGIS: {} (scratch database {}, dropped at the end)".format(
+                postgis.version, postgis.dbname))
+    http_problem = None
+    if args.no_http or args.http_queries <= 0:
+        http_problem = "not asked for"
+    else:
+        try:
+            import requests
+            s = requests.Session()
+            s.trust_env = False
+            s.get(args.rabbit_api + "/api/overview", auth=("guest", "guest"),
+                  timeout=5).raise_for_status()
+        except Exception as exc:
+            http_problem = ("RabbitMQ's management API at {} does not answer ({}); start "
+                            "RabbitMQ with rabbitmq_management (README: Getting RabbitMQ)"
+                            .format(args.rabbit_api, exc))
+            out("HTTP: skipped — " + http_problem)
+    out("")
+
+    rows = []       # (size, engine name, build, summary, agreement text)
+    medians = {}    # size -> {engine key: median}
+    mismatches = 0
+    notes = []
+    failed = False
+    tmpdir = tempfile.mkdtemp(prefix="cfz-bench-geo-")
+    try:
+        for size in args.sizes:
+            pts = geodata.Points(size, args.seed)
+            bundles = geodata.service_bundles(geodata.starter_catalogue_entries(), args.seed)
+            _, docs = geodata.documents(pts, "ag-bench", bundles, keep_registry=False)
+            indexed = [store.indexed_point(d) for d in docs]  # as geo's follower makes them
+            del docs
+            lat_list, lon_list = pts.lat.tolist(), pts.lon.tolist()
+            progress("{:,} points generated".format(size))
+            m = medians.setdefault(size, {})
+
+            brute = build_brute(lat_list, lon_list)
+            brute.run(qlat, qlon, warm)
+            progress("{:,}: brute force done".format(size))
+            index = build_index(indexed)
+            del indexed
+            pg = postgis.build(pts.ids, lat_list, lon_list) if postgis is not None else None
+            for _ in range(args.rounds):
+                index.run(qlat, qlon, warm)
+                if pg is not None:
+                    pg.run(qlat, qlon, warm)
+            progress("{:,}: index{} done".format(size, " and PostGIS" if pg else ""))
+
+            exact, _, _ = compare(brute, index)
+            bad = args.queries - exact
+            mismatches += bad
+            rows.append((size, index, "{}/{} identical{}".format(
+                exact, args.queries, "" if not bad else "  <-- MISMATCH")))
+            shown = 0
+            for q, (a, b) in enumerate(zip(brute.ranks, index.ranks)):
+                if a != b and shown < 5:
+                    shown += 1
+                    notes.append("index mismatch at {:,} points, query {} ({}, {}): brute force "
+                                 "{} {} vs index {} {}".format(size, q, qlat[q], qlon[q], a,
+                                                               brute.dist[q], b, index.dist[q]))
+            rows.append((size, brute, "reference"))
+            m["index"], m["brute"] = summary(index.times)["median"], summary(brute.times)["median"]
+            if not args.no_partition:
+                part = build_brute(lat_list, lon_list, partition=True)
+                part.run(qlat, qlon, warm)
+                exact, _, _ = compare(brute, part)
+                rows.append((size, part, "{}/{} identical".format(exact, args.queries)))
+                m["brute_partition"] = summary(part.times)["median"]
+            if pg is not None:
+                exact, same, diff = compare(brute, pg)
+                rows.append((size, pg, "order {}/{}, set {}/{}; max |Δd| {:.3f} km".format(
+                    exact, args.queries, same, args.queries, diff)))
+                m["postgis"] = summary(pg.times)["median"]
+                if "Index Scan" not in postgis.plans[size]:
+                    notes.append("PostGIS plan at {:,} uses no index:\n{}".format(
+                        size, postgis.plans[size]))
+            if args.rounds > 1:
+                notes.append("per-round medians at {:,}: index {}{}".format(
+                    size, " / ".join(fmt_time(x) for x in index.round_medians),
+                    "; PostGIS " + " / ".join(fmt_time(x) for x in pg.round_medians) if pg else ""))
+
+            if http_problem is None:
+                n = min(args.http_queries, args.queries)
+                try:
+                    http = bench_http(args, pts, qlat[:n], qlon[:n],
+                                      (warm[0][:20], warm[1][:20]), tmpdir, size == lag_size)
+                    engine = http["engine"]
+                    exact, _, _ = compare(brute, engine)  # zip stops at n
+                    rows.append((size, engine, "{}/{} identical".format(exact, n)))
+                    m["http"] = summary(engine.times)["median"]
+                    notes.append(
+                        "HTTP at {:,} points: stack up with no points {:.1f} s; bulk load into the "
+                        "embedded stores {:.1f} s + handing the documents to geo's index {:.1f} s "
+                        "(the 'build' column; the tree itself is built by the first, untimed, "
+                        "query)".format(size, http["stack_up"], http["load"], http["follow"]))
+                    if "lag" in http:
+                        lag = http["lag"]
+                        notes.append(
+                            "event→index lag at {:,} points (one PATCH of a location through the "
+                            "gateway; registry outbox at its default 0.5 s): the PATCH answered in "
+                            "{:.2f} s; nearby showed the point at its new place {:.2f} s after the "
+                            "PATCH was sent ({} poll(s)); geo's cfz_geo_event_lag_seconds "
+                            "(occurred_at → index) {} over {:.0f} event(s)".format(
+                                size, lag["patch"], lag["visible"], lag["polls"],
+                                fmt_time(lag["histogram_mean"]), lag["events"]))
+                except Exception as exc:
+                    failed = True
+                    notes.append("HTTP at {:,} points FAILED: {}".format(size, exc))
+                    traceback.print_exc()
+                progress("{:,}: HTTP done".format(size))
+            del brute, index, pg
+    finally:
+        if postgis is not None:
+            postgis.close()
+        if failed or args.keep_logs:
+            notes.append("the HTTP stack's logs are in " + tmpdir)
+        else:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+    # --- report ---------------------------------------------------------------------
+    out("")
+    head = "{:>9}  {:<30} {:>10} {:>10} {:>10} {:>7}  {}".format(
+        "points", "engine", "build", "median", "p99", "samples", "answers vs brute force")
+    out(head)
+    out("-" * len(head))
+    last = None
+    for size, engine, agree in rows:
+        if last is not None and size != last:
+            out("")
+        last = size
+        s = summary(engine.times)
+        out("{:>9,}  {:<30} {:>10} {:>10} {:>10} {:>7}  {}".format(
+            size, engine.name, fmt_time(engine.build), fmt_time(s["median"]), fmt_time(s["p99"]),
+            s["n"], agree))
+    if not args.no_partition:
+        out("")
+        out("* informational: a stronger brute force (argpartition, then lexsort of the "
+            "nearest); not the target's baseline.")
+    out("")
+    out("Ratios (median latency; how many times lower ours is):")
+    for size in args.sizes:
+        m = medians.get(size, {})
+        if "index" not in m:
+            continue
+        parts = []
+        if "postgis" in m:
+            parts.append("vs PostGIS {:.1f}×".format(m["postgis"] / m["index"]))
+        parts.append("vs brute force {:.0f}×".format(m["brute"] / m["index"]))
+        if "brute_partition" in m:
+            parts.append("vs argpartition brute force {:.0f}×".format(
+                m["brute_partition"] / m["index"]))
+        if "http" in m:
+            parts.append("(an HTTP nearby takes {:.0f}× the index call)".format(
+                m["http"] / m["index"]))
+        out("  {:>9,} points: index {} — {}".format(size, fmt_time(m["index"]), "; ".join(parts)))
+    out("")
+    out("Targets (issue): at {:,} points the index's median nearest-{} latency should be "
+        "≥{:g}× lower than PostGIS's and ≥{:g}× lower than brute force's.".format(
+            TARGET_SIZE, K, TARGET_VS_POSTGIS, TARGET_VS_BRUTE))
+    m = medians.get(TARGET_SIZE)
+    if m is None:
+        out("  not measured (add {} to --sizes)".format(TARGET_SIZE))
+    else:
+        if "postgis" in m:
+            r = m["postgis"] / m["index"]
+            out("  vs PostGIS:     {:.1f}× (index {} vs PostGIS {}) — {}".format(
+                r, fmt_time(m["index"]), fmt_time(m["postgis"]),
+                "PASS" if r >= TARGET_VS_POSTGIS else
+                "MISS (the index would need to be {:.1f}× faster)".format(TARGET_VS_POSTGIS / r)))
+        else:
+            out("  vs PostGIS:     not measured (PostGIS unavailable or --no-postgis)")
+        r = m["brute"] / m["index"]
+        out("  vs brute force: {:.0f}× (index {} vs brute force {}) — {}".format(
+            r, fmt_time(m["index"]), fmt_time(m["brute"]),
+            "PASS" if r >= TARGET_VS_BRUTE else
+            "MISS (the index would need to be {:.1f}× faster)".format(TARGET_VS_BRUTE / r)))
+    out("  index vs brute force answers: {} mismatching queries{}".format(
+        mismatches, "" if mismatches == 0 else "  <-- BUG"))
+    if notes:
+        out("")
+        out("Notes:")
+        for note in notes:
+            out("  - " + note)
+    out("")
+    out("Total run time {:.0f} s; load average at the end {}.".format(
+        time.perf_counter() - started, load_average()))
+    return 2 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
