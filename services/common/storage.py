@@ -46,6 +46,13 @@ def database_name(config, service_name):
                          service_name)
 
 
+def ensure_indexes(db, indexes):
+    """Create every index of {collection: [(keys, options), ...]}."""
+    for collection, specs in indexes.items():
+        for keys, options in specs:
+            db[collection].create_index(keys, **options)
+
+
 class Mongo(DependencyProvider):
     """Injects the service's own pymongo Database.
 
@@ -65,9 +72,7 @@ class Mongo(DependencyProvider):
         self.uri = config.get("MONGO_URI") or DEFAULTS["MONGO_URI"]
         self.client = get_client(self.uri)
         self.db = self.client[database_name(config, self.container.service_name)]
-        for collection, specs in self.indexes.items():
-            for keys, options in specs:
-                self.db[collection].create_index(keys, **options)
+        ensure_indexes(self.db, self.indexes)
 
     def start(self):
         # one-off work (bootstrap accounts, starter data) once indexes exist

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 import mongomock_ng
 import pytest
 
+from services.common.storage import ensure_indexes
+
 from services.common.errors import Conflict, RateLimited, ValidationFailed
 from services.feedback import moderation, ratelimit, schemas, store, tokens
 from services.registry.schemas import load
@@ -98,9 +100,7 @@ def test_qr_codes_render_png_and_svg():
 @pytest.fixture
 def db():
     database = mongomock_ng.MongoClient().feedback
-    for collection, specs in {**store.INDEXES, **ratelimit.INDEXES}.items():
-        for keys, options in specs:
-            database[collection].create_index(keys, **options)
+    ensure_indexes(database, {**store.INDEXES, **ratelimit.INDEXES})
     return database
 
 

@@ -5,6 +5,8 @@ import unicodedata
 import mongomock_ng
 import pytest
 
+from services.common.storage import ensure_indexes
+
 from services.common import thai
 from services.common.auth import Passwords
 from services.common.errors import Conflict, Forbidden, ValidationFailed
@@ -16,9 +18,7 @@ ADMIN = {"sub": "acc-admin", "role": "admin"}
 @pytest.fixture
 def db():
     database = mongomock_ng.MongoClient().registry
-    for collection, specs in {**accounts.INDEXES, **points.INDEXES}.items():
-        for keys, options in specs:
-            database[collection].create_index(keys, **options)
+    ensure_indexes(database, {**accounts.INDEXES, **points.INDEXES})
     catalogue.load_starter(database)
     return database
 
