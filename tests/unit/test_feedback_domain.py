@@ -6,7 +6,6 @@ import mongomock_ng
 import pytest
 
 from services.common.storage import ensure_indexes
-
 from services.common.errors import Conflict, RateLimited, ValidationFailed
 from services.feedback import moderation, ratelimit, schemas, store, tokens
 from services.registry.schemas import load

@@ -5,10 +5,9 @@ import unicodedata
 import mongomock_ng
 import pytest
 
-from services.common.storage import ensure_indexes
-
 from services.common import thai
 from services.common.auth import Passwords
+from services.common.storage import ensure_indexes
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.registry import accounts, catalogue, demo, points, schemas
 
