@@ -9,16 +9,17 @@ are imported, so this module imports them only inside main().
 import argparse
 import sys
 
-SERVICES = ("registry", "geo", "feedback", "gateway")
+SERVICES = ("registry", "geo", "feedback", "complaints", "gateway")
 
 
 def _service_classes(names):
+    from services.complaints.service import ComplaintsService
     from services.feedback.service import FeedbackService
     from services.gateway.service import GatewayService
     from services.geo.service import GeoService
     from services.registry.service import RegistryService
     classes = {"registry": RegistryService, "geo": GeoService, "feedback": FeedbackService,
-               "gateway": GatewayService}
+               "complaints": ComplaintsService, "gateway": GatewayService}
     return [classes[name] for name in names]
 
 
@@ -32,7 +33,7 @@ def _check_broker(uri, timeout=5):
         return str(exc)
 
 
-def _banner(config, names, demo):
+def _banner(config, names, demo, pmoc_sim=None):
     url = "http://{}:{}/".format(
         "127.0.0.1" if config["GATEWAY_HOST"] in ("0.0.0.0", "") else config["GATEWAY_HOST"],
         config["GATEWAY_PORT"])
@@ -46,12 +47,44 @@ def _banner(config, names, demo):
         lines.append("  Admin:    {} / {}".format(config["CFZ_ADMIN_USERNAME"],
                                                  "(CFZ_ADMIN_PASSWORD)" if config["CFZ_ENV"] == "production"
                                                  else config["CFZ_ADMIN_PASSWORD"]))
+    if pmoc_sim is not None:
+        lines.append("  PMOC:     stand-in at {} (set PMOC_URL for the real centre)".format(pmoc_sim.url))
     if demo:
         lines.append("  Demo:     {} points; officers {} / {}".format(
             demo["points"], ", ".join(l["username"] for l in demo.get("logins", [])) or "(loaded before)",
             demo.get("password", "demo-password-2569")))
     lines.append("Stop with Ctrl-C.")
     print("\n".join(lines), flush=True)
+
+
+def _purge_stale_queues(uri, classes):
+    """With embedded storage every run starts empty, so events queued by an
+    earlier run describe data that no longer exists: drop them."""
+    from kombu import Connection
+    from nameko.events import EventHandler
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    queues = []
+    for cls in classes:
+        for attribute in vars(cls).values():
+            for entrypoint in getattr(attribute, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(entrypoint, EventHandler):
+                    queues.append("evt-{}-{}--{}.{}".format(
+                        entrypoint.source_service, entrypoint.event_type, cls.name,
+                        attribute.__name__))
+    purged = 0
+    with Connection(uri, connect_timeout=5) as connection:
+        for name in queues:
+            channel = connection.channel()
+            try:
+                purged += channel.queue_purge(name) or 0
+            except Exception:  # the queue does not exist yet
+                pass
+            finally:
+                try:
+                    channel.close()
+                except Exception:
+                    pass
+    return purged
 
 
 def run(args):
@@ -90,8 +123,22 @@ def run(args):
         get_bool(config, "CFZ_DEMO_DATA") or (not args.services and is_embedded(config["MONGO_URI"])))
     if want_demo:
         config["CFZ_DEMO_DATA"] = "1"  # the registry refuses demo data otherwise
+    pmoc_sim = None
+    if "complaints" in names and not config.get("PMOC_URL") and not args.services \
+            and is_embedded(config["MONGO_URI"]):
+        # the local default relays to a stand-in of the PMOC centre, so a
+        # complaint goes the whole way; production sets PMOC_URL
+        from services.complaints.pmoc_sim import PmocSimulator
+        pmoc_sim = PmocSimulator("127.0.0.1", 0)
+        pmoc_sim.start()
+        config["PMOC_URL"] = pmoc_sim.url
+    classes = _service_classes(names)
+    if is_embedded(config["MONGO_URI"]):
+        stale = _purge_stale_queues(config["AMQP_URI"], classes)
+        if stale:
+            logging.getLogger("cfz").info("dropped %d events left queued by an earlier run", stale)
     runner = ServiceRunner(config)
-    for cls in _service_classes(names):
+    for cls in classes:
         runner.add_service(cls)
     runner.start()
     start_metrics_server(config.get("CFZ_METRICS_PORT"), config["CFZ_METRICS_HOST"])
@@ -100,7 +147,7 @@ def run(args):
     if want_demo and "registry" in names:
         with ClusterRpcProxy(config, timeout=300) as cluster:
             demo = cluster.registry.load_demo()
-    _banner(config, names, demo)
+    _banner(config, names, demo, pmoc_sim)
 
     def shutdown(signum, frame):
         eventlet.spawn_n(runner.stop)  # graceful: finish work in flight
@@ -133,9 +180,13 @@ def main(argv=None):
                       help="load demo data (default: when running everything on embedded storage)")
     demo.add_argument("--no-demo", dest="demo", action="store_false")
     run_parser.add_argument("--log-level", default="info")
+    from services.complaints import cli as complaints_cli
+    complaints_cli.add_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args)
+    if getattr(args, "handler", None):
+        return args.handler(args)
     return 2
 
 

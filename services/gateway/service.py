@@ -18,6 +18,7 @@ from services.common.errors import NotFound, ServiceUnavailable
 from services.gateway import openapi
 from services.gateway.base import GatewayBase
 from services.gateway.http import api, json_response
+from services.gateway.routes_complaints import ComplaintsRoutes
 from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
 from services.gateway.routes_registry import RegistryRoutes
@@ -31,7 +32,7 @@ def _leaflet_dir():
     return leaflet.BASE_DIR
 
 
-class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, GatewayBase):
+class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes, GatewayBase):
     name = "gateway"
 
     # --- health ------------------------------------------------------------

@@ -81,10 +81,16 @@ class GeoService(HealthMixin):
         self._applied(payload, store.apply_closed(self.db, payload))
 
     def _applied(self, payload, written):
-        self._refresh()
-        if written:
-            occurred = datetime.fromisoformat(payload["occurred_at"])
-            EVENT_LAG.observe((datetime.now(timezone.utc) - occurred).total_seconds())
+        """Show a change to this replica's index at once; other replicas
+        pick it up from the store (`follow`)."""
+        if not written:
+            return
+        doc = self.db.points.find_one({"_id": payload["id"]})
+        if doc is not None:
+            self.state.follower.apply(doc)
+            INDEX_SIZE.set(len(self.state.index))
+        occurred = datetime.fromisoformat(payload["occurred_at"])
+        EVENT_LAG.observe((datetime.now(timezone.utc) - occurred).total_seconds())
 
     def _fetch_point(self, point_id):
         point = rpc_calls.call(self.registry, "get_service_point", point_id,

@@ -20,7 +20,11 @@ from services.geo.index import IndexedPoint
 
 INDEXES = {"points": [([("seq", 1)], {"name": "seq"}),
                       ([("status", 1)], {"name": "status"})]}
-MISSING_SEQ_TTL_SECONDS = 30.0
+# A sequence number handed out but not seen is either a write still in
+# flight (milliseconds) or one overwritten by a later write to the same
+# point (never to be seen): look for it a little while, then stop.
+MISSING_SEQ_TTL_SECONDS = 5.0
+MISSING_SEQ_MAX = 256
 
 
 def _next_seq(db):
@@ -129,10 +133,7 @@ class IndexFollower:
         docs = list(db.points.find(query).sort("seq", 1))
         now = self.clock()
         for doc in docs:
-            if doc.get("status") == "open" and doc.get("location"):
-                self.index.upsert(indexed_point(doc))
-            else:
-                self.index.remove(doc["_id"])
+            self.apply(doc)
             self.missing.pop(doc["seq"], None)
         seqs = [d["seq"] for d in docs if d["seq"] > self.last_seq]
         if seqs:
@@ -143,4 +144,13 @@ class IndexFollower:
         for seq, since in list(self.missing.items()):
             if now - since > MISSING_SEQ_TTL_SECONDS:  # overwritten or never written
                 del self.missing[seq]
+        for seq in sorted(self.missing)[:-MISSING_SEQ_MAX]:  # a burst: keep the newest
+            del self.missing[seq]
         return docs
+
+    def apply(self, doc):
+        """Bring one stored point into the index (or take it out)."""
+        if doc.get("status") == "open" and doc.get("location"):
+            self.index.upsert(indexed_point(doc))
+        else:
+            self.index.remove(doc["_id"])

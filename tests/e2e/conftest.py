@@ -2,6 +2,7 @@
 import pytest
 import requests
 
+from services.complaints.service import ComplaintsService
 from services.feedback.service import FeedbackService
 from services.gateway.service import GatewayService
 from services.geo.service import GeoService
@@ -65,7 +66,8 @@ def received():
 
 @pytest.fixture
 def stack(runner_factory, config, received):
-    runner = runner_factory(config, RegistryService, GeoService, FeedbackService, GatewayService,
+    runner = runner_factory(config, RegistryService, GeoService, FeedbackService, ComplaintsService,
+                            GatewayService,
                             make_recorder(received))
     runner.start()
     return runner

@@ -97,3 +97,12 @@ def test_resync_closes_points_the_registry_no_longer_lists(db):
     assert store.close_missing(db, {"sp-a"}, seq) == 1
     follower = follow(db)
     assert sorted(follower.index.points) == ["sp-a", "sp-new"]
+
+
+def test_a_burst_of_overwrites_keeps_the_gap_list_bounded(db):
+    follower = follow(db)
+    for version in range(1, 2 * store.MISSING_SEQ_MAX + 50):
+        store.apply_office(db, office(version))  # the same point, rewritten
+    follower.refresh(db)
+    assert len(follower.missing) <= store.MISSING_SEQ_MAX
+    assert follower.index.points["sp-1"]

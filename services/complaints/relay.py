@@ -1,0 +1,235 @@
+"""Relay to the PMOC complaint centre: an Open311 GeoReport v2 client, the
+backoff policy and the relay/sync rounds (plain module, no nameko).
+
+Delivery is at least once: every complaint is claimed from the store (its
+relay state is the outbox), POSTed to `{PMOC_URL}/requests.json` with the
+complaint's key in an `Idempotency-Key` header (so a repeat never makes a
+second record at PMOC), and marked relayed only once PMOC answers with a
+reference. Failures back off exponentially up to a cap; after
+CFZ_PMOC_MAX_ATTEMPTS, or at once for an answer that retrying cannot fix
+(4xx other than 408/409/429), the complaint is dead-lettered with its reason
+until an operator retries it.
+"""
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import requests
+import requests.adapters
+
+from services.common.config import get_float, get_int
+from services.complaints import categories, store
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = {408, 409, 425, 429}
+SYNC_BATCH = 50
+
+
+@dataclass
+class RelaySettings:
+    url: str = ""
+    api_key: str = ""
+    timeout: float = 10.0
+    max_attempts: int = 10
+    backoff_base: float = 2.0
+    backoff_max: float = 600.0
+    concurrency: int = 8
+    sla_default: int = 15
+    sla_overrides: dict = field(default_factory=dict)
+
+    @property
+    def batch(self):
+        # one wave of parallel attempts per round keeps a round about one
+        # timeout long, well inside the lease
+        return self.concurrency
+
+    @property
+    def lease_seconds(self):
+        # longer than a round can take (one timeout, plus a margin for a
+        # busy process), so a live attempt keeps its claim
+        return 2 * self.timeout + 5
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(url=(config.get("PMOC_URL") or "").rstrip("/"),
+                   api_key=config.get("PMOC_API_KEY") or "",
+                   timeout=get_float(config, "CFZ_PMOC_TIMEOUT"),
+                   max_attempts=get_int(config, "CFZ_PMOC_MAX_ATTEMPTS"),
+                   backoff_base=get_float(config, "CFZ_PMOC_BACKOFF_BASE"),
+                   backoff_max=get_float(config, "CFZ_PMOC_BACKOFF_MAX"),
+                   concurrency=get_int(config, "CFZ_PMOC_CONCURRENCY"),
+                   sla_default=get_int(config, "CFZ_COMPLAINT_SLA_DAYS"),
+                   sla_overrides=categories.parse_sla_overrides(
+                       config.get("CFZ_COMPLAINT_SLA_BY_CATEGORY", "")))
+
+
+def backoff(attempt, base, cap, rng=random.random):
+    """Seconds before retry `attempt` (1 = after the first failure):
+    base·2^(attempt−1), capped, with "equal jitter" (between half and all
+    of it) so a recovering PMOC is not hit by every retry at once."""
+    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    return delay / 2 + rng() * delay / 2
+
+
+class RelayError(Exception):
+    def __init__(self, reason, retryable=True):
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class PmocClient:
+    """The Open311 GeoReport v2 calls we make to PMOC."""
+
+    def __init__(self, base_url, api_key="", timeout=10.0, session=None, pool_size=10):
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        if session is None:
+            # kept-alive connections, enough for every parallel attempt
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=1,
+                                                    pool_maxsize=max(1, pool_size))
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session = session
+
+    def submit(self, form, idempotency_key):
+        """POST requests.json; PMOC's service_request_id (or token)."""
+        body = dict(form, api_key=self.api_key)
+        try:
+            response = self.session.post(
+                self.base_url + "/requests.json", data=body, timeout=self.timeout,
+                headers={"Idempotency-Key": idempotency_key, "Accept": "application/json"})
+        except requests.Timeout:
+            raise RelayError("timeout after {:g} s".format(self.timeout))
+        except requests.RequestException as exc:
+            raise RelayError("connection failed: {}".format(type(exc).__name__))
+        if response.status_code >= 500:
+            raise RelayError("PMOC answered {}".format(response.status_code))
+        if response.status_code >= 400:
+            raise RelayError("PMOC refused with {}: {}".format(
+                response.status_code, _error_text(response)),
+                retryable=response.status_code in RETRYABLE_STATUS)
+        try:
+            answer = response.json()
+            item = answer[0]
+            reference = item.get("service_request_id") or item.get("token")
+        except (ValueError, LookupError, TypeError, AttributeError):
+            raise RelayError("PMOC's answer is not an Open311 request list")
+        if not reference:
+            raise RelayError("PMOC's answer has no service_request_id or token")
+        return str(reference)
+
+    def statuses(self, references):
+        """{service_request_id: (status, status_notes)} for the given ids."""
+        try:
+            response = self.session.get(
+                self.base_url + "/requests.json", timeout=self.timeout,
+                params={"service_request_id": ",".join(references)},
+                headers={"Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise RelayError("status poll failed: {}".format(type(exc).__name__))
+        if response.status_code != 200:
+            raise RelayError("status poll answered {}".format(response.status_code))
+        try:
+            return {str(r["service_request_id"]): (r.get("status"), r.get("status_notes"))
+                    for r in response.json() if r.get("service_request_id") is not None}
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise RelayError("PMOC's status answer is not an Open311 request list")
+
+
+def _error_text(response):
+    try:
+        body = response.json()
+        if isinstance(body, list) and body and isinstance(body[0], dict):
+            return str(body[0].get("description", ""))[:200]
+    except ValueError:
+        pass
+    return response.text[:200]
+
+
+def open311_form(doc, contact):
+    """The form PMOC receives: Open311 fields, contact details included
+    (PMOC may call the complainant back; the agency may not, if anonymous)."""
+    form = {"service_code": doc["category"], "description": doc["description"]}
+    location = doc.get("location")
+    if location:
+        form["lat"] = repr(location["lat"])
+        form["long"] = repr(location["lon"])
+    address = ", ".join(x for x in (doc.get("point_name_th"), doc.get("address")) if x)
+    if address:
+        form["address_string"] = address[:1000]
+    if doc.get("media_urls"):
+        form["media_url"] = doc["media_urls"][0]
+    form.update({k: v for k, v in contact.items() if v})
+    form["attribute[complaint_id]"] = doc["_id"]
+    if doc.get("agency_id"):
+        form["attribute[agency_id]"] = doc["agency_id"]
+    return form
+
+
+def relay_one(db, client, doc, settings, now_fn=store.now_utc, rng=random.random):
+    """One attempt for one claimed complaint; returns 'relayed', 'retry'
+    or 'dead_letter'."""
+    attempts = doc["relay"].get("attempts", 0) + 1
+    contact = store.contact_of(db, doc["_id"]) if doc.get("has_contact") else {}
+    try:
+        reference = client.submit(open311_form(doc, contact), doc["relay_key"])
+    except RelayError as exc:
+        now = now_fn()
+        if exc.retryable and attempts < settings.max_attempts:
+            delay = backoff(attempts, settings.backoff_base, settings.backoff_max, rng)
+            store.record_failure(db, doc, exc.reason, now + timedelta(seconds=delay), now)
+            return "retry", exc.reason
+        reason = exc.reason if not exc.retryable else "{} (after {} attempts)".format(
+            exc.reason, attempts)
+        store.record_failure(db, doc, reason, None, now)
+        log.warning("complaint %s dead-lettered: %s", doc["_id"], reason)
+        return "dead_letter", reason
+    store.record_relayed(db, doc["_id"], reference, attempts, now_fn(), claimed=doc)
+    return "relayed", reference
+
+
+def relay_round(db, client, settings, pool, now_fn=store.now_utc):
+    """Claim what is due and relay it, `settings.concurrency` at a time.
+    Returns {outcome: count}."""
+    claimed = store.claim_due(db, now_fn(), settings.lease_seconds, settings.batch)
+    outcomes = {}
+    for outcome, _ in pool.imap(lambda d: _safe_relay(db, client, d, settings, now_fn), claimed):
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _safe_relay(db, client, doc, settings, now_fn):
+    try:
+        return relay_one(db, client, doc, settings, now_fn)
+    except Exception:  # our bug or the store: the claim expires and it is retried
+        log.exception("relaying %s failed unexpectedly", doc["_id"])
+        return "error", None
+
+
+def sync_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
+    """Ask PMOC about every relayed complaint still open here; apply what
+    changed. Returns the number of complaints whose status changed."""
+    changed = 0
+    after = None
+    while True:
+        docs = store.to_sync(db, batch, after)
+        if not docs:
+            return changed
+        after = docs[-1]["_id"]
+        by_reference = {d["relay"]["reference"]: d for d in docs if d["relay"].get("reference")}
+        if not by_reference:
+            continue
+        answers = client.statuses(list(by_reference))
+        for reference, (status, notes) in answers.items():
+            doc = by_reference.get(reference)
+            if doc is None or status not in ("open", "closed"):
+                continue
+            before = doc["status"]
+            after_doc = store.apply_pmoc_status(db, doc["_id"], status, notes, now_fn())
+            if after_doc["status"] != before:
+                changed += 1

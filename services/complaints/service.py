@@ -1,0 +1,216 @@
+"""complaints: filing, tracking, the agency's handling, the relay to PMOC
+and the Open311 view. A thin nameko shell around the plain modules
+(store, lifecycle, relay, open311)."""
+import logging
+
+import eventlet
+from greenlet import GreenletExit
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+from prometheus_client import Counter, Gauge
+
+from services.common import auth, outbox
+from services.common import rpc as rpc_calls
+from services.common.config import get_float
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer
+from services.common.errors import EXPECTED, NotFound, ValidationFailed, validation_error
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.storage import Mongo
+from services.complaints import categories, open311, relay, schemas, store
+from services.registry.accounts import require_admin
+from services.registry.schemas import load
+
+log = logging.getLogger(__name__)
+
+RELAY_BACKLOG = Gauge("cfz_complaints_relay", "Complaints by relay state "
+                      "(pending, relayed, dead_letter)", ["state"])
+RELAY_ATTEMPTS = Counter("cfz_complaints_relay_attempts_total",
+                         "Relay attempts to PMOC by outcome", ["outcome"])
+STATUS_SYNCED = Counter("cfz_complaints_pmoc_status_changes_total",
+                        "Complaint status changes learnt from PMOC")
+
+rpc_ = rpc(expected_exceptions=EXPECTED)
+_CLIENTS = {}
+
+
+class ComplaintsService(HealthMixin):
+    name = "complaints"
+
+    db = Mongo(indexes=store.INDEXES)
+    config = Config()
+    dispatch = EventDispatcher()
+    metrics = Metrics()
+    registry = RpcProxy("registry")
+
+    # --- helpers -------------------------------------------------------------
+    def _actor(self, token):
+        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+
+    def _settings(self):
+        return relay.RelaySettings.from_config(self.config)
+
+    def _client(self, settings):
+        """One PMOC client (and its kept-alive connections) per setting."""
+        key = (settings.url, settings.api_key, settings.timeout, settings.concurrency)
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = relay.PmocClient(
+                settings.url, settings.api_key, settings.timeout, pool_size=settings.concurrency)
+        return client
+
+    def _sla(self):
+        settings = self._settings()
+        return settings.sla_default, settings.sla_overrides
+
+    def _where(self, data):
+        """The point (and its agency) a complaint is about, from the registry."""
+        point_id = data.get("service_point_id")
+        if not point_id:
+            return None, None
+        timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
+        try:
+            point = rpc_calls.call(self.registry, "get_service_point", point_id, timeout=timeout)
+        except NotFound:
+            raise validation_error({"service_point_id": ["No such service point."]})
+        try:
+            agency = rpc_calls.call(self.registry, "get_agency", point["agency_id"], timeout=timeout)
+        except NotFound:
+            agency = None
+        return point, agency
+
+    # --- citizens --------------------------------------------------------------
+    @rpc_
+    def list_categories(self):
+        settings = self._settings()
+        return [categories.view(c, categories.sla_days(c["code"], settings.sla_default,
+                                                       settings.sla_overrides))
+                for c in categories.CATEGORIES]
+
+    @rpc_
+    def file_complaint(self, data, idempotency_key=None):
+        """{"complaint": public view, "created": bool}; the same key files once."""
+        data = load(schemas.ComplaintCreate, data)
+        key = schemas.idempotency_key(idempotency_key)
+        point, agency = self._where(data)
+        view, created = store.file(self.db, data, point, agency, key, self._sla())
+        return {"complaint": view, "created": created}
+
+    @rpc_
+    def get_by_tracking_code(self, tracking_code):
+        return store.public_view(store.get_by_tracking_code(self.db, tracking_code))
+
+    @rpc_
+    def rate(self, tracking_code, data):
+        data = load(schemas.Rating, data)
+        return store.rate(self.db, tracking_code, data["rating"], data.get("comment"))
+
+    @rpc_
+    def reopen(self, tracking_code, data):
+        data = load(schemas.Reopen, data)
+        return store.reopen(self.db, tracking_code, data["reason"])
+
+    # --- agencies -------------------------------------------------------------
+    @rpc_
+    def list_for_agency(self, token, query=None):
+        query = load(schemas.OfficerQuery, query or {})
+        return store.list_for_officer(self.db, self._actor(token), query)
+
+    @rpc_
+    def get_for_agency(self, token, complaint_id):
+        return store.officer_get(self.db, self._actor(token), complaint_id)
+
+    @rpc_
+    def change_status(self, token, complaint_id, data):
+        actor = self._actor(token)
+        data = load(schemas.StatusChange, data)
+        return store.change_status(self.db, actor, complaint_id, data["status"], data.get("note"))
+
+    # --- operators --------------------------------------------------------------
+    @rpc_
+    def dead_letters(self, token, limit=100, offset=0):
+        require_admin(self._actor(token))
+        return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))
+
+    @rpc_
+    def retry_dead_letters(self, token, complaint_ids=None):
+        require_admin(self._actor(token))
+        if complaint_ids is not None:
+            complaint_ids = load(schemas.DeadLetterRetry,
+                                         {"complaint_ids": complaint_ids})["complaint_ids"]
+        return store.retry_dead_letters(self.db, complaint_ids)
+
+    @rpc_
+    def relay_stats(self, token):
+        require_admin(self._actor(token))
+        return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
+
+    # --- Open311 ---------------------------------------------------------------
+    @rpc_
+    def open311_file(self, form, idempotency_key=None):
+        data = open311.complaint_from_form(form)
+        result = self.file_complaint(data, idempotency_key)
+        return open311.post_response(result["complaint"])
+
+    @rpc_
+    def open311_requests(self, query):
+        if not isinstance(query, dict):
+            raise ValidationFailed("Bad query.")
+        parsed = open311.parse_query(query, store.now_utc())
+        return open311.find_requests(self.db, parsed)
+
+    @rpc_
+    def open311_request(self, complaint_id):
+        doc = self.db.complaints.find_one({"_id": complaint_id}, {"outbox": 0})
+        if doc is None:
+            raise NotFound("Unknown service_request_id {!r}.".format(str(complaint_id)[:64]))
+        return [open311.request_view(doc)]
+
+    # --- timers: events, relay, status sync -----------------------------------------
+    @outbox_timer()
+    def publish_outbox(self):
+        collection = self.db.complaints
+        outbox.flush(collection, self._publish)
+        OUTBOX_PENDING.labels(self.name, "complaints").set(outbox.pending_count(collection))
+
+    def _publish(self, event_name, payload):
+        self.dispatch(event_name, payload)
+        EVENTS_PUBLISHED.labels(self.name, event_name).inc()
+
+    @ConfiguredTimer.decorator("CFZ_PMOC_RELAY_INTERVAL", eager=True)
+    def relay_to_pmoc(self):
+        settings = self._settings()
+        if settings.url:
+            client = self._client(settings)
+            pool = eventlet.GreenPool(max(1, settings.concurrency))
+            try:
+                outcomes = relay.relay_round(self.db, client, settings, pool)
+            except GreenletExit:
+                # the container is being killed: so are the attempts in
+                # flight (their claims expire and they are retried)
+                for attempt in list(pool.coroutines_running):
+                    attempt.kill()
+                raise
+            for outcome, count in outcomes.items():
+                RELAY_ATTEMPTS.labels(outcome).inc(count)
+
+    @timer(interval=5, eager=True)
+    def update_gauges(self):
+        for state, count in store.relay_counts(self.db).items():
+            RELAY_BACKLOG.labels(state).set(count)
+
+    @ConfiguredTimer.decorator("PMOC_POLL_SECONDS")
+    def sync_from_pmoc(self):
+        settings = self._settings()
+        if not settings.url:
+            return
+        client = self._client(settings)
+        try:
+            changed = relay.sync_round(self.db, client)
+        except relay.RelayError as exc:
+            log.warning("PMOC status sync failed: %s", exc.reason)
+            return
+        if changed:
+            STATUS_SYNCED.inc(changed)
+
