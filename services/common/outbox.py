@@ -30,26 +30,30 @@ def push_events(update, entries):
 
 
 def flush(collection, dispatch, limit=500):
-    """Publish pending events of `collection` in write order; return count.
+    """Publish pending events of `collection` in write order; return how
+    many were published.
 
     `dispatch(name, payload)` must raise if the broker did not confirm.
     Events of one document are published in order, so a consumer sees an
     entity's versions in sequence (it must still cope with redelivery).
+    Published events are removed in one update at the end of the round: a
+    crash before it publishes them again, which consumers tolerate.
     """
-    published = 0
-    for doc in collection.find(PENDING_FILTER, {OUTBOX_FIELD: 1}).limit(limit):
-        for entry in doc[OUTBOX_FIELD]:
-            try:
+    published = {}  # document id -> event ids the broker confirmed
+    try:
+        for doc in collection.find(PENDING_FILTER, {OUTBOX_FIELD: 1}).limit(limit):
+            for entry in doc[OUTBOX_FIELD]:
                 dispatch(entry["name"], entry["payload"])
-            except Exception:
-                log.exception("outbox: publishing %s failed; will retry",
-                              entry["event_id"])
-                return published
-            collection.update_one(
-                {"_id": doc["_id"]},
-                {"$pull": {OUTBOX_FIELD: {"event_id": entry["event_id"]}}})
-            published += 1
-    return published
+                published.setdefault(doc["_id"], []).append(entry["event_id"])
+    except Exception:
+        log.exception("outbox: publishing failed; the rest waits for the next round")
+    finally:
+        if published:
+            event_ids = [event_id for ids in published.values() for event_id in ids]
+            collection.update_many(
+                {"_id": {"$in": list(published)}},
+                {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": event_ids}}}})
+    return sum(len(ids) for ids in published.values())
 
 
 def pending_count(collection):

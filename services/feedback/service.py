@@ -1,6 +1,7 @@
 """feedback: ratings, comments, visit tokens and moderation (thin shell)."""
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 
 from services.common import auth, outbox
@@ -10,10 +11,23 @@ from services.common.entrypoints import HealthMixin, outbox_timer
 from services.common.errors import EXPECTED, Forbidden
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
+from services.common.ttlcache import TtlCache
 from services.feedback import questionnaire, ratelimit, schemas, store, tokens
 from services.registry.schemas import load
 
 rpc_ = rpc(expected_exceptions=EXPECTED)
+POINT_CACHE_SECONDS = 10.0
+
+
+class PointCache(DependencyProvider):
+    """Points read from the registry, kept briefly (a closed point or a
+    changed service list shows within POINT_CACHE_SECONDS)."""
+
+    def setup(self):
+        self.cache = TtlCache(POINT_CACHE_SECONDS)
+
+    def get_dependency(self, worker_ctx):
+        return self.cache
 
 
 class FeedbackService(HealthMixin):
@@ -24,10 +38,14 @@ class FeedbackService(HealthMixin):
     config = Config()
     dispatch = EventDispatcher()
     metrics = Metrics()
+    points = PointCache()
 
     def _point(self, point_id):
-        return rpc_calls.call(self.registry, "get_service_point", point_id,
-                              timeout=get_float(self.config, "CFZ_RPC_TIMEOUT"))
+        """The point as the registry describes it, remembered for a few
+        seconds: a busy counter's ratings need not each ask the registry."""
+        return self.points.get(point_id, lambda: rpc_calls.call(
+            self.registry, "get_service_point", point_id,
+            timeout=get_float(self.config, "CFZ_RPC_TIMEOUT")))
 
     def _actor(self, token):
         return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
@@ -51,7 +69,8 @@ class FeedbackService(HealthMixin):
             return replay
         if claims is None:
             ratelimit.hit(self.db, "feedback", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
-        return store.submit(self.db, self._point(point_id), data, claims, idempotency_key, client)
+        return store.submit(self.db, self._point(point_id), data, claims, idempotency_key, client,
+                            replay_checked=True)
 
     @rpc_
     def list_public(self, point_id, query=None):

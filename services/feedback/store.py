@@ -92,10 +92,14 @@ def find_replay(db, idempotency_key, fingerprint):
     return {"feedback_id": doc["_id"], "comment_status": doc["comment_status"], "replayed": True}
 
 
-def submit(db, point, data, token_claims=None, idempotency_key=None, client=None, now=None):
-    """Store one rating (and its event); the answer the citizen gets."""
+def submit(db, point, data, token_claims=None, idempotency_key=None, client=None, now=None,
+           replay_checked=False):
+    """Store one rating (and its event); the answer the citizen gets.
+
+    `replay_checked`: the caller already looked for an earlier answer to
+    this key (a concurrent retry is still caught by the unique index)."""
     fingerprint = request_fingerprint(point["id"], data)
-    replay = find_replay(db, idempotency_key, fingerprint)
+    replay = None if replay_checked else find_replay(db, idempotency_key, fingerprint)
     if replay:
         return replay
     service_code = data.get("service_code") or (token_claims or {}).get("svc")

@@ -79,3 +79,27 @@ def test_openapi_documents_every_gateway_route():
                 for verb in entrypoint.method.split(","):
                     routes.add((verb.lower(), path))
     assert routes == documented
+
+
+def test_ttl_cache_serves_until_expiry_and_does_not_cache_errors():
+    from services.common.ttlcache import TtlCache
+    clock = [0.0]
+    cache = TtlCache(10, max_entries=2, clock=lambda: clock[0])
+    loads = []
+
+    def load(value):
+        def loader():
+            loads.append(value)
+            return value
+        return loader
+    assert cache.get("a", load(1)) == 1 and cache.get("a", load(2)) == 1
+    clock[0] = 11
+    assert cache.get("a", load(3)) == 3
+
+    def failing():
+        raise KeyError("registry down")
+    with pytest.raises(KeyError):
+        cache.get("b", failing)
+    assert cache.get("b", load(4)) == 4
+    cache.get("c", load(5))  # over the size: old entries make room
+    assert len(cache.entries) <= 2 and loads == [1, 3, 4, 5]
