@@ -15,3 +15,16 @@ class PasswordHasher(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.passwords
+
+
+class ThailandOutline(DependencyProvider):
+    """Loads Thailand's outline (~1 s, once per process) when the service
+    starts, so the first citizen to pin a point does not wait for it."""
+
+    def start(self):
+        import eventlet
+        from services.common import thai
+        eventlet.spawn_n(thai.in_thailand, 13.75, 100.5)
+
+    def get_dependency(self, worker_ctx):
+        return None

@@ -4,6 +4,7 @@ from nameko.dependency_providers import Config
 
 from services.common import auth, rpc
 from services.common.config import get_float, get_int
+from services.common.dependencies import ThailandOutline
 from services.common.errors import Forbidden
 from services.common.metrics import Metrics
 from services.gateway.http import bearer_token, read_json
@@ -13,6 +14,7 @@ from services.registry.schemas import load
 class GatewayBase:
     config = Config()
     metrics = Metrics()
+    outline = ThailandOutline()
 
     def _call(self, proxy, method, *args, **kwargs):
         return rpc.call(proxy, method, *args,

@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 
 from services.common import auth, outbox
 from services.common.config import get_bool, get_int
-from services.common.dependencies import PasswordHasher
+from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer
 from services.common.errors import EXPECTED, Forbidden, NotFound
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
@@ -45,6 +45,7 @@ class RegistryService(HealthMixin):
 
     db = Mongo(indexes=INDEXES, on_start=bootstrap)
     passwords = PasswordHasher()
+    outline = ThailandOutline()
     config = Config()
     dispatch = EventDispatcher()
     metrics = Metrics()
