@@ -1,0 +1,94 @@
+"""Aggregates count each feedback once per bucket, in any order, however
+often an event is delivered, and equal a recount from the source."""
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import mongomock_ng
+import pytest
+
+from services.common.storage import ensure_indexes
+from services.reporting import aggregates, stats
+
+
+@pytest.fixture
+def db():
+    database = mongomock_ng.MongoClient().reporting
+    ensure_indexes(database, aggregates.INDEXES)
+    return database
+
+
+def facts(n, seed=1):
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    out = []
+    for i in range(n):
+        answers = {"satisfaction": rng.randint(1, 5)}
+        for driver in aggregates.DRIVERS:
+            if rng.random() < 0.6:
+                answers[driver] = rng.randint(1, 5)
+        out.append({"feedback_id": "fb-{}".format(i),
+                    "service_point_id": rng.choice(["sp-1", "sp-2", "sp-3"]),
+                    "service_code": rng.choice(["DOPA-ID-NEW", None]),
+                    "agency_id": "ag-1", "province_code": rng.choice(["10", "50"]),
+                    "channel": rng.choice(["walk_in", "online", "phone"]),
+                    "verified": rng.random() < 0.4, "answers": answers,
+                    "zero_copy_breaches": [{"document": "สูติบัตร", "reason": "government_issued"}]
+                    if rng.random() < 0.1 else [],
+                    "submitted_at": (start + timedelta(hours=rng.randint(0, 24 * 20))).isoformat()})
+    return out
+
+
+def test_replayed_and_shuffled_events_change_nothing(db):
+    source = facts(300)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    snapshot = sorted(db.buckets.find({}, {"counted": 0}), key=lambda b: b["_id"])
+    replay = source * 2
+    random.Random(7).shuffle(replay)
+    for fact in replay:
+        assert aggregates.apply_feedback(db, fact) == 0
+    assert sorted(db.buckets.find({}, {"counted": 0}), key=lambda b: b["_id"]) == snapshot
+    assert aggregates.differences(db, source) == []
+
+
+def test_a_crash_half_way_is_completed_by_redelivery(db):
+    source = facts(50)
+    first = source[0]
+    # the first two buckets were written, then the process died
+    day = aggregates.bangkok_day(first["submitted_at"])
+    for level, key in aggregates.bucket_keys(first)[:2]:
+        db.buckets.update_one({"_id": "|".join((level, key, day))},
+                              {"$inc": aggregates.increments(first), "$push": {"counted": first["feedback_id"]},
+                               "$setOnInsert": {"level": level, "key": key, "day": day}}, upsert=True)
+    assert aggregates.apply_feedback(db, first) == 3   # the rest, once
+    for fact in source[1:]:
+        aggregates.apply_feedback(db, fact)
+    assert aggregates.differences(db, source) == []
+
+
+def test_bangkok_days_and_report_totals(db):
+    late = {"feedback_id": "fb-late", "service_point_id": "sp-1", "service_code": None,
+            "agency_id": "ag-1", "province_code": "10", "channel": "walk_in", "verified": True,
+            "answers": {"satisfaction": 5, "staff": 4}, "zero_copy_breaches": [],
+            "submitted_at": "2026-11-24T18:30:00+00:00"}   # 01:30 on the 25th in Bangkok
+    aggregates.apply_feedback(db, late)
+    nov25 = aggregates.totals(db, "point", "sp-1", date(2026, 11, 25), date(2026, 11, 25))
+    assert nov25["count"] == 1 and nov25["hist"]["satisfaction"] == {"5": 1}
+    assert aggregates.totals(db, "point", "sp-1", date(2026, 11, 24), date(2026, 11, 24))["count"] == 0
+
+
+def test_report_numbers_follow_from_the_buckets(db):
+    source = facts(400, seed=3)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    total = aggregates.totals(db, "nation", "TH", date(2026, 10, 1), date(2026, 12, 31))
+    scores = [f["answers"]["satisfaction"] for f in source]
+    assert total["count"] == len(source)
+    summary = stats.summarise(total["hist"]["satisfaction"], prior_mean=3.0, prior_weight=10)
+    assert summary.csat == pytest.approx(sum(s >= 4 for s in scores) / len(scores))
+    assert summary.mean == pytest.approx(sum(scores) / len(scores))
+    assert total["verified"] + total["unverified"] == len(source)
+    assert total["breaches"]["total"] == sum(len(f["zero_copy_breaches"]) for f in source)
+    staff = [(f["answers"]["staff"], f["answers"]["satisfaction"]) for f in source if "staff" in f["answers"]]
+    assert total["cross"]["staff"]["n"] == len(staff)
+    assert total["cross"]["staff"]["sxy"] == sum(x * y for x, y in staff)
