@@ -9,7 +9,7 @@ are imported, so this module imports them only inside main().
 import argparse
 import sys
 
-SERVICES = ("registry", "geo", "feedback", "complaints", "gateway")
+SERVICES = ("registry", "geo", "feedback", "complaints", "reporting", "gateway")
 
 
 def _service_classes(names):
@@ -18,8 +18,10 @@ def _service_classes(names):
     from services.gateway.service import GatewayService
     from services.geo.service import GeoService
     from services.registry.service import RegistryService
+    from services.reporting.service import ReportingService
     classes = {"registry": RegistryService, "geo": GeoService, "feedback": FeedbackService,
-               "complaints": ComplaintsService, "gateway": GatewayService}
+               "complaints": ComplaintsService, "reporting": ReportingService,
+               "gateway": GatewayService}
     return [classes[name] for name in names]
 
 

@@ -22,6 +22,7 @@ from services.gateway.routes_complaints import ComplaintsRoutes
 from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
 from services.gateway.routes_registry import RegistryRoutes
+from services.gateway.routes_reporting import ReportingRoutes
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 READY_TIMEOUT = 2.0
@@ -32,7 +33,8 @@ def _leaflet_dir():
     return leaflet.BASE_DIR
 
 
-class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes, GatewayBase):
+class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes, ReportingRoutes,
+                     GatewayBase):
     name = "gateway"
 
     # --- health ------------------------------------------------------------

@@ -7,6 +7,7 @@ from services.feedback.service import FeedbackService
 from services.gateway.service import GatewayService
 from services.geo.service import GeoService
 from services.registry.service import RegistryService
+from services.reporting.service import ReportingService
 from tests.conftest import ADMIN
 from tests.helpers import make_recorder
 
@@ -67,7 +68,7 @@ def received():
 @pytest.fixture
 def stack(runner_factory, config, received):
     runner = runner_factory(config, RegistryService, GeoService, FeedbackService, ComplaintsService,
-                            GatewayService,
+                            ReportingService, GatewayService,
                             make_recorder(received))
     runner.start()
     return runner
