@@ -1,6 +1,7 @@
 """Gateway routes of the reporting service."""
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
 from services.common import thai
 from services.common.errors import validation_error
@@ -17,6 +18,9 @@ OPERATIONS = [
      reporting_schemas.ReportQuery, False, "reports"),
     ("get", "/api/v1/reports/provinces/{province_code}", "The same for a province", None,
      reporting_schemas.ReportQuery, False, "reports"),
+    ("get", "/api/v1/reports/rankings", "Points, agencies or provinces by the small-sample-aware "
+     "score; only entries with enough ratings are ranked", None,
+     reporting_schemas.RankingQuery, False, "reports"),
 ]
 CREATES = set()
 
@@ -27,7 +31,18 @@ class ReportingRoutes:
     def _report(self, request, level, key):
         query = query_dict(request)
         load(reporting_schemas.ReportQuery, query)  # checked here, read by the service
-        return json_response(self._call(self.reporting, "report", level, key, query))
+        result = self._call(self.reporting, "report", level, key, query)
+        if "csv" in result:
+            return Response(result["csv"].encode("utf-8"), mimetype="text/csv", headers={
+                "Content-Disposition": 'attachment; filename="{}"'.format(result["filename"])})
+        return json_response(result)
+
+    @http("GET", "/api/v1/reports/rankings")
+    @api
+    def rankings(self, request):
+        query = query_dict(request)
+        load(reporting_schemas.RankingQuery, query)
+        return json_response(self._call(self.reporting, "rankings", query))
 
     @http("GET", "/api/v1/reports/service-points/<string:point_id>")
     @api

@@ -1,7 +1,7 @@
 """Query schemas of the reporting service (the gateway checks with them too)."""
 from datetime import date, timedelta
 
-from marshmallow import RAISE, Schema, ValidationError, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.fields import IsoDate, QueryInteger
 
@@ -16,6 +16,7 @@ class ReportQuery(Schema):
     start = IsoDate(data_key="from")
     end = IsoDate(data_key="to")
     min_sample = QueryInteger(load_default=30, validate=validate.Range(min=1, max=100000))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
     @validates_schema
     def sensible_range(self, data, **kwargs):
@@ -34,3 +35,9 @@ def date_range(query, today):
     if end < start:
         raise ValidationError({"from": ["Must not be after `to`."]})
     return start, end
+
+
+class RankingQuery(ReportQuery):
+    level = fields.String(load_default="service_point", validate=validate.OneOf(
+        ["service_point", "agency", "province"]))
+    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))

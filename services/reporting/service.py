@@ -38,4 +38,18 @@ class ReportingService(HealthMixin):
             start, end = schemas.date_range(query, datetime.now(aggregates.BANGKOK).date())
         except ValidationError as exc:
             raise validation_error(exc.messages)
-        return reports.report(self.db, LEVELS[level], key, start, end, query["min_sample"])
+        report = reports.report(self.db, LEVELS[level], key, start, end, query["min_sample"])
+        if query["format"] == "csv":
+            return {"csv": reports.report_csv(report),
+                    "filename": "report-{}-{}-{}-{}.csv".format(level, key, report["from"], report["to"])}
+        return report
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rankings(self, query=None):
+        query = load(schemas.RankingQuery, query or {})
+        try:
+            start, end = schemas.date_range(query, datetime.now(aggregates.BANGKOK).date())
+        except ValidationError as exc:
+            raise validation_error(exc.messages)
+        return reports.rankings(self.db, LEVELS[query["level"]], start, end,
+                                query["min_sample"], query["limit"])

@@ -54,6 +54,16 @@ def test_point_agency_and_province_reports_have_the_expected_numbers(api):
     # one point only: its score is pulled toward the national mean, which is its own
     assert report["score"] == 3.4 and report["prior"]["mean"] == 3.4
 
+    csv_export = api.get(path, params={"format": "csv"})
+    assert csv_export.headers["Content-Type"].startswith("text/csv")
+    assert csv_export.content.startswith("\ufeff".encode("utf-8"))  # Excel reads Thai as UTF-8
+    lines = csv_export.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("level,id,from,to,question") and len(lines) == 3  # satisfaction, staff
+    ranking = api.get("/api/v1/reports/rankings", params={"min_sample": 5}).json()
+    assert [row["id"] for row in ranking["results"]] == [point["id"]] and ranking["results"][0]["rank"] == 1
+    assert api.get("/api/v1/reports/rankings").json()["results"] == []  # 5 < 30: not rankable
+    assert api.get("/api/v1/reports/rankings", params={"level": "district"}).status_code == 400
+
     agency_report = api.get("/api/v1/reports/agencies/" + registered["id"]).json()
     province_report = api.get("/api/v1/reports/provinces/50").json()
     assert agency_report["count"] == province_report["count"] == 5

@@ -92,3 +92,28 @@ def test_report_numbers_follow_from_the_buckets(db):
     staff = [(f["answers"]["staff"], f["answers"]["satisfaction"]) for f in source if "staff" in f["answers"]]
     assert total["cross"]["staff"]["n"] == len(staff)
     assert total["cross"]["staff"]["sxy"] == sum(x * y for x, y in staff)
+
+
+def test_rankings_only_rank_enough_data_and_shrink_small_samples(db):
+    from services.reporting import reports
+    day = "2026-11-10T03:00:00+00:00"
+
+    def rate(i, point, score):
+        aggregates.apply_feedback(db, {
+            "feedback_id": "fb-{}-{}".format(point, i), "service_point_id": point, "service_code": None,
+            "agency_id": "ag-1", "province_code": "10", "channel": "walk_in", "verified": False,
+            "answers": {"satisfaction": score}, "zero_copy_breaches": [], "submitted_at": day})
+    for i in range(3):
+        rate(i, "sp-tiny", 5)                    # three perfect ratings
+    for i in range(300):
+        rate(i, "sp-big", 5 if i % 5 else 4)     # 300 ratings averaging 4.8
+    for i in range(40):
+        rate(i, "sp-mid", 3)
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    ranked = reports.rankings(db, "point", start, end, min_sample=1)
+    scores = {row["id"]: row["score"] for row in ranked["results"]}
+    assert scores["sp-big"] > scores["sp-tiny"] > scores["sp-mid"]   # shrunk toward the mean
+    assert [row["rank"] for row in ranked["results"]] == [1, 2, 3]
+    honest = reports.rankings(db, "point", start, end, min_sample=30)
+    assert [row["id"] for row in honest["results"]] == ["sp-big", "sp-mid"]
+    assert honest["not_enough_data"] == 1
