@@ -10,7 +10,8 @@ api_key, 404 for an unknown resource.
 import re
 from datetime import datetime, timedelta, timezone
 
-from services.common.errors import CfzError, ValidationFailed
+from services.common import redaction
+from services.common.errors import CfzError, NotFound, ValidationFailed
 from services.complaints import categories, lifecycle
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -79,7 +80,6 @@ def services():
 
 def service_definition(code):
     if categories.get(code) is None:
-        from services.common.errors import NotFound
         raise NotFound("Unknown service_code {!r}.".format(code))
     return {"service_code": code, "attributes": []}
 
@@ -211,19 +211,10 @@ def find_requests(db, parsed, now=None):
 
 
 # --- a request, as the public sees it ---------------------------------------
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_CITIZEN_ID = re.compile(r"(?<!\d)\d(?:[\s-]?\d){12}(?!\d)")
-_PHONE = re.compile(r"(?<![\d])(?:\+66[\s-]?|0)\d(?:[\s-]?\d){7,8}(?!\d)")
-
-
 def redact(text):
-    """Public text without e-mail addresses, citizen IDs or phone numbers
-    (short hotlines such as 1111 are not personal data and stay)."""
-    if not text:
-        return text
-    text = _EMAIL.sub("[อีเมล/e-mail]", text)
-    text = _CITIZEN_ID.sub("[เลขประจำตัว/ID]", text)
-    return _PHONE.sub("[โทรศัพท์/phone]", text)
+    """Public text without personal data: the one redaction every public
+    text goes through (services/common/redaction.py)."""
+    return redaction.redact(text)[0] if text else text
 
 
 def _iso(value):

@@ -15,7 +15,8 @@ from services.common import events
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.outbox import outbox_entry, push_events
 from services.common.text import nfc
-from services.feedback import moderation, redaction
+from services.common import redaction
+from services.feedback import moderation
 
 INDEXES = {
     "feedback": [

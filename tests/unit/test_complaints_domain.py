@@ -335,7 +335,7 @@ def test_open311_services_and_redaction():
     assert all(s["type"] in ("realtime", "batch", "blackbox") for s in listed)
     with pytest.raises(NotFound):
         open311.service_definition("NOPE")
-    text = "โทร 081-234-5678 หรือ 02 123 4567 อีเมล a.b@example.go.th บัตร 1-1037-00123-45-6 สายด่วน 1111"
+    text = "โทร 081-234-5678 หรือ 02 123 4567 อีเมล a.b@example.go.th บัตร 1-1037-00123-45-8 สายด่วน 1111"  # a checksum-valid ID
     redacted = open311.redact(text)
     assert "081" not in redacted and "a.b@" not in redacted and "00123" not in redacted
     assert "4567" not in redacted and "1111" in redacted

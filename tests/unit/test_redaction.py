@@ -1,7 +1,7 @@
 """Personal data is masked before a comment is public; ordinary numbers stay."""
 import pytest
 
-from services.feedback.redaction import EMAIL_MASK, ID_MASK, LINE_MASK, PHONE_MASK, redact, valid_citizen_id
+from services.common.redaction import EMAIL_MASK, ID_MASK, LINE_MASK, PHONE_MASK, redact, valid_citizen_id
 
 
 def with_check_digit(first12):
