@@ -57,7 +57,6 @@ import datetime  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
-import platform  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
@@ -69,6 +68,8 @@ import time  # noqa: E402
 import traceback  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import quote, urlparse  # noqa: E402
+
+from bench.machine import describe  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
@@ -609,15 +610,6 @@ def fmt(value, spec="{:.1f}"):
 
 
 def machine():
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
     from importlib.metadata import version
     versions = []
     for dist in ("nameko", "eventlet", "kombu", "requests", "mongomock-ng"):
@@ -625,8 +617,7 @@ def machine():
             versions.append("{} {}".format(dist, version(dist)))
         except Exception:
             pass
-    return "{}; {} cores; Python {}; {}".format(cpu, os.cpu_count(), platform.python_version(),
-                                                ", ".join(versions))
+    return describe(", ".join(versions))
 
 
 def check_local(url, what):

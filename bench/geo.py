@@ -22,7 +22,6 @@ import datetime
 import json
 import math
 import os
-import platform
 import queue
 import random
 import shutil
@@ -36,6 +35,8 @@ import traceback
 import uuid
 
 import numpy as np
+
+from bench.machine import describe
 
 from bench import geodata
 from services.geo import store
@@ -406,18 +407,8 @@ def compare(reference, other):
 
 
 def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
     import scipy
-    return "{}; {} cores; Python {}; numpy {}; scipy {}".format(
-        cpu, os.cpu_count(), platform.python_version(), np.__version__, scipy.__version__)
+    return describe("numpy {}".format(np.__version__), "scipy {}".format(scipy.__version__))
 
 
 def load_average():
