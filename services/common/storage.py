@@ -20,10 +20,56 @@ def is_embedded(uri):
     return not uri or uri.startswith("mongomock://")
 
 
+_SCALAR_IDS = (str, int)
+
+
+def _ids_named(selector):
+    """The `_id`s a filter names outright ({"_id": x} or {"_id": {"$in": [...]}}
+    with string or integer ids), or None when it names none."""
+    if not isinstance(selector, dict) or "_id" not in selector:
+        return None
+    wanted = selector["_id"]
+    if isinstance(wanted, _SCALAR_IDS) and not isinstance(wanted, bool):
+        return [wanted]
+    if (isinstance(wanted, dict) and list(wanted) == ["$in"] and isinstance(wanted["$in"], list)
+            and all(isinstance(i, _SCALAR_IDS) and not isinstance(i, bool) for i in wanted["$in"])):
+        return list(dict.fromkeys(wanted["$in"]))
+    return None
+
+
+def _use_primary_key(collection_class):
+    """Teach mongomock-ng the `_id` index every MongoDB has.
+
+    mongomock-ng tests every stored document against every filter, so a
+    lookup by `_id` costs time in proportion to the collection; services
+    that address documents by id (outbox updates, report buckets) then slow
+    down as data grows, which a real server's primary index prevents. This
+    looks the named ids up directly and still applies the whole filter to
+    them, so results are the same; other filters take the library's path.
+    """
+    original = collection_class._iter_documents
+    if getattr(original, "cfz_primary_key", False):
+        return
+
+    def _iter_documents(self, filter):
+        ids = _ids_named(filter)
+        if ids is None:
+            return original(self, filter)
+        from mongomock_ng.filtering import filter_applies
+        store = self._store
+        found = [store[i] for i in ids if i in store]
+        return (doc for doc in found if filter_applies(filter, doc))
+
+    _iter_documents.cfz_primary_key = True
+    collection_class._iter_documents = _iter_documents
+
+
 def get_client(uri):
     """A client for `uri`; the embedded store is shared per URI in-process."""
     if is_embedded(uri):
         import mongomock_ng
+        from mongomock_ng.collection import Collection
+        _use_primary_key(Collection)
         with _embedded_lock:
             client = _embedded_clients.get(uri)
             if client is None:
