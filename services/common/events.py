@@ -34,6 +34,8 @@ class DocumentStatus(Schema):
     name_en = fields.String(allow_none=True)
     government_issued = fields.Boolean(required=True)
     copy_required = fields.Boolean(required=True)
+    # when a copy is still demanded: the date the agency plans to stop (ISO)
+    copy_planned_end_date = fields.String(allow_none=True, load_default=None)
 
 
 class OfferedService(Schema):
@@ -121,6 +123,8 @@ class ComplaintEvent(EventBase):
     sla_due_at = fields.AwareDateTime(required=True, format="iso")
     pmoc_reference = fields.String(allow_none=True)
     resolution_rating = fields.Integer(allow_none=True)
+    # when it last became resolved, rejected or forwarded; None while open
+    closed_at = fields.AwareDateTime(allow_none=True, format="iso", load_default=None)
     entity_version = fields.Integer(required=True)
 
 

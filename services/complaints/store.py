@@ -65,6 +65,7 @@ def event_payload(doc, previous_status=None, changed_at=None):
         "sla_due_at": doc["due_at"].isoformat(),
         "pmoc_reference": (doc.get("relay") or {}).get("reference"),
         "resolution_rating": doc.get("rating"),
+        "closed_at": _iso(doc.get("closed_at")),
         "entity_version": doc["entity_version"],
     }
 

@@ -74,7 +74,7 @@ def _event_services(services):
     return [{"service_code": s["service_code"], "declared": s["declared"],
              "zero_copy": s["zero_copy"],
              "documents": [{k: d.get(k) for k in ("name_th", "name_en", "government_issued",
-                                                  "copy_required")}
+                                                  "copy_required", "copy_planned_end_date")}
                            for d in s["documents"]] if s["documents"] is not None else None}
             for s in services]
 
