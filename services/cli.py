@@ -184,6 +184,8 @@ def main(argv=None):
     run_parser.add_argument("--log-level", default="info")
     from services.complaints import cli as complaints_cli
     complaints_cli.add_commands(sub)
+    from services.reporting import cli as reporting_cli
+    reporting_cli.add_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args)

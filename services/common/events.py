@@ -128,6 +128,23 @@ class ComplaintEvent(EventBase):
     entity_version = fields.Integer(required=True)
 
 
+class SatisfactionWindow(Schema):
+    start = fields.String(required=True, data_key="from")
+    end = fields.String(required=True, data_key="to")
+    count = fields.Integer(required=True)
+    csat = fields.Float(required=True)
+
+
+class SatisfactionAlert(EventBase):
+    alert_id = fields.String(required=True)
+    scope = fields.String(required=True, validate=validate.OneOf(["point", "agency"]))
+    entity_id = fields.String(required=True)
+    baseline = fields.Nested(SatisfactionWindow, required=True)
+    current = fields.Nested(SatisfactionWindow, required=True)
+    change = fields.Float(required=True)
+    p_value = fields.Float(required=True)
+
+
 @dataclass(frozen=True)
 class EventSpec:
     name: str
@@ -146,6 +163,7 @@ EVENTS = {spec.name: spec for spec in [
     EventSpec("complaint_filed", "complaints", ComplaintEvent, 1),
     EventSpec("complaint_relayed", "complaints", ComplaintEvent, 1),
     EventSpec("complaint_status_changed", "complaints", ComplaintEvent, 1),
+    EventSpec("satisfaction_alert", "reporting", SatisfactionAlert, 1),
 ]}
 
 

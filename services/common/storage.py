@@ -44,7 +44,7 @@ def _use_primary_key(collection_class):
     lookup by `_id` costs time in proportion to the collection; services
     that address documents by id (outbox updates, report buckets) then slow
     down as data grows, which a real server's primary index prevents. This
-    looks the named ids up directly and still applies the whole filter to
+    looks the named ids up directly and applies the rest of the filter to
     them, so results are the same; other filters take the library's path.
     """
     original = collection_class._iter_documents
@@ -58,7 +58,10 @@ def _use_primary_key(collection_class):
         from mongomock_ng.filtering import filter_applies
         store = self._store
         found = [store[i] for i in ids if i in store]
-        return (doc for doc in found if filter_applies(filter, doc))
+        rest = {name: value for name, value in filter.items() if name != "_id"}
+        if not rest:  # found by id: nothing else to check
+            return iter(found)
+        return (doc for doc in found if filter_applies(rest, doc))
 
     _iter_documents.cfz_primary_key = True
     collection_class._iter_documents = _iter_documents

@@ -13,7 +13,7 @@ Nothing heavy is imported until a command runs (eventlet patches first).
 import json
 import sys
 
-OPERATOR_TOKEN_SECONDS = 300
+from services.common import operator
 
 
 def add_commands(subparsers):
@@ -84,26 +84,7 @@ def run_pmoc_sim(args, wait=True):
 
 
 def _call(method, *args):
-    import eventlet
-    eventlet.monkey_patch()
-    from nameko.exceptions import UnknownService
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    from services.common.auth import issue_token
-    from services.common.config import ConfigError, nameko_config
-    try:
-        config = nameko_config()
-    except ConfigError as exc:
-        raise SystemExit("cfz: {}".format(exc))
-    token = issue_token(config["CFZ_JWT_SECRET"], OPERATOR_TOKEN_SECONDS,
-                        {"sub": "cfz-cli", "username": "cfz-cli", "role": "admin"})
-    try:
-        with ClusterRpcProxy(config, timeout=30) as cluster:
-            return getattr(cluster.complaints, method)(token, *args)
-    except UnknownService:
-        raise SystemExit("cfz: the complaints service is not running (cfz run complaints).")
-    except OSError as exc:
-        raise SystemExit("cfz: cannot reach RabbitMQ at {} ({}).".format(config["AMQP_URI"], exc))
+    return operator.call("complaints", method, *args)
 
 
 def relay_status(args):

@@ -129,6 +129,11 @@ class ComplaintsService(HealthMixin):
 
     # --- operators --------------------------------------------------------------
     @rpc_
+    def facts(self, after_id=None, limit=1000):
+        """Every complaint's latest state, a page at a time (reporting's recount)."""
+        return store.facts(self.db, after_id, min(int(limit), 5000))
+
+    @rpc_
     def dead_letters(self, token, limit=100, offset=0):
         require_admin(self._actor(token))
         return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))

@@ -450,6 +450,14 @@ def retry_dead_letters(db, complaint_ids=None, now=None):
     return {"requeued": result.modified_count}
 
 
+def facts(db, after_id=None, limit=1000):
+    """A page of every complaint as its latest event payload, in id order,
+    for reporting's recount."""
+    criteria = {"_id": {"$gt": after_id}} if after_id else {}
+    return [event_payload(doc) for doc in db.complaints.find(criteria, {"outbox": 0, "history": 0})
+            .sort("_id", 1).limit(limit)]
+
+
 def relay_counts(db):
     return {state: db.complaints.count_documents({"relay.state": state})
             for state in (PENDING, RELAYED_STATE, DEAD_LETTER)}

@@ -107,6 +107,11 @@ class FeedbackService(HealthMixin):
                 "kind": "single", "expires_at": issued["expires_at"]}
 
     @rpc_
+    def facts(self, after_id=None, limit=1000):
+        """Every rating's fact, a page at a time (reporting's recount)."""
+        return store.facts(self.db, after_id, min(int(limit), 5000))
+
+    @rpc_
     def moderation_queue(self, token, query=None):
         query = load(schemas.ModerationQueueQuery, query or {})
         return store.moderation_queue(self.db, self._actor(token), query.get("agency_id"),

@@ -128,12 +128,7 @@ def submit(db, point, data, token_claims=None, idempotency_key=None, client=None
         "pii_found": pii, "abusive_terms": abusive, "comment_status": status,
         "submitted_at": now, "moderation": None,
     }
-    payload = {"feedback_id": doc["_id"], "service_point_id": doc["service_point_id"],
-               "agency_id": doc["agency_id"], "province_code": doc["province_code"],
-               "service_code": service_code, "channel": doc["channel"], "answers": doc["answers"],
-               "questionnaire_version": doc["questionnaire_version"], "verified": doc["verified"],
-               "has_comment": bool(comment), "copies_requested": doc["copies_requested"],
-               "zero_copy_breaches": breaches, "submitted_at": now.isoformat()}
+    payload = fact_of(doc)
     doc["outbox"] = [outbox_entry("feedback_submitted", events.new_event("feedback_submitted", payload))]
     try:
         db.feedback.insert_one(doc)
@@ -148,6 +143,25 @@ def submit(db, point, data, token_claims=None, idempotency_key=None, client=None
         raise
     return {"feedback_id": doc["_id"], "comment_status": status, "verified": doc["verified"],
             "zero_copy_breaches": breaches, "replayed": False}
+
+
+def fact_of(doc):
+    """A stored rating as its feedback_submitted payload: what reporting
+    counts, and recounts from."""
+    return {"feedback_id": doc["_id"], "service_point_id": doc["service_point_id"],
+            "agency_id": doc["agency_id"], "province_code": doc["province_code"],
+            "service_code": doc["service_code"], "channel": doc["channel"],
+            "answers": doc["answers"], "questionnaire_version": doc["questionnaire_version"],
+            "verified": doc["verified"], "has_comment": bool(doc["comment_original"]),
+            "copies_requested": doc["copies_requested"],
+            "zero_copy_breaches": doc["zero_copy_breaches"],
+            "submitted_at": doc["submitted_at"].isoformat()}
+
+
+def facts(db, after_id=None, limit=1000):
+    """A page of every rating's fact, in id order, for a recount."""
+    criteria = {"_id": {"$gt": after_id}} if after_id else {}
+    return [fact_of(doc) for doc in db.feedback.find(criteria, {"outbox": 0}).sort("_id", 1).limit(limit)]
 
 
 def public_view(doc):

@@ -3,7 +3,8 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.common import thai
+from services.common import rpc, thai
+from services.common.config import get_float
 from services.common.errors import validation_error
 from services.gateway.http import api, json_response, query_dict
 from services.registry.schemas import load
@@ -21,6 +22,20 @@ OPERATIONS = [
     ("get", "/api/v1/reports/rankings", "Points, agencies or provinces by the small-sample-aware "
      "score; only entries with enough ratings are ranked", None,
      reporting_schemas.RankingQuery, False, "reports"),
+    ("get", "/api/v1/reports/zero-copy", "Zero Copy progress per agency or province: services "
+     "declaring no copy, copies still demanded, citizen-reported breaches and the points where "
+     "the two disagree", None, reporting_schemas.GroupedQuery, False, "reports"),
+    ("get", "/api/v1/reports/rollout", "Rollout per agency or province (pinned, surveyed, copies "
+     "past their planned end), laggards first; with `id`, that one's daily series", None,
+     reporting_schemas.RolloutQuery, False, "reports"),
+    ("get", "/api/v1/reports/complaints/overdue", "Open complaints past their SLA (officers: "
+     "their own agency; administrators: any level)", None, reporting_schemas.OverdueQuery, True,
+     "reports"),
+    ("get", "/api/v1/reports/alerts", "Satisfaction alerts: significant drops against a point's "
+     "or agency's own baseline", None, reporting_schemas.AlertsQuery, False, "reports"),
+    ("post", "/api/v1/admin/reports/recount", "Recount every aggregate from the source services "
+     "and list the differences from the incremental state (administrators)", None, None, True,
+     "reports"),
 ]
 CREATES = set()
 
@@ -28,21 +43,59 @@ CREATES = set()
 class ReportingRoutes:
     reporting = RpcProxy("reporting")
 
-    def _report(self, request, level, key):
-        query = query_dict(request)
-        load(reporting_schemas.ReportQuery, query)  # checked here, read by the service
-        result = self._call(self.reporting, "report", level, key, query)
+    def _answer(self, result):
         if "csv" in result:
             return Response(result["csv"].encode("utf-8"), mimetype="text/csv", headers={
                 "Content-Disposition": 'attachment; filename="{}"'.format(result["filename"])})
         return json_response(result)
 
+    def _query(self, request, schema):
+        query = query_dict(request)
+        load(schema, query)  # checked here, read by the service
+        return query
+
+    def _report(self, request, level, key):
+        query = self._query(request, reporting_schemas.ReportQuery)
+        return self._answer(self._call(self.reporting, "report", level, key, query))
+
     @http("GET", "/api/v1/reports/rankings")
     @api
     def rankings(self, request):
-        query = query_dict(request)
-        load(reporting_schemas.RankingQuery, query)
-        return json_response(self._call(self.reporting, "rankings", query))
+        query = self._query(request, reporting_schemas.RankingQuery)
+        return self._answer(self._call(self.reporting, "rankings", query))
+
+    @http("GET", "/api/v1/reports/zero-copy")
+    @api
+    def zero_copy_report(self, request):
+        query = self._query(request, reporting_schemas.GroupedQuery)
+        return self._answer(self._call(self.reporting, "zero_copy_progress", query))
+
+    @http("GET", "/api/v1/reports/rollout")
+    @api
+    def rollout_report(self, request):
+        query = self._query(request, reporting_schemas.RolloutQuery)
+        return self._answer(self._call(self.reporting, "rollout", query))
+
+    @http("GET", "/api/v1/reports/complaints/overdue")
+    @api
+    def overdue_complaints(self, request):
+        token = self._token(request)
+        query = self._query(request, reporting_schemas.OverdueQuery)
+        return json_response(self._call(self.reporting, "overdue_complaints", token, query))
+
+    @http("GET", "/api/v1/reports/alerts")
+    @api
+    def satisfaction_alerts(self, request):
+        query = self._query(request, reporting_schemas.AlertsQuery)
+        return json_response(self._call(self.reporting, "alerts", query))
+
+    @http("POST", "/api/v1/admin/reports/recount")
+    @api
+    def recount(self, request):
+        self._require_admin(request)
+        # a recount reads every record of three services: longer than an RPC
+        return json_response(rpc.call(self.reporting, "recount",
+                                      timeout=get_float(self.config, "CFZ_RECOUNT_TIMEOUT")))
 
     @http("GET", "/api/v1/reports/service-points/<string:point_id>")
     @api

@@ -41,3 +41,36 @@ class RankingQuery(ReportQuery):
     level = fields.String(load_default="service_point", validate=validate.OneOf(
         ["service_point", "agency", "province"]))
     limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class GroupedQuery(ReportQuery):
+    group_by = fields.String(load_default="agency", validate=validate.OneOf(["agency", "province"]))
+
+
+class RolloutQuery(GroupedQuery):
+    # one agency or province: its series over [from, to] as well
+    id = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class OverdueQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    level = fields.String(load_default="nation", validate=validate.OneOf(
+        ["service_point", "agency", "province", "nation"]))
+    id = fields.String(validate=validate.Length(min=1, max=100))
+    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
+
+    @validates_schema
+    def needs_id(self, data, **kwargs):
+        if data.get("level", "nation") != "nation" and not data.get("id"):
+            raise ValidationError("Required for this level.", "id")
+
+
+class AlertsQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    scope = fields.String(validate=validate.OneOf(["point", "agency"]))
+    entity_id = fields.String(validate=validate.Length(min=1, max=100))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))

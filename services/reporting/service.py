@@ -1,55 +1,290 @@
-"""reporting: aggregates fed by events, and reports (thin shell).
+"""reporting: aggregates fed by events, reports, alerts (thin shell).
 
-This first slice counts feedback; complaints, Zero Copy and rollout
-progress, rankings, alerts and exports follow (issue 6)."""
+Feedback goes into exactly-once day buckets (compacted into months by a
+timer), complaints and service points into reporting's own copies kept by
+entity version; reports, rankings, Zero Copy and rollout progress,
+complaint performance and alerts are read from them. `recount` rebuilds
+everything from the source services and lists any difference.
+"""
+import logging
 from datetime import datetime
 
 from marshmallow import ValidationError
-from nameko.events import event_handler
-from nameko.rpc import rpc
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher, event_handler
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, rpc
+from prometheus_client import Counter, Gauge
 
-from services.common import events
-from services.common.entrypoints import HealthMixin
-from services.common.errors import EXPECTED, validation_error
-from services.common.metrics import Metrics
+from services.common import auth, events, outbox
+from services.common import rpc as rpc_calls
+from services.common.config import get_float
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer
+from services.common.errors import EXPECTED, Forbidden, Unauthorized, validation_error
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
+from services.common.ttlcache import TtlCache
 from services.registry.schemas import load
-from services.reporting import aggregates, reports, schemas
+from services.reporting import aggregates, alerts, complaints, progress, reports, schemas
 
+log = logging.getLogger(__name__)
+rpc_ = rpc(expected_exceptions=EXPECTED)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
+PRIOR_CACHE_SECONDS = 60.0  # the prior's weight reads every point of the range
+RECOUNT_PAGE = 2000
+
+ALERTS_RAISED = Counter("cfz_satisfaction_alerts_total", "Satisfaction alerts raised", ["scope"])
+DIRTY_MONTHS = Gauge("cfz_reporting_dirty_months", "Month buckets waiting for compaction")
+EVENTS_APPLIED = Counter("cfz_reporting_events_applied_total", "Events applied to aggregates",
+                         ["event", "changed"])
+
+
+class Priors(DependencyProvider):
+    def setup(self):
+        self.cache = TtlCache(PRIOR_CACHE_SECONDS)
+
+    def get_dependency(self, worker_ctx):
+        return self.cache
+
+
+def today():
+    return datetime.now(aggregates.BANGKOK).date()
+
+
+def _range(query):
+    try:
+        return schemas.date_range(query, today())
+    except ValidationError as exc:
+        raise validation_error(exc.messages)
 
 
 class ReportingService(HealthMixin):
     name = "reporting"
 
-    db = Mongo(indexes=aggregates.INDEXES)
+    db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
+                        **alerts.INDEXES})
+    config = Config()
+    dispatch = EventDispatcher()
     metrics = Metrics()
+    priors = Priors()
+    feedback = RpcProxy("feedback")
+    complaints_service = RpcProxy("complaints")
+    registry = RpcProxy("registry")
 
+    # --- events in ----------------------------------------------------------
     @event_handler("feedback", "feedback_submitted")
     def on_feedback_submitted(self, payload):
-        aggregates.apply_feedback(self.db, events.parse_event("feedback_submitted", payload))
+        changed = aggregates.apply_feedback(self.db, events.parse_event("feedback_submitted", payload))
+        EVENTS_APPLIED.labels("feedback_submitted", str(bool(changed)).lower()).inc()
 
-    @rpc(expected_exceptions=EXPECTED)
+    def _complaint(self, name, payload):
+        changed = complaints.apply_complaint(self.db, events.parse_event(name, payload))
+        EVENTS_APPLIED.labels(name, str(changed).lower()).inc()
+
+    @event_handler("complaints", "complaint_filed")
+    def on_complaint_filed(self, payload):
+        self._complaint("complaint_filed", payload)
+
+    @event_handler("complaints", "complaint_relayed")
+    def on_complaint_relayed(self, payload):
+        self._complaint("complaint_relayed", payload)
+
+    @event_handler("complaints", "complaint_status_changed")
+    def on_complaint_status_changed(self, payload):
+        self._complaint("complaint_status_changed", payload)
+
+    def _office(self, name, payload):
+        changed = progress.apply_office(self.db, name, events.parse_event(name, payload), today())
+        EVENTS_APPLIED.labels(name, str(changed).lower()).inc()
+
+    @event_handler("registry", "office_registered")
+    def on_office_registered(self, payload):
+        self._office("office_registered", payload)
+
+    @event_handler("registry", "office_updated")
+    def on_office_updated(self, payload):
+        self._office("office_updated", payload)
+
+    @event_handler("registry", "office_closed")
+    def on_office_closed(self, payload):
+        self._office("office_closed", payload)
+
+    @event_handler("registry", "services_changed")
+    def on_services_changed(self, payload):
+        self._office("services_changed", payload)
+
+    # --- background work ----------------------------------------------------
+    @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
+    def compact(self):
+        rebuilt = aggregates.compact(self.db)
+        DIRTY_MONTHS.set(self.db.dirty_months.count_documents({}))
+        day = today().isoformat()
+        if self.db.rollout.find_one({"_id": "refreshed|" + day}) is None:
+            # copies pass their planned end date without any event
+            progress.refresh_all(self.db, today())
+            self.db.rollout.update_one({"_id": "refreshed|" + day}, {"$set": {"day": day}},
+                                       upsert=True)
+        return rebuilt
+
+    @ConfiguredTimer.decorator("CFZ_ALERT_INTERVAL")
+    def check_alerts(self):
+        settings = dict(window_days=int(get_float(self.config, "CFZ_ALERT_WINDOW_DAYS")),
+                        baseline_days=int(get_float(self.config, "CFZ_ALERT_BASELINE_DAYS")),
+                        min_sample=int(get_float(self.config, "CFZ_ALERT_MIN_SAMPLE")),
+                        p_value=get_float(self.config, "CFZ_ALERT_P_VALUE"),
+                        min_drop=get_float(self.config, "CFZ_ALERT_MIN_DROP"))
+        raised = []
+        for scope in alerts.SCOPES:
+            new = alerts.record(self.db, alerts.detect(self.db, scope, today(), **settings), today())
+            ALERTS_RAISED.labels(scope).inc(len(new))
+            raised.extend(new)
+        if raised:
+            log.warning("satisfaction alerts: %s", [(a["scope"], a["entity_id"]) for a in raised])
+        return raised
+
+    @outbox_timer()
+    def publish_outbox(self):
+        sent = outbox.flush(self.db.alerts, self._publish)
+        OUTBOX_PENDING.labels(self.name, "alerts").set(outbox.pending_count(self.db.alerts))
+        return sent
+
+    def _publish(self, event_name, payload):
+        self.dispatch(event_name, payload)
+        EVENTS_PUBLISHED.labels(self.name, event_name).inc()
+
+    # --- reports ------------------------------------------------------------
+    def _prior(self, start, end):
+        # the mean is cheap and always current; the weight reads every point
+        return (reports.prior_mean(self.db, start, end),
+                self.priors.get((start, end), lambda: reports.prior_weight(self.db, start, end)))
+
+    @rpc_
     def report(self, level, key, query=None):
         if level not in LEVELS:
             raise validation_error({"level": ["One of: " + ", ".join(LEVELS) + "."]})
         query = load(schemas.ReportQuery, query or {})
-        try:
-            start, end = schemas.date_range(query, datetime.now(aggregates.BANGKOK).date())
-        except ValidationError as exc:
-            raise validation_error(exc.messages)
-        report = reports.report(self.db, LEVELS[level], key, start, end, query["min_sample"])
+        start, end = _range(query)
+        result = reports.report(self.db, LEVELS[level], key, start, end, query["min_sample"],
+                                self._prior(start, end))
+        result["complaints"] = complaints.performance(
+            self.db, LEVELS[level], key, start, end, datetime.now(aggregates.BANGKOK))
+        result["zero_copy"] = self._zero_copy_status(LEVELS[level], key)
         if query["format"] == "csv":
-            return {"csv": reports.report_csv(report),
-                    "filename": "report-{}-{}-{}-{}.csv".format(level, key, report["from"], report["to"])}
-        return report
+            return {"csv": reports.report_csv(result),
+                    "filename": "report-{}-{}-{}-{}.csv".format(level, key, result["from"], result["to"])}
+        return result
 
-    @rpc(expected_exceptions=EXPECTED)
+    def _zero_copy_status(self, level, key):
+        if level == "point":
+            doc = self.db.points.find_one({"_id": key}) or {}
+            services = doc.get("services") or []
+            return {"services": [{"service_code": s["service_code"], "declared": s["declared"],
+                                  "zero_copy": s.get("zero_copy")} for s in services],
+                    "figures": progress.with_shares(progress.point_figures(doc, today()))
+                    if progress.is_pinned(doc) else None}
+        if level in ("agency", "province"):
+            rows = [row for row in progress.rollout_table(self.db, level, today()) if row["id"] == key]
+            return {"figures": rows[0] if rows else None}
+        return {"figures": None}
+
+    @rpc_
     def rankings(self, query=None):
         query = load(schemas.RankingQuery, query or {})
-        try:
-            start, end = schemas.date_range(query, datetime.now(aggregates.BANGKOK).date())
-        except ValidationError as exc:
-            raise validation_error(exc.messages)
-        return reports.rankings(self.db, LEVELS[query["level"]], start, end,
-                                query["min_sample"], query["limit"])
+        start, end = _range(query)
+        result = reports.rankings(self.db, LEVELS[query["level"]], start, end, query["min_sample"],
+                                  query["limit"], self._prior(start, end))
+        if query["format"] == "csv":
+            return {"csv": reports.rankings_csv(result), "filename": "rankings-{}-{}-{}.csv".format(
+                query["level"], result["from"], result["to"])}
+        return result
+
+    @rpc_
+    def zero_copy_progress(self, query=None):
+        query = load(schemas.GroupedQuery, query or {})
+        start, end = _range(query)
+        breaches = {key: total["breaches"] for key, total in
+                    aggregates.totals_by_key(self.db, "point", start, end).items()
+                    if total.get("breaches")}
+        result = progress.zero_copy_progress(self.db, query["group_by"], breaches, end)
+        result.update({"from": start.isoformat(), "to": end.isoformat()})
+        if query["format"] == "csv":
+            columns = ["id", "point_services", "declared", "no_copy", "no_copy_share",
+                       "copies_demanded", "copies_past_planned_end", "citizen_breaches",
+                       "points_with_breaches", "disagreements"]
+            return {"csv": reports.to_csv([query["group_by"]] + columns[1:],
+                                          [[g[c] for c in columns] for g in result["groups"]]),
+                    "filename": "zero-copy-{}-{}-{}.csv".format(query["group_by"], result["from"],
+                                                                 result["to"])}
+        return result
+
+    @rpc_
+    def rollout(self, query=None):
+        query = load(schemas.RolloutQuery, query or {})
+        start, end = _range(query)
+        table = progress.rollout_table(self.db, query["group_by"], today())
+        result = {"group_by": query["group_by"], "groups": table}
+        if query.get("id"):
+            result["id"] = query["id"]
+            result["series"] = progress.rollout_series(self.db, query["group_by"], query["id"],
+                                                       start, end)
+        if query["format"] == "csv":
+            rows = result.get("series") or table
+            columns = sorted({c for row in rows for c in row})
+            return {"csv": reports.to_csv(columns, [[row.get(c) for c in columns] for row in rows]),
+                    "filename": "rollout-{}.csv".format(query["group_by"])}
+        return result
+
+    @rpc_
+    def overdue_complaints(self, token, query=None):
+        """Overdue complaints: officers see their own agency's, admins all."""
+        actor = auth.verify_token(self.config["CFZ_JWT_SECRET"], token) if token else None
+        if not actor:
+            raise Unauthorized("Log in as an officer first.")
+        query = load(schemas.OverdueQuery, query or {})
+        level, key = LEVELS[query["level"]], query.get("id")
+        if actor.get("role") != "admin":
+            if actor.get("role") != "officer":
+                raise Forbidden("Officers and administrators only.")
+            if level != "agency" or key != actor.get("agency_id"):
+                raise Forbidden("Officers see their own agency's complaints: level=agency&id="
+                                + str(actor.get("agency_id")), code="OTHER_AGENCY")
+        rows = complaints.overdue(self.db, level, key, datetime.now(aggregates.BANGKOK),
+                                  query["limit"])
+        return {"level": query["level"], "id": key, "results": rows, "count": len(rows)}
+
+    @rpc_
+    def alerts(self, query=None):
+        query = load(schemas.AlertsQuery, query or {})
+        return {"results": alerts.recent(self.db, query.get("scope"), query.get("entity_id"),
+                                         query["limit"])}
+
+    # --- recount ------------------------------------------------------------
+    def _pages(self, proxy, method):
+        timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
+        after = None
+        while True:
+            page = rpc_calls.call(proxy, method, after, RECOUNT_PAGE, timeout=timeout)
+            yield from page
+            if len(page) < RECOUNT_PAGE:
+                return
+            after = page[-1].get("feedback_id") or page[-1].get("complaint_id") or page[-1].get("id")
+
+    @rpc_
+    def recount(self):
+        """Rebuild every aggregate from the source services and compare it
+        with the incremental state; the differences (there should be none)."""
+        started = datetime.now(aggregates.BANGKOK)
+        aggregates.compact(self.db)
+        feedback = list(self._pages(self.feedback, "facts"))
+        complaint_docs = list(self._pages(self.complaints_service, "facts"))
+        points = list(self._pages(self.registry, "open_points"))
+        result = {
+            "feedback": {"records": len(feedback),
+                         "differences": aggregates.differences(self.db, feedback)},
+            "complaints": {"records": len(complaint_docs),
+                           "differences": complaints.differences(self.db, complaint_docs)},
+            "points": {"records": len(points), "differences": progress.differences(self.db, points)},
+        }
+        result["ok"] = not any(part["differences"] for part in result.values())
+        result["seconds"] = round((datetime.now(aggregates.BANGKOK) - started).total_seconds(), 3)
+        return result

@@ -10,6 +10,7 @@ import requests
 from nameko.testing.utils import find_free_port
 
 from tests.conftest import TEST_SETTINGS
+from tests.helpers import wait_for
 
 
 def cfz_command():
@@ -45,6 +46,16 @@ def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix)
         assert len(provinces) == 77 and sum(p["pinned"] for p in provinces) >= 300
         assert "cfz_entrypoint_calls_total" in requests.get(
             "http://127.0.0.1:{}/metrics".format(metrics_port), timeout=10).text
+        # reporting follows the demo points; the operator's recount agrees
+        def reporting_has_the_demo():
+            groups = requests.get(url + "api/v1/reports/rollout", params={"group_by": "province"},
+                                  timeout=10).json()["groups"]
+            return sum(g["pinned"] for g in groups) == sum(p["pinned"] for p in provinces)
+        assert wait_for(reporting_has_the_demo, timeout=60, interval=0.5)
+        recount = subprocess.run(cfz_command() + ["reporting", "recount"], env=env, timeout=120,
+                                 capture_output=True, text=True)
+        assert recount.returncode == 0, recount.stdout + recount.stderr
+        assert '"ok": true' in recount.stdout
         token = requests.post(url + "api/v1/auth/token", timeout=30, json={
             "username": "demo-dopa", "password": "demo-password-2569"})
         assert token.status_code == 200

@@ -48,7 +48,8 @@ def test_point_agency_and_province_reports_have_the_expected_numbers(api):
     assert report["means"]["staff"] == {"mean": 3.0, "n": 4, "ci": report["means"]["staff"]["ci"]}
     assert report["enough_data"] is False and report["min_sample"] == 30
     assert report["unverified"] == 5 and report["channels"] == {"walk_in": 5}
-    assert report["zero_copy_breaches"] == {"total": 1, "by_reason": {"government_issued": 1}}
+    assert report["zero_copy_breaches"] == {"total": 1, "by_reason": {"government_issued": 1},
+                                            "by_document": {"สูติบัตร": 1}}
     staff_r = float(np.corrcoef([5, 4, 1, 2], [5, 4, 2, 1])[0, 1])
     assert report["key_drivers"][0] == {"driver": "staff", "r": round(staff_r, 4), "n": 4}
     # one point only: its score is pulled toward the national mean, which is its own

@@ -39,7 +39,7 @@ def test_producer_breaking_the_contract_is_refused():
 
 
 def test_every_event_names_its_source_and_version():
-    sources = {"registry", "feedback", "complaints"}
+    sources = {"registry", "feedback", "complaints", "reporting"}
     for name, spec in events.EVENTS.items():
         assert spec.name == name and spec.source in sources and spec.version >= 1
 

@@ -117,3 +117,90 @@ def test_rankings_only_rank_enough_data_and_shrink_small_samples(db):
     honest = reports.rankings(db, "point", start, end, min_sample=30)
     assert [row["id"] for row in honest["results"]] == ["sp-big", "sp-mid"]
     assert honest["not_enough_data"] == 1
+
+
+def spread_facts(n, seed):
+    """Feedback over three months, so ranges cross month edges."""
+    rng = random.Random(seed)
+    start = datetime(2026, 9, 20, tzinfo=timezone.utc)
+    out = facts(n, seed)
+    for fact in out:
+        fact["submitted_at"] = (start + timedelta(hours=rng.randint(0, 24 * 80))).isoformat()
+    return out
+
+
+def by_days(db, level, key, start, end):
+    """The plain way: merge every day bucket of the range."""
+    ids = ["|".join((level, key, d)) for d in aggregates.days(start, end)]
+    return aggregates._without_zeros(aggregates.merge(db.buckets.find({"_id": {"$in": ids}})))
+
+
+RANGES = [(date(2026, 9, 20), date(2026, 12, 10)), (date(2026, 10, 1), date(2026, 10, 31)),
+          (date(2026, 10, 3), date(2026, 11, 28)), (date(2026, 10, 29), date(2026, 11, 2)),
+          (date(2026, 11, 15), date(2026, 11, 15)), (date(2026, 8, 1), date(2026, 9, 1))]
+
+
+def test_ranges_read_from_months_equal_the_day_buckets(db):
+    source = spread_facts(500, seed=11)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    assert db.dirty_months.count_documents({}) > 0
+    assert aggregates.compact(db) > 0
+    assert db.dirty_months.count_documents({}) == 0
+    assert aggregates.differences(db, source) == []
+    for start, end in RANGES:
+        for level, key in (("point", "sp-2"), ("nation", "TH"), ("province", "50")):
+            assert aggregates.totals(db, level, key, start, end) == by_days(db, level, key, start, end)
+    wide = aggregates.totals_by_key(db, "point", *RANGES[0])
+    assert sorted(wide) == ["sp-1", "sp-2", "sp-3"]
+    assert sum(t["count"] for t in wide.values()) == len(source)
+
+
+def test_a_late_event_dirties_its_month_and_reports_stay_exact(db):
+    source = spread_facts(200, seed=12)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    late = dict(source[0], feedback_id="fb-late", service_point_id="sp-1",
+                submitted_at="2026-10-10T05:00:00+00:00")
+    aggregates.apply_feedback(db, late)
+    assert db.dirty_months.count_documents({}) == 5          # one month, every level
+    month = (date(2026, 10, 1), date(2026, 10, 31))
+    before = by_days(db, "point", "sp-1", *month)
+    assert aggregates.totals(db, "point", "sp-1", *month) == before   # not the stale month
+    # a stale month bucket is what compaction replaces
+    assert db.months.find_one({"_id": "point|sp-1|2026-10"})["count"] == before["count"] - 1
+    aggregates.compact(db)
+    assert db.months.find_one({"_id": "point|sp-1|2026-10"})["count"] == before["count"]
+    assert aggregates.differences(db, source + [late]) == []
+
+
+def test_a_write_racing_compaction_keeps_its_month_dirty(db):
+    source = spread_facts(50, seed=13)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    marker = db.dirty_months.find_one({"_id": "nation|TH|2026-10"})
+    late = dict(source[0], feedback_id="fb-race", submitted_at="2026-10-12T05:00:00+00:00")
+    aggregates.apply_feedback(db, late)          # lands after compaction read the marker
+    db.dirty_months.delete_one({"_id": marker["_id"], "rev": marker["rev"]})  # what compact does
+    assert db.dirty_months.find_one({"_id": "nation|TH|2026-10"}) is not None
+
+
+def test_a_stored_month_that_disagrees_is_reported(db):
+    source = spread_facts(100, seed=14)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    db.months.update_one({"_id": "agency|ag-1|2026-10"}, {"$inc": {"count": 1}})
+    assert aggregates.differences(db, source) == ["agency|ag-1|2026-10"]
+
+
+def test_document_names_with_dots_survive_as_field_names(db):
+    fact = dict(facts(1)[0], zero_copy_breaches=[
+        {"document": "ภ.ง.ด.90", "reason": "undeclared_document"},
+        {"document": "$ทะเบียนบ้าน", "reason": "government_issued"}])
+    aggregates.apply_feedback(db, fact)
+    day = aggregates.parse_day(aggregates.bangkok_day(fact["submitted_at"]))
+    total = aggregates.totals(db, "nation", "TH", day, day)
+    names = {aggregates.display_name(n) for n in total["breaches"]["by_document"]}
+    assert names == {"ภ.ง.ด.90", "$ทะเบียนบ้าน"}

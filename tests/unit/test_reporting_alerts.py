@@ -1,0 +1,71 @@
+"""Satisfaction alerts: a significant drop against the entity's own
+baseline raises one alert (and its event) per day; noise does not."""
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+from scipy import stats as scipy_stats
+
+from services.common import events
+from services.common.storage import ensure_indexes, get_client
+from services.reporting import aggregates, alerts
+
+TODAY = date(2026, 11, 25)
+BANGKOK = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def db():
+    database = get_client(None)["alerts_" + uuid.uuid4().hex[:8]]
+    ensure_indexes(database, {**aggregates.INDEXES, **alerts.INDEXES})
+    yield database
+    get_client(None).drop_database(database.name)
+
+
+def rate(db, point, day, satisfied, total):
+    """`total` ratings on `day`, `satisfied` of them 5 and the rest 2."""
+    for i in range(total):
+        aggregates.apply_feedback(db, {
+            "feedback_id": "fb-{}-{}-{}".format(point, day, i), "service_point_id": point,
+            "service_code": None, "agency_id": "ag-" + point, "province_code": "10",
+            "channel": "walk_in", "verified": False, "zero_copy_breaches": [],
+            "answers": {"satisfaction": 5 if i < satisfied else 2},
+            "submitted_at": datetime.combine(day, time(10), BANGKOK).isoformat()})
+
+
+def test_windows_are_the_last_days_and_the_days_before():
+    baseline, current = alerts.windows(TODAY, 7, 28)
+    assert current == (date(2026, 11, 19), TODAY)
+    assert baseline == (date(2026, 10, 22), date(2026, 11, 18))
+
+
+def test_a_significant_drop_is_raised_once_with_the_z_test_p_value(db):
+    rate(db, "sp-drop", date(2026, 11, 1), 72, 80)      # baseline 90 %
+    rate(db, "sp-drop", date(2026, 11, 23), 24, 40)     # this week 60 %
+    rate(db, "sp-steady", date(2026, 11, 1), 72, 80)
+    rate(db, "sp-steady", date(2026, 11, 23), 35, 40)   # 87.5 %: noise
+    rate(db, "sp-tiny", date(2026, 11, 1), 9, 10)
+    rate(db, "sp-tiny", date(2026, 11, 23), 1, 5)       # a big drop on too few ratings
+    found = alerts.detect(db, "point", TODAY, min_sample=30)
+    assert [a["entity_id"] for a in found] == ["sp-drop"]
+    alert = found[0]
+    assert alert["baseline"]["count"] == 80 and alert["current"]["csat"] == 0.6
+    pooled = 96 / 120
+    z = (0.6 - 0.9) / (pooled * (1 - pooled) * (1 / 80 + 1 / 40)) ** 0.5
+    assert alert["change"] == -0.3
+    assert alert["p_value"] == pytest.approx(2 * scipy_stats.norm.sf(abs(z)), rel=1e-6)
+    agencies = alerts.detect(db, "agency", TODAY, min_sample=30)
+    assert [a["entity_id"] for a in agencies] == ["ag-sp-drop"]
+
+    assert [a["entity_id"] for a in alerts.record(db, found, TODAY)] == ["sp-drop"]
+    assert alerts.record(db, found, TODAY) == []          # once a day
+    stored = db.alerts.find_one({"_id": "point|sp-drop|2026-11-25"})
+    payload = stored["outbox"][0]["payload"]
+    parsed = events.parse_event("satisfaction_alert", payload)
+    assert parsed["entity_id"] == "sp-drop" and parsed["change"] == -0.3
+    assert alerts.recent(db, "point")[0]["alert_id"] == "point|sp-drop|2026-11-25"
+
+
+def test_no_ratings_this_week_raises_nothing(db):
+    rate(db, "sp-quiet", date(2026, 11, 1), 10, 80)
+    assert alerts.detect(db, "point", TODAY, min_sample=30) == []
