@@ -28,6 +28,7 @@ INDEXES = {
     "buckets": [([("level", 1), ("day", 1)], {"name": "by_level"})],
     "months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
     "dirty_months": [],
+    "keys": [],
 }
 ID_BATCH = 5000  # ids per `$in` query
 
@@ -96,6 +97,16 @@ def _mark_dirty(db, month, keys):
                                    upsert=True)
 
 
+def remember_keys(db, keys):
+    """Every key each level has had, in one document: a ranking lists them
+    without scanning buckets."""
+    additions = {}
+    for level, key in keys:
+        additions.setdefault(level, []).append(key)
+    db.keys.update_one({"_id": "levels"}, {"$addToSet": {
+        level: {"$each": sorted(found)} for level, found in additions.items()}}, upsert=True)
+
+
 def apply_feedback(db, fact):
     """Count one feedback (a feedback_submitted payload) in each of its
     buckets once; the number of buckets this call changed."""
@@ -105,6 +116,7 @@ def apply_feedback(db, fact):
     # Before: a crash after a day write leaves its month dirty. After: a
     # compaction that read the days before this write cannot clean it.
     _mark_dirty(db, day[:7], keys)
+    remember_keys(db, keys)
     changed = 0
     for level, key in keys:
         try:
@@ -200,17 +212,14 @@ def _months(start, end):
             for month, inside in plan.items()]
 
 
-def _keys_at(db, level, months):
-    found = set()
-    for collection in (db.months, db.dirty_months):
-        for doc in collection.find({"level": level, "month": {"$in": months}}, {"key": 1}):
-            found.add(doc["key"])
-    return sorted(found)
+def keys_at(db, level):
+    return sorted((db.keys.find_one({"_id": "levels"}, {level: 1}) or {}).get(level, []))
 
 
-def totals_by_key(db, level, start, end, keys=None):
+def totals_by_key(db, level, start, end, keys=None, fields=None):
     """{key: aggregate over the days [start, end]} for the given keys of a
-    level (every key with data in the range when None).
+    level (every key the level has had when None; those without data in
+    the range have count 0). `fields` limits the aggregate to those paths.
 
     A whole month comes from its month bucket, a partial one from the month
     bucket minus the days outside the range when that reads fewer
@@ -218,7 +227,7 @@ def totals_by_key(db, level, start, end, keys=None):
     """
     plan = _months(start, end)
     if keys is None:
-        keys = _keys_at(db, level, [month for month, _, _ in plan])
+        keys = keys_at(db, level)
     if not keys or not plan:
         return {}
     dirty = {doc["_id"] for doc in _find_ids(
@@ -233,9 +242,10 @@ def totals_by_key(db, level, start, end, keys=None):
             else:
                 add_days.extend(_bucket_id(level, key, d) for d in inside)
     result = {key: {"count": 0} for key in keys}
+    projection = dict.fromkeys(["key", "count"] + list(fields), 1) if fields else {"counted": 0}
     for ids, collection, sign in ((add_months, db.months, 1), (add_days, db.buckets, 1),
                                   (subtract_days, db.buckets, -1)):
-        for bucket in _find_ids(collection, ids, {"counted": 0}):
+        for bucket in _find_ids(collection, ids, projection):
             _add(result[bucket["key"]], _content(bucket), sign)
     return {key: _without_zeros(total) for key, total in result.items()}
 

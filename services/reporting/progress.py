@@ -78,25 +78,49 @@ def _write_if_newer(db, point_id, group, version, fields):
     return bool(result.modified_count or result.upserted_id is not None)
 
 
-def apply_office(db, name, event, today=None):
+def apply_office(db, name, event, today=None, refresh=True):
     """Apply a registry event (parsed payload); True when the copy changed.
 
     The snapshots of the point's agency, province(s) and the nation are
     recounted on every delivery, not only on change, so a crash between the
-    point write and the snapshot write is repaired by the redelivery.
+    point write and the snapshot write is repaired by the redelivery. With
+    `refresh=False` they are only marked for `refresh_marked` (a timer), so
+    a burst of events costs one recount per group, not one per event.
     """
     point_id, version = event["id"], event["entity_version"]
     before = db.points.find_one({"_id": point_id}, {"agency_id": 1, "province_code": 1}) or {}
+    keys = {("nation", NATION)}
+    keys.update((level, before[field]) for level, field in GROUP_FIELD.items() if before.get(field))
+    if not refresh:
+        _mark(db, keys)
     changed = False
     for group, fields in _group_fields(name, event).items():
         fields = dict(fields, agency_id=event["agency_id"])
         changed = _write_if_newer(db, point_id, group, version, fields) or changed
     after = db.points.find_one({"_id": point_id}, {"agency_id": 1, "province_code": 1}) or {}
-    keys = {("nation", NATION)}
-    for doc in (before, after):
-        keys.update((level, doc[field]) for level, field in GROUP_FIELD.items() if doc.get(field))
-    refresh_rollout(db, sorted(keys), today or bangkok_today())
+    keys.update((level, after[field]) for level, field in GROUP_FIELD.items() if after.get(field))
+    if refresh:
+        refresh_rollout(db, sorted(keys), today or bangkok_today())
+    else:
+        _mark(db, keys)  # after the write too: a refresh racing it stays marked
     return changed
+
+
+def _mark(db, keys):
+    for level, key in keys:
+        db.rollout_marks.update_one({"_id": level + "|" + key},
+                                    {"$inc": {"rev": 1}, "$set": {"level": level, "key": key}},
+                                    upsert=True)
+
+
+def refresh_marked(db, today=None):
+    """Recount the snapshots of marked groups; how many were recounted."""
+    marks = list(db.rollout_marks.find({}))
+    if marks:
+        refresh_rollout(db, sorted((m["level"], m["key"]) for m in marks), today or bangkok_today())
+        for mark in marks:
+            db.rollout_marks.delete_one({"_id": mark["_id"], "rev": mark["rev"]})
+    return len(marks)
 
 
 # --- figures ------------------------------------------------------------
@@ -166,10 +190,19 @@ def refresh_rollout(db, keys, today):
     stale recount never overwrites a fresher one.
     """
     seq, day = _next_seq(db), today.isoformat()
+    wanted = set(keys)
+    totals = {k: {name: 0 for name in FIGURES} for k in wanted}
+    # one pass over the open points for every group asked for
+    criteria = OPEN if ("nation", NATION) in wanted or len(wanted) > 1 else _criteria(*keys[0])
+    for doc in db.points.find(criteria, {"services": 1, "agency_id": 1, "province_code": 1}):
+        figures = None
+        for group in [("nation", NATION)] + [(level, doc.get(field))
+                                             for level, field in GROUP_FIELD.items()]:
+            if group in wanted:
+                figures = figures or point_figures(doc, today)
+                _add(totals[group], figures)
     for level, key in keys:
-        figures = {name: 0 for name in FIGURES}
-        for doc in db.points.find(_criteria(level, key), {"services": 1}):
-            _add(figures, point_figures(doc, today))
+        figures = totals[(level, key)]
         try:
             db.rollout.update_one(
                 {"_id": "|".join((level, key, day)), "seq": {"$not": {"$gte": seq}}},

@@ -25,8 +25,11 @@ def prior_mean(db, start, end):
 def prior_weight(db, start, end):
     """The median number of ratings per point over the range (at least 1):
     a point with that many ratings is half its own, half the nation's."""
-    counts = [t["count"] for t in aggregates.totals_by_key(db, "point", start, end).values()
-              if t["count"]]
+    return weight_of(aggregates.totals_by_key(db, "point", start, end, fields=["count"]))
+
+
+def weight_of(point_totals):
+    counts = [t["count"] for t in point_totals.values() if t["count"]]
     return max(1.0, statistics.median(counts)) if counts else 1.0
 
 
@@ -119,10 +122,14 @@ def rankings(db, level, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, limit=1
              prior_value=None):
     """Entities of a level ordered by the small-sample-aware score; only
     those with at least `min_sample` ratings are ranked, the rest counted."""
-    prior_mean, prior_weight = prior_value or prior(db, start, end)
+    found = aggregates.totals_by_key(db, level, start, end, fields=["hist.satisfaction"])
+    if not prior_value:  # ranking points: the weight comes from the same totals
+        prior_value = ((prior_mean(db, start, end), weight_of(found)) if level == "point"
+                       else prior(db, start, end))
+    mean, weight = prior_value
     ranked, too_few = [], 0
-    for key, total in aggregates.totals_by_key(db, level, start, end).items():
-        summary, row = summary_row(key, total, prior_mean, prior_weight, min_sample)
+    for key, total in found.items():
+        summary, row = summary_row(key, total, mean, weight, min_sample)
         if not summary.count:
             continue
         if not summary.enough_data:
@@ -133,7 +140,7 @@ def rankings(db, level, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, limit=1
     for position, row in enumerate(ranked, start=1):
         row["rank"] = position
     return {"level": level, "from": start.isoformat(), "to": end.isoformat(),
-            "min_sample": min_sample, "prior": {"mean": _r(prior_mean), "weight": prior_weight},
+            "min_sample": min_sample, "prior": {"mean": _r(mean), "weight": weight},
             "results": ranked[:limit], "ranked": len(ranked), "not_enough_data": too_few}
 
 

@@ -9,6 +9,8 @@ everything from the source services and lists any difference.
 import logging
 from datetime import datetime
 
+import eventlet
+
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
@@ -20,7 +22,8 @@ from services.common import auth, events, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer
-from services.common.errors import EXPECTED, Forbidden, Unauthorized, validation_error
+from services.common.errors import (EXPECTED, Forbidden, ServiceUnavailable, Unauthorized,
+                                    validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
@@ -32,6 +35,7 @@ rpc_ = rpc(expected_exceptions=EXPECTED)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
 PRIOR_CACHE_SECONDS = 60.0  # the prior's weight reads every point of the range
 RECOUNT_PAGE = 2000
+RESYNC_ATTEMPTS, RESYNC_RETRY_SECONDS = 30, 2.0
 
 ALERTS_RAISED = Counter("cfz_satisfaction_alerts_total", "Satisfaction alerts raised", ["scope"])
 DIRTY_MONTHS = Gauge("cfz_reporting_dirty_months", "Month buckets waiting for compaction")
@@ -94,7 +98,8 @@ class ReportingService(HealthMixin):
         self._complaint("complaint_status_changed", payload)
 
     def _office(self, name, payload):
-        changed = progress.apply_office(self.db, name, events.parse_event(name, payload), today())
+        changed = progress.apply_office(self.db, name, events.parse_event(name, payload), today(),
+                                        refresh=False)
         EVENTS_APPLIED.labels(name, str(changed).lower()).inc()
 
     @event_handler("registry", "office_registered")
@@ -114,9 +119,37 @@ class ReportingService(HealthMixin):
         self._office("services_changed", payload)
 
     # --- background work ----------------------------------------------------
+    @ConfiguredTimer.decorator("CFZ_REPORT_RESYNC_SECONDS", eager=True)
+    def resync_points(self):
+        """Heal the copy of service points from the registry (at start, and
+        then periodically): events published before this service's queues
+        existed, or lost with them, are not missed for good."""
+        timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
+        for attempt in range(RESYNC_ATTEMPTS):
+            try:
+                after, applied = None, 0
+                while True:
+                    page = rpc_calls.call(self.registry, "open_points", after, RECOUNT_PAGE,
+                                          timeout=timeout)
+                    for payload in page:
+                        event = events.new_event("office_registered", payload)
+                        applied += progress.apply_office(
+                            self.db, "office_registered",
+                            events.parse_event("office_registered", event), today(), refresh=False)
+                    if len(page) < RECOUNT_PAGE:
+                        break
+                    after = page[-1]["id"]
+                log.info("reporting resync: %s points updated from the registry", applied)
+                return applied
+            except ServiceUnavailable as exc:
+                log.warning("reporting resync: %s (attempt %s)", exc, attempt + 1)
+                eventlet.sleep(RESYNC_RETRY_SECONDS)
+        return None
+
     @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
     def compact(self):
         rebuilt = aggregates.compact(self.db)
+        progress.refresh_marked(self.db, today())
         DIRTY_MONTHS.set(self.db.dirty_months.count_documents({}))
         day = today().isoformat()
         if self.db.rollout.find_one({"_id": "refreshed|" + day}) is None:
