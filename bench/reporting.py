@@ -126,14 +126,8 @@ def scan_totals(db, field, key, start, end):
         criteria[field] = key
     grouped = {}
     for doc in db.feedback.find(criteria):
-        inc = aggregates.increments(doc)
-        total = grouped.setdefault(doc[field], {"count": 0})
-        for path, value in inc.items():
-            node = total
-            *parents, leaf = path.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[leaf] = node.get(leaf, 0) + value
+        aggregates.add_increments(grouped.setdefault(doc[field], {"count": 0}),
+                                  aggregates.increments(doc))
     return grouped
 
 

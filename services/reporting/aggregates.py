@@ -264,14 +264,19 @@ def recount(facts):
         day = bangkok_day(fact["submitted_at"])
         inc = increments(fact)
         for level, key in bucket_keys(fact):
-            bucket = rebuilt.setdefault(_bucket_id(level, key, day), {"count": 0})
-            for path, value in inc.items():
-                node = bucket
-                *parents, leaf = path.split(".")
-                for part in parents:
-                    node = node.setdefault(part, {})
-                node[leaf] = node.get(leaf, 0) + value
+            add_increments(rebuilt.setdefault(_bucket_id(level, key, day), {"count": 0}), inc)
     return rebuilt
+
+
+def add_increments(aggregate, inc):
+    """Apply `increments()` (dotted paths) to an aggregate held in memory."""
+    for path, value in inc.items():
+        node = aggregate
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = node.get(leaf, 0) + value
+    return aggregate
 
 
 def differences(db, facts):
