@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import requests
@@ -39,6 +40,9 @@ def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix)
                 break
         text = "".join(output)
         assert "Web UI:   " + url in text, text[-3000:]
+        # keep reading its log, so a full pipe can never block the process
+        drain = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+        drain.start()
 
         assert requests.get(url + "readyz", timeout=10).json()["status"] == "ready"
         provinces = requests.get(url + "api/v1/rollout", params={"group_by": "province"},
@@ -61,7 +65,11 @@ def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix)
         assert token.status_code == 200
 
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        try:
+            assert process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            raise AssertionError("cfz run did not stop within 60 s of SIGTERM:\n"
+                                 + "".join(output)[-5000:])
     finally:
         if process.poll() is None:
             process.kill()
