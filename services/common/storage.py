@@ -52,10 +52,13 @@ def _use_primary_key(collection_class):
         return
 
     def _iter_documents(self, filter):
+        from mongomock_ng.filtering import filter_applies
         ids = _ids_named(filter)
         if ids is None:
-            return original(self, filter)
-        from mongomock_ng.filtering import filter_applies
+            found = _unique_lookup(self, filter)
+            if found is None:
+                return original(self, filter)
+            return (doc for doc in found if filter_applies(filter, doc))
         store = self._store
         found = [store[i] for i in ids if i in store]
         rest = {name: value for name, value in filter.items() if name != "_id"}
@@ -67,12 +70,184 @@ def _use_primary_key(collection_class):
     collection_class._iter_documents = _iter_documents
 
 
+_UNIQUE_CACHE = "_cfz_unique_entries"
+
+
+def _index_signature(index):
+    return (tuple(map(tuple, index.get("key"))), bool(index.get("sparse")),
+            repr(index.get("partialFilterExpression")))
+
+
+def _index_entries(collection_class, doc, index):
+    """The entries `doc` holds in a unique index: a list of tuples, or None
+    when the document is not in the index (sparse or partial)."""
+    from mongomock_ng.filtering import filter_applies
+    partial = index.get("partialFilterExpression")
+    if partial is not None and not filter_applies(partial, doc):
+        return None
+    return collection_class._compute_index_entries(doc, index.get("key"), index.get("sparse"))
+
+
+class _UniqueEntries:
+    """entry -> _id of the document that holds it, for one unique index.
+
+    Built by one scan the first time the index is needed, then kept up to
+    date by every write that passes the uniqueness check. An entry may go
+    stale (its document was updated or deleted): every hit is verified
+    against the stored document, so a stale entry never causes a false
+    conflict, and every document that holds an entry was recorded when it
+    was written, so none is missed. `usable` is False when some entry cannot
+    be hashed; the library's scan is used for that index then.
+    """
+
+    def __init__(self, collection_class, store, index, exclude=None):
+        self.collection_class, self.store, self.index = collection_class, store, index
+        self.owner = {}
+        self.usable = True
+        for doc in store.documents:
+            # the document being checked is in the store already (insert)
+            # or changed in place (update): the caller records it if it passes
+            if doc["_id"] != exclude and not self.record(doc, first_wins=True):
+                self.usable = False
+                break
+
+    def holds(self, doc_id, entry):
+        if doc_id not in self.store:
+            return False
+        entries = _index_entries(self.collection_class, self.store[doc_id], self.index)
+        return entries is not None and entry in entries
+
+    def conflict(self, doc_id, entries):
+        """The _id of another document holding one of `entries`, or None."""
+        for entry in entries:
+            holder = self.owner.get(entry)
+            if holder is not None and holder != doc_id and self.holds(holder, entry):
+                return holder
+        return None
+
+    def record(self, doc, first_wins=False):
+        entries = _index_entries(self.collection_class, doc, self.index)
+        try:
+            for entry in entries or ():
+                if first_wins:
+                    self.owner.setdefault(entry, doc["_id"])
+                else:
+                    self.owner[entry] = doc["_id"]
+        except TypeError:  # an unhashable value (a sub-document)
+            return False
+        return True
+
+
+def _forget_unique_entries(store):
+    if hasattr(store, _UNIQUE_CACHE):
+        delattr(store, _UNIQUE_CACHE)
+
+
+def _unique_entries(collection, index, exclude=None):
+    """The collection store's _UniqueEntries for `index`, rebuilt when the
+    store's documents were replaced (drop, aborted transaction)."""
+    store = collection._store
+    cache = getattr(store, _UNIQUE_CACHE, None)
+    if cache is None or cache[0] is not store._documents:
+        cache = (store._documents, {})
+        setattr(store, _UNIQUE_CACHE, cache)
+    signature = _index_signature(index)
+    entries = cache[1].get(signature)
+    if entries is None:
+        entries = cache[1][signature] = _UniqueEntries(type(collection), store, index, exclude)
+    return entries
+
+
+def _use_unique_indexes(collection_class):
+    """Teach mongomock-ng to look unique indexes up instead of scanning.
+
+    mongomock-ng checks a unique index by comparing the written document
+    with every stored one, on every insert and on every update of any field,
+    so writes slow down as the collection grows (an outbox update of a
+    feedback document re-checked two unique indexes over all feedback).
+    This keeps entry -> _id maps (see _UniqueEntries), raises the same
+    DuplicateKeyError, and serves equality lookups on a single-field unique
+    index ({"idempotency_key": k}) from the map; the rest of the filter is
+    still applied to the document found.
+    """
+    original_ensure = collection_class._ensure_uniques
+    if getattr(original_ensure, "cfz_unique_lookup", False):
+        return
+    from mongomock_ng import DuplicateKeyError, helpers
+
+    def _ensure_uniques(self, new_data):
+        doc_id = new_data.get("_id")
+        checked = []
+        for index in self._store.indexes.values():
+            if not index.get("unique"):
+                continue
+            entries = _unique_entries(self, index, exclude=doc_id)
+            if not entries.usable:
+                continue
+            new_entries = _index_entries(collection_class, new_data, index)
+            if new_entries is None:
+                continue
+            try:
+                holder = entries.conflict(doc_id, new_entries)
+            except TypeError:
+                entries.usable = False
+                continue
+            if holder is not None:
+                # the library now restores the document's previous version,
+                # which a map built without it would not know: rebuild
+                _forget_unique_entries(self._store)
+                unique = index.get("key")
+                raise DuplicateKeyError(
+                    "E11000 Duplicate Key Error", 11000,
+                    {"keyPattern": dict(unique),
+                     "keyValue": {k: helpers.get_value_by_dot(new_data, k) for k, _ in unique}})
+            checked.append(entries)
+        if any(index.get("unique") and not _unique_entries(self, index).usable
+               for index in self._store.indexes.values()):
+            original_ensure(self, new_data)  # raises before anything is recorded
+        for entries in checked:
+            entries.record(new_data)
+
+    _ensure_uniques.cfz_unique_lookup = True
+    collection_class._ensure_uniques = _ensure_uniques
+
+
+def _unique_lookup(collection, filter):
+    """Documents that can match `filter` found through a single-field unique
+    index it names by equality, or None when it names none."""
+    if not isinstance(filter, dict):
+        return None
+    for index in collection._store.indexes.values():
+        key = index.get("key")
+        if not index.get("unique") or len(key) != 1:
+            continue
+        field = key[0][0]
+        value = filter.get(field)
+        if not isinstance(value, _SCALAR_IDS) or isinstance(value, bool):
+            continue
+        partial = index.get("partialFilterExpression")
+        if partial is not None:
+            from mongomock_ng.filtering import filter_applies
+            # only when every document matching field == value is indexed
+            if set(partial) != {field} or not filter_applies(partial, {field: value}):
+                continue
+        entries = _unique_entries(collection, index)
+        if not entries.usable:
+            continue
+        holder = entries.owner.get((value,))
+        if holder is not None and entries.holds(holder, (value,)):
+            return [collection._store[holder]]
+        return []
+    return None
+
+
 def get_client(uri):
     """A client for `uri`; the embedded store is shared per URI in-process."""
     if is_embedded(uri):
         import mongomock_ng
         from mongomock_ng.collection import Collection
         _use_primary_key(Collection)
+        _use_unique_indexes(Collection)
         with _embedded_lock:
             client = _embedded_clients.get(uri)
             if client is None:

@@ -1,0 +1,134 @@
+"""The embedded store's shortcuts (services/common/storage.py) give the same
+answers as MongoDB's rules: lookups by _id and by a unique field, and
+unique-index checks on insert and update, over random sequences of writes
+checked against a plain-Python model."""
+import random
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from services.common.storage import get_client
+
+KEYS = ["k1", "k2", "k3", None, 7]           # k: unique where it is a string
+PAIRS = ["x", "y", None]                     # (a, b): unique, missing = None
+TAGS = ["t1", "t2", "t3", ["t1", "t4"], ["t5", "t6"]]  # tag: unique, sparse, multikey
+
+
+def _entries(doc):
+    """(index name, entry) pairs the document holds, by MongoDB's rules."""
+    held = []
+    if isinstance(doc.get("k"), str):
+        held.append(("k", doc["k"]))
+    held.append(("ab", (doc.get("a"), doc.get("b"))))
+    if "tag" in doc:
+        tags = doc["tag"] if isinstance(doc["tag"], list) else [doc["tag"]]
+        held += [("tag", t) for t in tags]
+    return set(held)
+
+
+def _conflicts(model, doc):
+    mine = _entries(doc)
+    return any(mine & _entries(other) for other_id, other in model.items() if other_id != doc["_id"])
+
+
+def _random_doc(rng, doc_id):
+    doc = {"_id": doc_id}
+    k = rng.choice(KEYS)
+    if k is not None or rng.random() < 0.5:
+        doc["k"] = k
+    for field in ("a", "b"):
+        value = rng.choice(PAIRS)
+        if value is not None:
+            doc[field] = value
+    if rng.random() < 0.4:
+        doc["tag"] = rng.choice(TAGS)
+    return doc
+
+
+@pytest.fixture
+def collection(request):
+    client = get_client("mongomock://embedded-store-test-{}".format(request.node.name))
+    coll = client["db"]["things"]
+    coll.drop()
+    coll.create_index([("k", 1)], unique=True, name="k",
+                      partialFilterExpression={"k": {"$type": "string"}})
+    coll.create_index([("a", 1), ("b", 1)], unique=True, name="ab")
+    coll.create_index([("tag", 1)], unique=True, sparse=True, name="tag")
+    return coll
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_writes_follow_unique_rules(collection, seed):
+    rng = random.Random(seed)
+    model = {}
+    refused = accepted = 0
+    for step in range(600):
+        action = rng.random()
+        if action < 0.45 or not model:
+            doc = _random_doc(rng, "d{}".format(step))
+            expected = _conflicts(model, doc)
+            try:
+                collection.insert_one(dict(doc))
+                model[doc["_id"]] = doc
+                accepted += 1
+                assert not expected, "accepted a duplicate: {}".format(doc)
+            except DuplicateKeyError:
+                refused += 1
+                assert expected, "refused a unique document: {}".format(doc)
+        elif action < 0.8:
+            doc_id = rng.choice(sorted(model))
+            changed = _random_doc(rng, doc_id)
+            expected = _conflicts(model, changed)
+            try:
+                collection.replace_one({"_id": doc_id}, changed)
+                model[doc_id] = changed
+                assert not expected, "accepted a duplicate: {}".format(changed)
+            except DuplicateKeyError:
+                refused += 1
+                assert expected, "refused a unique document: {}".format(changed)
+        elif action < 0.9:
+            doc_id = rng.choice(sorted(model))
+            collection.delete_one({"_id": doc_id})
+            del model[doc_id]
+        elif action < 0.995:
+            k = rng.choice(["k1", "k2", "k3"])
+            found = collection.find_one({"k": k})
+            holders = [d for d in model.values() if d.get("k") == k]
+            assert (found and found["_id"]) == (holders[0]["_id"] if holders else None)
+            found = collection.find_one({"k": k, "a": "x"})
+            holders = [d for d in holders if d.get("a") == "x"]
+            assert (found and found["_id"]) == (holders[0]["_id"] if holders else None)
+        else:
+            collection.delete_many({})
+            model.clear()
+        assert sorted(d["_id"] for d in collection.find({}, {"_id": 1})) == sorted(model)
+    assert refused > 50 and accepted > 50  # the sequence exercised both outcomes
+
+
+def test_update_refused_then_value_freed(collection):
+    collection.insert_one({"_id": 1, "k": "a", "a": 1})
+    collection.insert_one({"_id": 2, "k": "b", "a": 2})
+    with pytest.raises(DuplicateKeyError):
+        collection.update_one({"_id": 2}, {"$set": {"k": "a"}})
+    assert collection.find_one({"k": "b"})["_id"] == 2  # restored and still found
+    with pytest.raises(DuplicateKeyError):
+        collection.insert_one({"_id": 3, "k": "b", "a": 3})
+    collection.update_one({"_id": 1}, {"$set": {"k": "c"}})
+    collection.insert_one({"_id": 4, "k": "a", "a": 4})  # freed by the update
+    assert collection.find_one({"k": "a"})["_id"] == 4
+    assert collection.find_one({"k": "c"})["_id"] == 1
+
+
+def test_values_outside_a_partial_index_are_not_unique(collection):
+    collection.insert_one({"_id": 1, "k": 5, "a": "x"})
+    collection.insert_one({"_id": 2, "k": 5, "a": "y"})  # an int is outside the index
+    assert sorted(d["_id"] for d in collection.find({"k": 5})) == [1, 2]
+
+
+def test_index_created_after_the_documents(collection):
+    collection.database["late"].insert_many([{"_id": i, "code": "c{}".format(i)} for i in range(5)])
+    late = collection.database["late"]
+    late.create_index([("code", 1)], unique=True, name="code")
+    with pytest.raises(DuplicateKeyError):
+        late.insert_one({"_id": 9, "code": "c3"})
+    assert late.find_one({"code": "c3"})["_id"] == 3
