@@ -60,7 +60,9 @@ def _use_primary_key(collection_class):
                 return original(self, filter)
             return (doc for doc in found if filter_applies(filter, doc))
         store = self._store
-        found = [store[i] for i in ids if i in store]
+        store._remove_expired_documents()  # TTL indexes, as the library does
+        documents = store._documents  # a dict: no lock and expiry check per id
+        found = [documents[i] for i in ids if i in documents]
         rest = {name: value for name, value in filter.items() if name != "_id"}
         if not rest:  # found by id: nothing else to check
             return iter(found)
@@ -241,13 +243,41 @@ def _unique_lookup(collection, filter):
     return None
 
 
+def _use_linear_cursors(cursor_class):
+    """Stop mongomock-ng from copying a cursor's whole result list for each
+    document it yields: `Cursor.__next__` slices skip/limit out of the
+    results on every call, so iterating over n documents cost n^2 (a
+    million feedback records took hours). The slice is kept while the
+    results, skip and limit are unchanged."""
+    original = cursor_class._compute_results
+    if getattr(original, "cfz_linear", False):
+        return
+
+    def _compute_results(self, with_limit_and_skip=False):
+        results = original(self, with_limit_and_skip=False)
+        if not with_limit_and_skip:
+            return results
+        window = getattr(self, "_cfz_window", None)
+        if window is not None and window[0] is results and window[1] == (self._skip, self._limit):
+            return window[2]
+        sliced = results[self._skip:]
+        if self._limit:
+            sliced = sliced[:abs(self._limit)]
+        self._cfz_window = (results, (self._skip, self._limit), sliced)
+        return sliced
+
+    _compute_results.cfz_linear = True
+    cursor_class._compute_results = _compute_results
+
+
 def get_client(uri):
     """A client for `uri`; the embedded store is shared per URI in-process."""
     if is_embedded(uri):
         import mongomock_ng
-        from mongomock_ng.collection import Collection
+        from mongomock_ng.collection import Collection, Cursor
         _use_primary_key(Collection)
         _use_unique_indexes(Collection)
+        _use_linear_cursors(Cursor)
         with _embedded_lock:
             client = _embedded_clients.get(uri)
             if client is None:

@@ -132,3 +132,18 @@ def test_index_created_after_the_documents(collection):
     with pytest.raises(DuplicateKeyError):
         late.insert_one({"_id": 9, "code": "c3"})
     assert late.find_one({"code": "c3"})["_id"] == 3
+
+
+def test_cursors_page_like_mongodb(collection):
+    collection.insert_many([{"_id": i, "k": "k{}".format(i), "a": i, "v": i % 3} for i in range(50)])
+    ids = lambda cursor: [d["_id"] for d in cursor]  # noqa: E731
+    assert ids(collection.find({})) == list(range(50))
+    assert ids(collection.find({"v": 1}).skip(4).limit(5)) == [13, 16, 19, 22, 25]
+    assert ids(collection.find({}).sort("_id", -1).skip(10).limit(3)) == [39, 38, 37]
+    assert ids(collection.find({}).limit(-2)) == [0, 1]
+    assert ids(collection.find({}).skip(48)) == [48, 49]
+    cursor = collection.find({"v": 0}).limit(4)
+    first = ids(cursor)
+    cursor.rewind()
+    assert ids(cursor) == first == [0, 3, 6, 9]
+    assert collection.find({}).skip(3)[0]["_id"] == 3
