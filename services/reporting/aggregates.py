@@ -27,9 +27,19 @@ LABELS = ("_id", "counted", "level", "key", "day", "month")
 INDEXES = {
     "buckets": [([("level", 1), ("day", 1)], {"name": "by_level"})],
     "months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
-    "dirty_months": [],
+    "dirty_months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
     "keys": [],
+    "level_months": [],
+    "level_days": [],
 }
+# Levels that are ranked get level summaries: one document per level and
+# month (and per level and day) holding every entity's count and
+# satisfaction histogram, so a ranking reads ~40 documents however many
+# entities and ratings there are.
+SUMMARY_LEVELS = ("point", "agency", "province")
+SUMMARY_FIELDS = ("count", "hist.satisfaction")
+SCORES = (1, 2, 3, 4, 5)
+SUMMARIES_BUILT = "summaries"  # a `keys` document: months were marked for them once
 ID_BATCH = 5000  # ids per `$in` query
 
 
@@ -89,10 +99,13 @@ def _bucket_id(level, key, period):
     return "|".join((level, key, period))
 
 
-def _mark_dirty(db, month, keys):
+def _mark_dirty(db, day, keys):
+    """Mark the months of `keys` containing `day` dirty; the marker also
+    lists the days written, whose level summaries compaction rewrites."""
+    month = day[:7]
     for level, key in keys:
         db.dirty_months.update_one({"_id": _bucket_id(level, key, month)},
-                                   {"$inc": {"rev": 1},
+                                   {"$inc": {"rev": 1}, "$addToSet": {"days": day},
                                     "$setOnInsert": {"level": level, "key": key, "month": month}},
                                    upsert=True)
 
@@ -115,7 +128,7 @@ def apply_feedback(db, fact):
     keys = bucket_keys(fact)
     # Before: a crash after a day write leaves its month dirty. After: a
     # compaction that read the days before this write cannot clean it.
-    _mark_dirty(db, day[:7], keys)
+    _mark_dirty(db, day, keys)
     remember_keys(db, keys)
     changed = 0
     for level, key in keys:
@@ -128,7 +141,7 @@ def apply_feedback(db, fact):
         except DuplicateKeyError:  # the bucket exists and has counted it
             continue
         changed += 1 if (result.modified_count or result.upserted_id is not None) else 0
-    _mark_dirty(db, day[:7], keys)
+    _mark_dirty(db, day, keys)
     return changed
 
 
@@ -177,20 +190,59 @@ def _find_ids(collection, ids, projection=None):
         yield from collection.find({"_id": {"$in": ids[i:i + ID_BATCH]}}, projection)
 
 
+def summary_entry(aggregate):
+    """What a level summary holds of an entity: [count, n1, ..., n5] (the
+    satisfaction histogram), a list because it is summed ~20,000 times a
+    ranking."""
+    hist = aggregate.get("hist", {}).get("satisfaction", {})
+    return [aggregate.get("count", 0)] + [hist.get(str(score), 0) for score in SCORES]
+
+
+def _from_summary_entry(entry):
+    """The aggregate `totals_by_key(fields=SUMMARY_FIELDS)` gives for an entry."""
+    total = {"count": entry[0]}
+    hist = {str(score): n for score, n in zip(SCORES, entry[1:]) if n}
+    if hist:
+        total["hist"] = {"satisfaction": hist}
+    return total
+
+
+def _summary_id(level, period):
+    return "|".join((level, period))
+
+
+def _set_summary(collection, level, key, period, aggregate):
+    path = "entries." + field_name(key)
+    if aggregate and aggregate.get("count"):
+        collection.update_one({"_id": _summary_id(level, period)},
+                              {"$set": {path: summary_entry(aggregate)}}, upsert=True)
+    else:
+        collection.update_one({"_id": _summary_id(level, period)}, {"$unset": {path: ""}})
+
+
 def compact(db, limit=1000):
-    """Rebuild the month buckets of dirty months from their day buckets;
-    the number rebuilt. A month written to meanwhile stays dirty."""
+    """Rebuild the month buckets of dirty months from their day buckets, and
+    the level summaries of the month and of the days written; the number
+    rebuilt. A month written to meanwhile stays dirty."""
     rebuilt = 0
     for marker in list(db.dirty_months.find({}).limit(limit)):
         level, key, month = marker["level"], marker["key"], marker["month"]
         days = list(_find_ids(db.buckets, [_bucket_id(level, key, d) for d in month_days(month)],
                               {"counted": 0}))
         month_id = _bucket_id(level, key, month)
+        total = merge(days) if days else None
         if days:
             db.months.replace_one({"_id": month_id},
-                                  dict(merge(days), level=level, key=key, month=month), upsert=True)
+                                  dict(total, level=level, key=key, month=month), upsert=True)
         else:
             db.months.delete_one({"_id": month_id})
+        if level in SUMMARY_LEVELS:
+            _set_summary(db.level_months, level, key, month, total)
+            by_day = {doc["day"]: doc for doc in days}
+            # a marker without days comes from a bulk load: every day
+            for day in marker.get("days") or month_days(month):
+                if day in by_day or "days" in marker:
+                    _set_summary(db.level_days, level, key, day, by_day.get(day))
         db.dirty_months.delete_one({"_id": marker["_id"], "rev": marker["rev"]})
         rebuilt += 1
     return rebuilt
@@ -226,10 +278,16 @@ def totals_by_key(db, level, start, end, keys=None, fields=None):
     documents; a dirty month always from its day buckets.
     """
     plan = _months(start, end)
-    if keys is None:
+    whole_level = keys is None
+    if whole_level:
         keys = keys_at(db, level)
     if not keys or not plan:
         return {}
+    # a summary document holds every entity of the level: worth reading
+    # when most of them are wanted
+    if (whole_level and level in SUMMARY_LEVELS and fields
+            and set(fields) <= set(SUMMARY_FIELDS)):
+        return _totals_from_summaries(db, level, plan, keys, with_hist="hist.satisfaction" in fields)
     dirty = {doc["_id"] for doc in _find_ids(
         db.dirty_months, [_bucket_id(level, k, m) for k in keys for m, _, _ in plan], {"_id": 1})}
     add_months, add_days, subtract_days = [], [], []
@@ -248,6 +306,76 @@ def totals_by_key(db, level, start, end, keys=None, fields=None):
         for bucket in _find_ids(collection, ids, projection):
             _add(result[bucket["key"]], _content(bucket), sign)
     return {key: _without_zeros(total) for key, total in result.items()}
+
+
+def _totals_from_summaries(db, level, plan, keys, with_hist=True):
+    """totals_by_key(fields=SUMMARY_FIELDS) from the level summaries: whole
+    months from `level_months`, partial ones from `level_days` (inside days,
+    or the month minus the outside days); an entity's dirty month from its
+    day buckets, as everywhere."""
+    wanted = set(keys)
+    dirty = {(marker["key"], marker["month"]) for marker in db.dirty_months.find(
+        {"level": level, "month": {"$in": [month for month, _, _ in plan]}},
+        {"key": 1, "month": 1})}
+    reads = []  # (collection, summary ids, sign)
+    for month, inside, outside in plan:
+        if len(outside) < len(inside):
+            reads.append((db.level_months, [_summary_id(level, month)], 1))
+            reads.append((db.level_days, [_summary_id(level, d) for d in outside], -1))
+        else:
+            reads.append((db.level_days, [_summary_id(level, d) for d in inside], 1))
+    sums = {}
+    for collection, ids, sign in reads:
+        for doc in _find_ids(collection, ids):
+            month = doc["_id"].rsplit("|", 1)[1][:7]
+            for name, entry in doc.get("entries", {}).items():
+                key = display_name(name)
+                if key not in wanted or (key, month) in dirty:
+                    continue
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = [sign * n for n in entry]
+                else:
+                    sums[key] = [a + sign * n for a, n in zip(found, entry)]
+    inside_by_month = {month: inside for month, inside, _ in plan}
+    dirty_days = [_bucket_id(level, key, d) for key, month in sorted(dirty) if key in wanted
+                  for d in inside_by_month[month]]
+    for bucket in _find_ids(db.buckets, dirty_days, dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
+        entry = summary_entry(bucket)
+        found = sums.get(bucket["key"])
+        sums[bucket["key"]] = entry if found is None else [a + n for a, n in zip(found, entry)]
+    if not with_hist:
+        return {key: {"count": sums[key][0] if key in sums else 0} for key in keys}
+    return {key: _from_summary_entry(sums[key]) if key in sums else {"count": 0}
+            for key in keys}
+
+
+def ensure_summaries(db):
+    """Level summaries came after month buckets: the first time, mark every
+    month of a summarised level dirty so compaction builds its summaries
+    (reports read the days of a dirty month meanwhile, so they stay exact).
+    The number of months marked."""
+    if db.keys.find_one({"_id": SUMMARIES_BUILT}, {"_id": 1}):
+        return 0
+    marked = 0
+    for doc in db.months.find({"level": {"$in": list(SUMMARY_LEVELS)}},
+                              {"level": 1, "key": 1, "month": 1}):
+        db.dirty_months.update_one({"_id": doc["_id"]}, {
+            "$inc": {"rev": 1},
+            "$setOnInsert": {"level": doc["level"], "key": doc["key"], "month": doc["month"]}},
+            upsert=True)
+        marked += 1
+    db.keys.update_one({"_id": SUMMARIES_BUILT}, {"$set": {"months_marked": marked}}, upsert=True)
+    return marked
+
+
+def day_totals(db, level, key, start, end, fields):
+    """{day: aggregate of `fields`} of one entity for each day in [start,
+    end] that has data, read from the day buckets (the truth) in one query."""
+    ids = [_bucket_id(level, key, d) for d in days(start, end)]
+    projection = dict.fromkeys(["day"] + list(fields), 1)
+    return {bucket["day"]: _without_zeros(_content(bucket))
+            for bucket in _find_ids(db.buckets, ids, projection)}
 
 
 def totals(db, level, key, start, end):
@@ -297,4 +425,25 @@ def differences(db, facts):
             wrong.add(doc["_id"])
     for month_id in set(months) - dirty - {doc["_id"] for doc in db.months.find({}, {"_id": 1})}:
         wrong.add(month_id)
+    wrong.update(_summary_differences(db, rebuilt, months, dirty))
     return sorted(wrong)
+
+
+def _summary_differences(db, days, months, dirty):
+    """Level summary entries of clean months that differ from the recount,
+    named `summary|level|key|period`."""
+    expected = {}
+    for bucket_id, aggregate in list(days.items()) + list(months.items()):
+        level, rest = bucket_id.split("|", 1)
+        if level in SUMMARY_LEVELS:
+            key, period = rest.rsplit("|", 1)
+            expected[(level, key, period)] = summary_entry(aggregate)
+    stored = {}
+    for collection in (db.level_months, db.level_days):
+        for doc in collection.find({}):
+            level, period = doc["_id"].split("|", 1)
+            for name, entry in doc.get("entries", {}).items():
+                stored[(level, display_name(name), period)] = list(entry)
+    return {"summary|" + "|".join(entry_id) for entry_id in set(expected) | set(stored)
+            if _bucket_id(entry_id[0], entry_id[1], entry_id[2][:7]) not in dirty
+            and expected.get(entry_id) != stored.get(entry_id)}

@@ -61,9 +61,19 @@ def trend(db, level, key, start, end, min_sample):
     """CSAT per period and whether the last period differs from the one
     before (two-proportion z-test); `significant` needs enough data in both."""
     rows = []
-    for first, last in periods(start, end):
-        histogram = aggregates.totals(db, level, key, first, last).get("hist", {}).get(
-            "satisfaction", {})
+    spans = periods(start, end)
+    by_day = None
+    if (end - start).days < WEEKLY_UP_TO_DAYS:  # weeks: every day read once, in one query
+        by_day = aggregates.day_totals(db, level, key, start, end, ["hist.satisfaction"])
+    for first, last in spans:
+        if by_day is not None:
+            histogram = {}
+            for day in aggregates.days(first, last):
+                for score, n in by_day.get(day, {}).get("hist", {}).get("satisfaction", {}).items():
+                    histogram[score] = histogram.get(score, 0) + n
+        else:  # months: from the month buckets
+            histogram = aggregates.totals_by_key(db, level, first, last, [key], fields=[
+                "hist.satisfaction"]).get(key, {}).get("hist", {}).get("satisfaction", {})
         n = sum(histogram.values())
         k = stats.csat_count(histogram)
         rows.append({"from": first.isoformat(), "to": last.isoformat(), "count": n,

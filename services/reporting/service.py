@@ -66,7 +66,8 @@ class ReportingService(HealthMixin):
     name = "reporting"
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
-                        **alerts.INDEXES})
+                        **alerts.INDEXES},
+               on_start=lambda db, container: aggregates.ensure_summaries(db))
     config = Config()
     dispatch = EventDispatcher()
     metrics = Metrics()

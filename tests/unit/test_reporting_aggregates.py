@@ -3,16 +3,17 @@ often an event is delivered, and equal a recount from the source."""
 import random
 from datetime import date, datetime, timedelta, timezone
 
-import mongomock_ng
 import pytest
 
-from services.common.storage import ensure_indexes
+from services.common.storage import ensure_indexes, get_client
 from services.reporting import aggregates, stats
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient().reporting
+def db(request):
+    # the embedded store as the service gets it (with its _id and unique-index lookups)
+    database = get_client("mongomock://aggregates-{}".format(request.node.name)).reporting
+    database.client.drop_database("reporting")
     ensure_indexes(database, aggregates.INDEXES)
     return database
 
@@ -204,3 +205,89 @@ def test_document_names_with_dots_survive_as_field_names(db):
     total = aggregates.totals(db, "nation", "TH", day, day)
     names = {aggregates.display_name(n) for n in total["breaches"]["by_document"]}
     assert names == {"ภ.ง.ด.90", "$ทะเบียนบ้าน"}
+
+
+def ranking_fields(total):
+    """What a ranking needs of an aggregate: its count and satisfaction histogram."""
+    hist = total.get("hist", {}).get("satisfaction")
+    return dict({"count": total.get("count", 0)}, **({"hist": {"satisfaction": hist}} if hist else {}))
+
+
+def assert_summaries_match_days(db):
+    for level, keys in (("point", ["sp-1", "sp-2", "sp-3", "sp-none"]), ("agency", ["ag-1"]),
+                        ("province", ["10", "50"])):
+        for start, end in RANGES:
+            got = aggregates.totals_by_key(db, level, start, end,
+                                           fields=list(aggregates.SUMMARY_FIELDS))
+            want = {key: ranking_fields(by_days(db, level, key, start, end)) for key in keys}
+            assert {key: got.get(key, {"count": 0}) for key in keys} == want, (level, start, end)
+            assert set(got) <= set(keys)
+            some = aggregates.totals_by_key(db, level, start, end, keys=keys[:1],
+                                            fields=list(aggregates.SUMMARY_FIELDS))
+            assert some == {keys[0]: want[keys[0]]}
+            counts = aggregates.totals_by_key(db, level, start, end, fields=["count"])
+            assert counts == {key: {"count": want[key]["count"]} for key in counts}
+
+
+def test_level_summaries_equal_the_day_buckets_clean_dirty_or_not_yet_built(db):
+    source = spread_facts(400, seed=15)
+    for fact in source[:300]:
+        aggregates.apply_feedback(db, fact)
+    assert_summaries_match_days(db)                    # nothing compacted: all from days
+    aggregates.compact(db)
+    assert db.level_months.count_documents({}) > 0 and db.level_days.count_documents({}) > 0
+    assert_summaries_match_days(db)                    # all from the level summaries
+    for fact in source[300:]:                          # late events: some months dirty
+        aggregates.apply_feedback(db, fact)
+    assert db.dirty_months.count_documents({}) > 0
+    assert_summaries_match_days(db)
+    aggregates.compact(db)
+    assert_summaries_match_days(db)
+    assert aggregates.differences(db, source) == []
+
+
+def test_level_summaries_are_built_once_for_months_compacted_before_them(db):
+    source = spread_facts(200, seed=16)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    db.level_months.delete_many({})                    # data from before level summaries
+    db.level_days.delete_many({})
+    assert aggregates.differences(db, source) != []    # the missing entries are reported
+    marked = aggregates.ensure_summaries(db)
+    assert marked == db.months.count_documents({"level": {"$in": list(aggregates.SUMMARY_LEVELS)}})
+    assert aggregates.ensure_summaries(db) == 0        # once
+    assert_summaries_match_days(db)                    # dirty meanwhile: read from days
+    aggregates.compact(db)
+    assert aggregates.differences(db, source) == []
+    assert_summaries_match_days(db)
+
+
+def test_a_level_summary_that_disagrees_is_reported(db):
+    source = spread_facts(100, seed=17)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    entry = db.level_months.find_one({"_id": "province|2026-10"})["entries"]["50"]
+    db.level_months.update_one({"_id": "province|2026-10"},
+                               {"$set": {"entries.50": [entry[0] + 1] + entry[1:]}})
+    assert aggregates.differences(db, source) == ["summary|province|50|2026-10"]
+
+
+def test_trend_periods_count_what_the_day_buckets_hold(db):
+    from services.reporting import reports
+    source = spread_facts(300, seed=18)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    for start, end in ((date(2026, 10, 20), date(2026, 11, 18)),     # weeks
+                       (date(2026, 9, 20), date(2026, 12, 10))):     # months (over 92 days)
+        result = reports.trend(db, "point", "sp-2", start, end, min_sample=1)
+        assert [(p["from"], p["to"]) for p in result["periods"]] == [
+            (a.isoformat(), b.isoformat()) for a, b in reports.periods(start, end)]
+        for period in result["periods"]:
+            hist = by_days(db, "point", "sp-2", date.fromisoformat(period["from"]),
+                           date.fromisoformat(period["to"])).get("hist", {}).get("satisfaction", {})
+            assert period["count"] == sum(hist.values())
+            assert period["satisfied"] == hist.get("4", 0) + hist.get("5", 0)
+        assert sum(p["count"] for p in result["periods"]) == by_days(db, "point", "sp-2", start, end)["count"]
