@@ -87,3 +87,42 @@ def test_bad_report_queries(api):
     assert api.get("/api/v1/reports/service-points/sp-nope").status_code == 404
     assert api.get("/api/v1/reports/agencies/ag-nope").status_code == 404
     assert api.get("/api/v1/reports/provinces/99").status_code == 400
+
+
+BAD_QUERIES = [
+    ("/api/v1/reports/rankings", {"level": "district"}, "level"),
+    ("/api/v1/reports/rankings", {"limit": "0"}, "limit"),
+    ("/api/v1/reports/rankings", {"limit": "1001"}, "limit"),
+    ("/api/v1/reports/rankings", {"limit": "ten"}, "limit"),
+    ("/api/v1/reports/rankings", {"from": "25/11/2026"}, "from"),
+    ("/api/v1/reports/rankings", {"min_sample": "-3"}, "min_sample"),
+    ("/api/v1/reports/rankings", {"format": "xlsx"}, "format"),
+    ("/api/v1/reports/rankings", {"sort": "score"}, "sort"),
+    ("/api/v1/reports/zero-copy", {"group_by": "district"}, "group_by"),
+    ("/api/v1/reports/zero-copy", {"to": "2026-02-30"}, "to"),
+    ("/api/v1/reports/zero-copy", {"format": "pdf"}, "format"),
+    ("/api/v1/reports/rollout", {"group_by": "nation"}, "group_by"),
+    ("/api/v1/reports/rollout", {"id": "x" * 101}, "id"),
+    ("/api/v1/reports/rollout", {"from": "2026-11-20", "to": "2026-11-01"}, "to"),
+    ("/api/v1/reports/alerts", {"scope": "province"}, "scope"),
+    ("/api/v1/reports/alerts", {"limit": "501"}, "limit"),
+    ("/api/v1/reports/alerts", {"entity_id": ""}, "entity_id"),
+    ("/api/v1/reports/alerts", {"unknown": "1"}, "unknown"),
+    ("/api/v1/reports/complaints/overdue", {"level": "agency"}, "id"),
+    ("/api/v1/reports/complaints/overdue", {"level": "moon", "id": "x"}, "level"),
+    ("/api/v1/reports/complaints/overdue", {"limit": "0"}, "limit"),
+    ("/api/v1/reports/complaints/overdue", {"page": "2"}, "page"),
+]
+
+
+def test_bad_queries_on_every_report_endpoint_are_400_with_the_field(api):
+    admin = api.admin_token()
+    for path, params, field in BAD_QUERIES:
+        response = api.get(path, params=params, token=admin)
+        assert response.status_code == 400, (path, params, response.text)
+        assert field in response.json()["details"]["fields"], (path, params, response.json())
+    # the overdue list and the recount are not public
+    assert api.get("/api/v1/reports/complaints/overdue").status_code == 401
+    assert api.post("/api/v1/admin/reports/recount").status_code == 401
+    officer, _ = api.approved_agency(agency("repq"))
+    assert api.post("/api/v1/admin/reports/recount", token=officer).status_code == 403
