@@ -57,6 +57,8 @@ def _use_primary_key(collection_class):
         if ids is None:
             found = _unique_lookup(self, filter)
             if found is None:
+                found = _sparse_lookup(self, filter)
+            if found is None:
                 return original(self, filter)
             return (doc for doc in found if filter_applies(filter, doc))
         store = self._store
@@ -209,9 +211,73 @@ def _use_unique_indexes(collection_class):
             original_ensure(self, new_data)  # raises before anything is recorded
         for entries in checked:
             entries.record(new_data)
+        _record_sparse(self, new_data)
 
     _ensure_uniques.cfz_unique_lookup = True
     collection_class._ensure_uniques = _ensure_uniques
+
+
+_SPARSE_CACHE = "_cfz_sparse_members"
+
+
+def _sparse_members(collection, field, create=True):
+    """Ids of the documents that have `field`, for a sparse index on it: an
+    insertion-ordered dict built by one scan when first needed, then added
+    to by every write (_ensure_uniques runs on each insert and each update
+    that changes a document). Like _UniqueEntries, members can go stale and
+    are checked when read."""
+    from mongomock_ng.filtering import filter_applies
+    store = collection._store
+    cache = getattr(store, _SPARSE_CACHE, None)
+    if cache is None or cache[0] is not store._documents:
+        if not create:
+            return None
+        cache = (store._documents, {})
+        setattr(store, _SPARSE_CACHE, cache)
+    members = cache[1].get(field)
+    if members is None and create:
+        has = {field: {"$exists": True}}
+        members = cache[1][field] = {doc["_id"]: None for doc in store.documents
+                                     if filter_applies(has, doc)}
+    return members
+
+
+def _sparse_fields(collection):
+    return [index["key"][0][0] for index in collection._store.indexes.values()
+            if index.get("sparse") and len(index["key"]) == 1]
+
+
+def _record_sparse(collection, doc):
+    from mongomock_ng.filtering import filter_applies
+    for field in _sparse_fields(collection):
+        members = _sparse_members(collection, field, create=False)
+        if members is not None and filter_applies({field: {"$exists": True}}, doc):
+            members[doc["_id"]] = None
+
+
+def _sparse_lookup(collection, filter):
+    """Documents that can match a filter asking for `{field: {"$exists":
+    True}}` on a field with a sparse index (the outbox's pending events),
+    in the order they came to have it; None when the filter asks no such
+    thing. Stale members are dropped."""
+    if not isinstance(filter, dict):
+        return None
+    for field in _sparse_fields(collection):
+        if filter.get(field) == {"$exists": True}:
+            from mongomock_ng.filtering import filter_applies
+            members = _sparse_members(collection, field)
+            collection._store._remove_expired_documents()  # TTL, as the library does
+            documents = collection._store._documents
+            has = {field: {"$exists": True}}
+            found = []
+            for doc_id in list(members):
+                doc = documents.get(doc_id)
+                if doc is None or not filter_applies(has, doc):
+                    del members[doc_id]
+                else:
+                    found.append(doc)
+            return found
+    return None
 
 
 def _unique_lookup(collection, filter):

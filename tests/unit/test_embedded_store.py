@@ -147,3 +147,36 @@ def test_cursors_page_like_mongodb(collection):
     cursor.rewind()
     assert ids(cursor) == first == [0, 3, 6, 9]
     assert collection.find({}).skip(3)[0]["_id"] == 3
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pending_outbox_lookups_follow_the_documents(collection, seed):
+    """A sparse index on outbox.event_id answers `$exists` from a member list;
+    pushes, pulls, replacements and deletes keep it right."""
+    rng = random.Random(seed)
+    outbox = collection.database["outboxed"]
+    outbox.drop()
+    outbox.create_index([("outbox.event_id", 1)], sparse=True, name="outbox")
+    model = {}  # id -> pending event ids
+    for step in range(400):
+        action = rng.random()
+        doc_id = "e{}".format(rng.randrange(40))
+        if action < 0.35:
+            event = "ev{}".format(step)
+            outbox.update_one({"_id": doc_id}, {"$push": {"outbox": {"event_id": event}},
+                                                "$set": {"odd": step % 2}}, upsert=True)
+            model.setdefault(doc_id, []).append(event)
+        elif action < 0.65 and model.get(doc_id):
+            outbox.update_many({"_id": {"$in": [doc_id]}},
+                               {"$pull": {"outbox": {"event_id": {"$in": model[doc_id][:1]}}}})
+            model[doc_id] = model[doc_id][1:]
+        elif action < 0.75:
+            outbox.delete_one({"_id": doc_id})
+            model.pop(doc_id, None)
+        elif action < 0.8:
+            outbox.replace_one({"_id": doc_id}, {"odd": 1}, upsert=True)
+            model[doc_id] = []
+        pending = sorted(d["_id"] for d in outbox.find({"outbox.event_id": {"$exists": True}}))
+        assert pending == sorted(i for i, events in model.items() if events)
+    odd = {d["_id"] for d in outbox.find({"outbox.event_id": {"$exists": True}, "odd": 1})}
+    assert odd == {d["_id"] for d in outbox.find({"odd": 1}) if d.get("outbox")}
