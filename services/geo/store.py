@@ -1,9 +1,12 @@
 """geo's own copy of the registry's open service points (plain module).
 
-Events are applied by entity version: a point's document is written only
+Events are applied by entity version: a point's fields are written only
 when the event's `entity_version` is newer than the one held, so a
 duplicate, or an old event after a newer one, changes nothing. A closed
 point stays as a tombstone so a late `office_updated` cannot revive it.
+Services have their own version (`services_version`): `services_changed`
+carries only them, and may arrive before the point's `office_registered`;
+it is kept, and the point shows once its place arrives.
 
 Every write stamps the document with a sequence number from a counter;
 each replica's in-memory index follows the collection by sequence
@@ -40,36 +43,52 @@ def _services_summary(services):
             for s in services or []]
 
 
-def _write_if_newer(db, point_id, version, fields, upsert=True):
-    """Apply `fields` when `version` is newer than what is held; True if written."""
-    fields = dict(fields, entity_version=version, seq=_next_seq(db),
-                  applied_at=datetime.now(timezone.utc))
+def _write_if_newer(db, point_id, version, fields, version_fields=("entity_version",)):
+    """Apply `fields` when `version` is newer than each of `version_fields`
+    held (or none is held); True if written."""
+    fields = dict(fields, seq=_next_seq(db), applied_at=datetime.now(timezone.utc))
+    conditions = []
+    for name in version_fields:
+        fields[name] = version
+        conditions.append({"$or": [{name: {"$lt": version}}, {name: {"$exists": False}}]})
     try:
-        result = db.points.update_one({"_id": point_id, "entity_version": {"$lt": version}},
-                                      {"$set": fields}, upsert=upsert)
-    except DuplicateKeyError:  # held version is the same or newer
+        result = db.points.update_one({"_id": point_id, "$and": conditions},
+                                      {"$set": fields}, upsert=True)
+    except DuplicateKeyError:  # a held version is the same or newer
         return False
     return bool(result.modified_count or result.upserted_id is not None)
 
 
 def apply_office(db, payload):
     """office_registered / office_updated, or a snapshot from a resync."""
-    fields = {key: payload.get(key) for key in ("agency_id", "name_th", "name_en", "province_code",
-                                                "address", "opening_hours", "phone")}
-    fields.update(location={"lat": payload["location"]["lat"], "lon": payload["location"]["lon"]},
-                  status=payload["status"], services=_services_summary(payload.get("services")))
-    return _write_if_newer(db, payload["id"], payload["entity_version"], fields)
+    point_id, version = payload["id"], payload["entity_version"]
+    place = {key: payload.get(key) for key in ("agency_id", "name_th", "name_en", "province_code",
+                                               "address", "opening_hours", "phone")}
+    place.update(location={"lat": payload["location"]["lat"], "lon": payload["location"]["lon"]},
+                 status=payload["status"])
+    services = {"services": _services_summary(payload.get("services"))}
+    if _write_if_newer(db, point_id, version, dict(place, **services),
+                       ("entity_version", "services_version")):
+        return True  # the usual case: one write
+    # one part is held at a newer version (a services_changed came first)
+    placed = _write_if_newer(db, point_id, version, place)
+    serviced = _write_if_newer(db, point_id, version, services, ("services_version",))
+    return placed or serviced
 
 
 def apply_services(db, payload):
-    """services_changed; False when the point is unknown or the event is old."""
+    """services_changed; kept even before the point's place is known; False
+    when the event is old."""
     return _write_if_newer(db, payload["id"], payload["entity_version"],
-                           {"services": _services_summary(payload["services"])}, upsert=False)
+                           {"services": _services_summary(payload["services"])},
+                           ("services_version",))
 
 
 def apply_closed(db, payload):
+    # closing is final: no older event may change the point's services either
     return _write_if_newer(db, payload["id"], payload["entity_version"],
-                           {"status": "closed", "agency_id": payload.get("agency_id")})
+                           {"status": "closed", "agency_id": payload.get("agency_id")},
+                           ("entity_version", "services_version"))
 
 
 def known(db, point_id):

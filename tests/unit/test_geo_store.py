@@ -42,9 +42,29 @@ def test_closed_point_is_not_revived_by_a_late_update(db):
     assert len(follower.index) == 0
 
 
-def test_services_changed_for_an_unknown_point_is_not_applied(db):
-    assert not store.apply_services(db, {"id": "sp-x", "services": [], "entity_version": 2})
+def test_services_changed_before_the_point_is_kept_until_its_place_arrives(db):
+    services = [{"service_code": "DOPA-ID-NEW", "zero_copy": True, "declared": True}]
+    assert store.apply_services(db, {"id": "sp-x", "services": services, "entity_version": 2})
     assert not store.known(db, "sp-x")
+    follower = follow(db)
+    assert "sp-x" not in follower.index                       # no place yet: not on the map
+    assert store.apply_office(db, office(1, point_id="sp-x"))  # registered, without services
+    follow(db, follower)
+    point = follower.index.points["sp-x"]
+    assert point.services == {"DOPA-ID-NEW": True} and point.zero_copy()
+    # a later office event carries the services as of its version
+    assert store.apply_office(db, office(3, point_id="sp-x", lat=14.0))
+    follow(db, follower)
+    assert follower.index.points["sp-x"].services == {} and follower.index.points["sp-x"].lat == 14.0
+    assert not store.apply_services(db, {"id": "sp-x", "services": services, "entity_version": 2})
+
+
+def test_a_point_stored_before_services_had_their_own_version_still_takes_them(db):
+    store.apply_office(db, office(1))
+    db.points.update_one({"_id": "sp-1"}, {"$unset": {"services_version": ""}})
+    services = [{"service_code": "DOL-LAND-TRANSFER", "zero_copy": False, "declared": True}]
+    assert store.apply_services(db, {"id": "sp-1", "services": services, "entity_version": 2})
+    assert follow(db).index.points["sp-1"].services == {"DOL-LAND-TRANSFER": False}
 
 
 def test_follower_sees_every_change_in_sequence(db):
