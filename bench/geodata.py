@@ -221,7 +221,8 @@ def geo_doc(payload, seq, now):
                                                 "address", "opening_hours", "phone")}
     fields.update(location={"lat": payload["location"]["lat"], "lon": payload["location"]["lon"]},
                   status=payload["status"], services=store._services_summary(payload.get("services")))
-    fields.update(entity_version=payload["entity_version"], seq=seq, applied_at=now)
+    fields.update(entity_version=payload["entity_version"],
+                  services_version=payload["entity_version"], seq=seq, applied_at=now)
     return dict(fields, _id=payload["id"])
 
 
