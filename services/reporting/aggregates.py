@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.storage import read_only_by_ids
+
 BANGKOK = timezone(timedelta(hours=7))
 DRIVERS = ("trust", "ease", "efficiency", "staff", "transparency")
 LEVELS = ("point_service", "point", "agency", "province", "nation")
@@ -186,8 +188,8 @@ def month_days(month):
 
 
 def _find_ids(collection, ids, projection=None):
-    for i in range(0, len(ids), ID_BATCH):
-        yield from collection.find({"_id": {"$in": ids[i:i + ID_BATCH]}}, projection)
+    # buckets are only read here: the embedded store hands out its own documents
+    return read_only_by_ids(collection, ids, projection, batch=ID_BATCH)
 
 
 def summary_entry(aggregate):
@@ -374,8 +376,7 @@ def day_totals(db, level, key, start, end, fields):
     end] that has data, read from the day buckets (the truth) in one query."""
     ids = [_bucket_id(level, key, d) for d in days(start, end)]
     projection = dict.fromkeys(["day"] + list(fields), 1)
-    return {bucket["day"]: _without_zeros(_content(bucket))
-            for bucket in _find_ids(db.buckets, ids, projection)}
+    return {bucket["day"]: _content(bucket) for bucket in _find_ids(db.buckets, ids, projection)}
 
 
 def totals(db, level, key, start, end):

@@ -2,6 +2,7 @@
 answers as MongoDB's rules: lookups by _id and by a unique field, and
 unique-index checks on insert and update, over random sequences of writes
 checked against a plain-Python model."""
+import json
 import random
 
 import pytest
@@ -180,3 +181,18 @@ def test_pending_outbox_lookups_follow_the_documents(collection, seed):
         assert pending == sorted(i for i, events in model.items() if events)
     odd = {d["_id"] for d in outbox.find({"outbox.event_id": {"$exists": True}, "odd": 1})}
     assert odd == {d["_id"] for d in outbox.find({"odd": 1}) if d.get("outbox")}
+
+
+def test_read_only_lookups_by_id_project_like_find(collection):
+    from services.common.storage import read_only_by_ids
+    collection.insert_many([
+        {"_id": "b1", "a": 1, "count": 3, "hist": {"satisfaction": {"4": 2, "5": 1}, "ease": {"3": 3}},
+         "counted": ["f1", "f2", "f3"]},
+        {"_id": "b2", "a": 2, "count": 1, "counted": ["f4"]}])
+    ids = ["b2", "nope", "b1"]
+    for projection in (None, {"counted": 0}, {"count": 1, "hist.satisfaction": 1},
+                       {"_id": 0, "hist.ease": 1}, {"hist.missing.deep": 1}):
+        canonical = lambda doc: json.dumps(doc, sort_keys=True)  # noqa: E731
+        got = sorted(map(canonical, read_only_by_ids(collection, ids, projection)))
+        want = sorted(map(canonical, collection.find({"_id": {"$in": ids}}, projection)))
+        assert got == want, projection
