@@ -21,6 +21,7 @@ from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin
 from services.common.errors import EXPECTED
 from services.common.metrics import Metrics
+from services.common.resync import ResyncSchedule, open_point_pages
 from services.common.storage import Mongo
 from services.geo import directions, schemas, store
 from services.geo.index import Filters, SpatialIndex
@@ -39,7 +40,7 @@ class GeoState(DependencyProvider):
     def setup(self):
         self.index = SpatialIndex()
         self.follower = store.IndexFollower(self.index)
-        self.next_resync_at = 0.0  # resync as soon as the service starts
+        self.resync = ResyncSchedule(RESYNC_RETRY_SECONDS)
         self.last_resync = None
 
     def get_dependency(self, worker_ctx):
@@ -108,20 +109,17 @@ class GeoService(HealthMixin):
         self._refresh()
 
     # --- resync --------------------------------------------------------------
-    # Not eager: at the very start the RPC reply consumer may not be
-    # listening yet, and the first resync's reply would be lost.
-    @timer(interval=1.0)
+    @timer(interval=1.0)  # see services/common/resync.py
     def scheduled_resync(self):
-        if time.monotonic() < self.state.next_resync_at:
+        if not self.state.resync.due():
             return
         try:
             self._resync()
         except Exception as exc:  # registry not up yet, broker hiccup: retry soon
             log.warning("geo resync failed (%s); retrying in %ss", exc, RESYNC_RETRY_SECONDS)
-            self.state.next_resync_at = time.monotonic() + RESYNC_RETRY_SECONDS
+            self.state.resync.failed()
             return
-        self.state.next_resync_at = time.monotonic() + get_float(self.config,
-                                                                 "CFZ_GEO_RESYNC_SECONDS")
+        self.state.resync.succeeded(get_float(self.config, "CFZ_GEO_RESYNC_SECONDS"))
 
     @rpc(expected_exceptions=EXPECTED)
     def resync(self):
@@ -132,15 +130,12 @@ class GeoService(HealthMixin):
         started = time.monotonic()
         seq_before = store.current_seq(self.db)
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
-        open_ids, applied, after = set(), 0, None
-        while True:
-            page = rpc_calls.call(self.registry, "open_points", after, RESYNC_PAGE, timeout=timeout)
+        open_ids, applied = set(), 0
+        for page in open_point_pages(lambda after, limit: rpc_calls.call(
+                self.registry, "open_points", after, limit, timeout=timeout), RESYNC_PAGE):
             for payload in page:
                 open_ids.add(payload["id"])
                 applied += store.apply_office(self.db, payload)
-            if len(page) < RESYNC_PAGE:
-                break
-            after = page[-1]["id"]
         closed = store.close_missing(self.db, open_ids, seq_before)
         self._refresh()
         summary = {"open_points": len(open_ids), "updated": applied, "closed": closed,

@@ -9,13 +9,13 @@ everything from the source services and lists any difference.
 import logging
 from datetime import datetime
 
-import eventlet
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
 from services.common import auth, events, outbox
@@ -25,6 +25,7 @@ from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_tim
 from services.common.errors import (EXPECTED, Forbidden, ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.resync import ResyncSchedule, open_point_pages
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.registry.schemas import load
@@ -35,12 +36,20 @@ rpc_ = rpc(expected_exceptions=EXPECTED)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
 PRIOR_CACHE_SECONDS = 60.0  # the prior's weight reads every point of the range
 RECOUNT_PAGE = 2000
-RESYNC_ATTEMPTS, RESYNC_RETRY_SECONDS = 30, 2.0
+RESYNC_RETRY_SECONDS = 5.0
 
 ALERTS_RAISED = Counter("cfz_satisfaction_alerts_total", "Satisfaction alerts raised", ["scope"])
 DIRTY_MONTHS = Gauge("cfz_reporting_dirty_months", "Month buckets waiting for compaction")
 EVENTS_APPLIED = Counter("cfz_reporting_events_applied_total", "Events applied to aggregates",
                          ["event", "changed"])
+
+
+class Resync(DependencyProvider):
+    def setup(self):
+        self.schedule = ResyncSchedule(RESYNC_RETRY_SECONDS)
+
+    def get_dependency(self, worker_ctx):
+        return self.schedule
 
 
 class Priors(DependencyProvider):
@@ -72,6 +81,7 @@ class ReportingService(HealthMixin):
     dispatch = EventDispatcher()
     metrics = Metrics()
     priors = Priors()
+    resync = Resync()
     feedback = RpcProxy("feedback")
     complaints_service = RpcProxy("complaints")
     registry = RpcProxy("registry")
@@ -120,32 +130,30 @@ class ReportingService(HealthMixin):
         self._office("services_changed", payload)
 
     # --- background work ----------------------------------------------------
-    @ConfiguredTimer.decorator("CFZ_REPORT_RESYNC_SECONDS", eager=True)
+    @timer(interval=1.0)  # see services/common/resync.py
     def resync_points(self):
         """Heal the copy of service points from the registry (at start, and
-        then periodically): events published before this service's queues
-        existed, or lost with them, are not missed for good."""
+        then every CFZ_REPORT_RESYNC_SECONDS): events published before this
+        service's queues existed, or lost with them, are not missed for good."""
+        if not self.resync.due():
+            return None
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
-        for attempt in range(RESYNC_ATTEMPTS):
-            try:
-                after, applied = None, 0
-                while True:
-                    page = rpc_calls.call(self.registry, "open_points", after, RECOUNT_PAGE,
-                                          timeout=timeout)
-                    for payload in page:
-                        event = events.new_event("office_registered", payload)
-                        applied += progress.apply_office(
-                            self.db, "office_registered",
-                            events.parse_event("office_registered", event), today(), refresh=False)
-                    if len(page) < RECOUNT_PAGE:
-                        break
-                    after = page[-1]["id"]
-                log.info("reporting resync: %s points updated from the registry", applied)
-                return applied
-            except ServiceUnavailable as exc:
-                log.warning("reporting resync: %s (attempt %s)", exc, attempt + 1)
-                eventlet.sleep(RESYNC_RETRY_SECONDS)
-        return None
+        applied = 0
+        try:
+            for page in open_point_pages(lambda after, limit: rpc_calls.call(
+                    self.registry, "open_points", after, limit, timeout=timeout), RECOUNT_PAGE):
+                for payload in page:
+                    event = events.new_event("office_registered", payload)
+                    applied += progress.apply_office(
+                        self.db, "office_registered",
+                        events.parse_event("office_registered", event), today(), refresh=False)
+        except ServiceUnavailable as exc:  # registry not up yet: retry soon
+            log.warning("reporting resync: %s; retrying in %ss", exc, RESYNC_RETRY_SECONDS)
+            self.resync.failed()
+            return None
+        self.resync.succeeded(get_float(self.config, "CFZ_REPORT_RESYNC_SECONDS"))
+        log.info("reporting resync: %s points updated from the registry", applied)
+        return applied
 
     @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
     def compact(self):

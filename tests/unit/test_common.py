@@ -103,3 +103,33 @@ def test_ttl_cache_serves_until_expiry_and_does_not_cache_errors():
     assert cache.get("b", load(4)) == 4
     cache.get("c", load(5))  # over the size: old entries make room
     assert len(cache.entries) <= 2 and loads == [1, 3, 4, 5]
+
+
+def test_resync_schedule_runs_at_start_retries_soon_and_then_waits_the_interval():
+    from services.common.resync import ResyncSchedule
+    now = [100.0]
+    schedule = ResyncSchedule(retry_seconds=5.0, clock=lambda: now[0])
+    assert schedule.due()                      # at start
+    schedule.failed()
+    now[0] += 4.9
+    assert not schedule.due()
+    now[0] += 0.2
+    assert schedule.due()                      # retried soon after a failure
+    schedule.succeeded(900)
+    now[0] += 899
+    assert not schedule.due() and abs(schedule.last_success - 105.1) < 1e-9
+    now[0] += 1
+    assert schedule.due()
+
+
+def test_open_point_pages_follow_the_ids_until_a_short_page():
+    from services.common.resync import open_point_pages
+    ids = ["sp-{:02d}".format(i) for i in range(7)]
+    asked = []
+
+    def call(after, limit):
+        asked.append(after)
+        rest = [i for i in ids if after is None or i > after]
+        return [{"id": i} for i in rest[:limit]]
+    pages = [[p["id"] for p in page] for page in open_point_pages(call, 3)]
+    assert pages == [ids[:3], ids[3:6], ids[6:]] and asked == [None, "sp-02", "sp-05"]
