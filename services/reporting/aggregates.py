@@ -17,6 +17,7 @@ one document per entity and month once it has.
 import calendar
 from datetime import date, datetime, timedelta, timezone
 
+import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from services.common.storage import read_only_by_ids
@@ -315,7 +316,6 @@ def _totals_from_summaries(db, level, plan, keys, with_hist=True):
     months from `level_months`, partial ones from `level_days` (inside days,
     or the month minus the outside days); an entity's dirty month from its
     day buckets, as everywhere."""
-    wanted = set(keys)
     dirty = {(marker["key"], marker["month"]) for marker in db.dirty_months.find(
         {"level": level, "month": {"$in": [month for month, _, _ in plan]}},
         {"key": 1, "month": 1})}
@@ -326,30 +326,30 @@ def _totals_from_summaries(db, level, plan, keys, with_hist=True):
             reads.append((db.level_days, [_summary_id(level, d) for d in outside], -1))
         else:
             reads.append((db.level_days, [_summary_id(level, d) for d in inside], 1))
-    sums = {}
+    # one row per key; a document's entries are added as one array
+    # (~536 rows), not key by key in Python
+    row_of = {field_name(key): row for row, key in enumerate(keys)}
+    sums = np.zeros((len(keys), 1 + len(SCORES)), dtype=np.int64)
     for collection, ids, sign in reads:
         for doc in _find_ids(collection, ids):
+            entries = doc.get("entries")
+            if not entries:
+                continue
             month = doc["_id"].rsplit("|", 1)[1][:7]
-            for name, entry in doc.get("entries", {}).items():
-                key = display_name(name)
-                if key not in wanted or (key, month) in dirty:
-                    continue
-                found = sums.get(key)
-                if found is None:
-                    sums[key] = [sign * n for n in entry]
-                else:
-                    sums[key] = [a + sign * n for a, n in zip(found, entry)]
+            names = [name for name in entries if name in row_of
+                     and not (dirty and (display_name(name), month) in dirty)]
+            if names:
+                values = np.array([entries[name] for name in names], dtype=np.int64)
+                sums[[row_of[name] for name in names]] += sign * values  # rows are distinct
     inside_by_month = {month: inside for month, inside, _ in plan}
+    wanted = set(keys)
     dirty_days = [_bucket_id(level, key, d) for key, month in sorted(dirty) if key in wanted
                   for d in inside_by_month[month]]
     for bucket in _find_ids(db.buckets, dirty_days, dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
-        entry = summary_entry(bucket)
-        found = sums.get(bucket["key"])
-        sums[bucket["key"]] = entry if found is None else [a + n for a, n in zip(found, entry)]
+        sums[row_of[field_name(bucket["key"])]] += summary_entry(bucket)
     if not with_hist:
-        return {key: {"count": sums[key][0] if key in sums else 0} for key in keys}
-    return {key: _from_summary_entry(sums[key]) if key in sums else {"count": 0}
-            for key in keys}
+        return {key: {"count": count} for key, count in zip(keys, sums[:, 0].tolist())}
+    return {key: _from_summary_entry(entry) for key, entry in zip(keys, sums.tolist())}
 
 
 def ensure_summaries(db):
