@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.errors import Forbidden
 from services.complaints.lifecycle import CLOSED, RESOLVED
 from services.reporting.aggregates import bangkok_day
 from services.reporting.stats import wilson_interval
@@ -144,3 +145,15 @@ def differences(db, source_docs):
     stored = {doc["_id"]: _comparable(doc) for doc in db.complaints.find()}
     return sorted(cid for cid in set(source) | set(stored)
                   if source.get(cid) != stored.get(cid))
+
+
+def check_overdue_access(actor, level, key):
+    """Who may read an overdue list: administrators any, an officer only
+    their own agency's (level "agency", their agency id)."""
+    if actor.get("role") == "admin":
+        return
+    if actor.get("role") != "officer":
+        raise Forbidden("Officers and administrators only.")
+    if level != "agency" or not key or key != actor.get("agency_id"):
+        raise Forbidden("Officers see their own agency's complaints: level=agency&id="
+                        + str(actor.get("agency_id")), code="OTHER_AGENCY")

@@ -22,10 +22,10 @@ from services.common import auth, events, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer
-from services.common.errors import (EXPECTED, Forbidden, ServiceUnavailable, Unauthorized,
+from services.common.errors import (EXPECTED, ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
-from services.common.resync import ResyncSchedule, open_point_pages
+from services.common.resync import ResyncSchedule, open_point_pages, pages
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.registry.schemas import load
@@ -284,12 +284,7 @@ class ReportingService(HealthMixin):
             raise Unauthorized("Log in as an officer first.")
         query = load(schemas.OverdueQuery, query or {})
         level, key = LEVELS[query["level"]], query.get("id")
-        if actor.get("role") != "admin":
-            if actor.get("role") != "officer":
-                raise Forbidden("Officers and administrators only.")
-            if level != "agency" or key != actor.get("agency_id"):
-                raise Forbidden("Officers see their own agency's complaints: level=agency&id="
-                                + str(actor.get("agency_id")), code="OTHER_AGENCY")
+        complaints.check_overdue_access(actor, level, key)
         rows = complaints.overdue(self.db, level, key, datetime.now(aggregates.BANGKOK),
                                   query["limit"])
         return {"level": query["level"], "id": key, "results": rows, "count": len(rows)}
@@ -301,15 +296,12 @@ class ReportingService(HealthMixin):
                                          query["limit"])}
 
     # --- recount ------------------------------------------------------------
-    def _pages(self, proxy, method):
+    def _records(self, proxy, method, id_field):
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
-        after = None
-        while True:
-            page = rpc_calls.call(proxy, method, after, RECOUNT_PAGE, timeout=timeout)
+        for page in pages(lambda after, limit: rpc_calls.call(proxy, method, after, limit,
+                                                              timeout=timeout),
+                          RECOUNT_PAGE, id_field):
             yield from page
-            if len(page) < RECOUNT_PAGE:
-                return
-            after = page[-1].get("feedback_id") or page[-1].get("complaint_id") or page[-1].get("id")
 
     @rpc_
     def recount(self):
@@ -317,9 +309,9 @@ class ReportingService(HealthMixin):
         with the incremental state; the differences (there should be none)."""
         started = datetime.now(aggregates.BANGKOK)
         aggregates.compact(self.db)
-        feedback = list(self._pages(self.feedback, "facts"))
-        complaint_docs = list(self._pages(self.complaints_service, "facts"))
-        points = list(self._pages(self.registry, "open_points"))
+        feedback = list(self._records(self.feedback, "facts", "feedback_id"))
+        complaint_docs = list(self._records(self.complaints_service, "facts", "complaint_id"))
+        points = list(self._records(self.registry, "open_points", "id"))
         result = {
             "feedback": {"records": len(feedback),
                          "differences": aggregates.differences(self.db, feedback)},

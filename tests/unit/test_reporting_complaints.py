@@ -265,3 +265,17 @@ def test_closed_exactly_at_the_due_time_is_within_sla(db):
     complaints.apply_complaint(db, event(payload("x", at(2), at(9), "resolved", at(9))))
     report = complaints.performance(db, "nation", None, *NOVEMBER, now=NOW)
     assert (report["resolved_within_sla"], report["median_resolution_hours"]) == (1, 168.0)
+
+
+def test_who_may_read_an_overdue_list():
+    from services.common.errors import Forbidden
+    admin = {"role": "admin"}
+    officer = {"role": "officer", "agency_id": "ag-1"}
+    for level, key in (("nation", None), ("province", "10"), ("agency", "ag-2")):
+        complaints.check_overdue_access(admin, level, key)          # anything
+    complaints.check_overdue_access(officer, "agency", "ag-1")      # their own agency
+    for actor, level, key in ((officer, "agency", "ag-2"), (officer, "nation", None),
+                              (officer, "point", "sp-1"), ({"role": "citizen"}, "agency", "ag-1"),
+                              ({"role": "officer"}, "agency", None)):
+        with pytest.raises(Forbidden):
+            complaints.check_overdue_access(actor, level, key)
