@@ -336,29 +336,32 @@ def _use_linear_cursors(cursor_class):
     cursor_class._compute_results = _compute_results
 
 
-def _picked(doc, projection):
-    """A shallow projection: an inclusion ({"a.b": 1}) builds new dicts down
-    to each path and shares what is below; an exclusion ({"a": 0}) leaves
-    out top-level fields."""
+def _projector(projection):
+    """A function giving a shallow projection of a document: an inclusion
+    ({"a.b": 1}) builds new dicts down to each path and shares what is
+    below; an exclusion ({"a": 0}) leaves out top-level fields."""
     if not projection:
-        return doc
+        return lambda doc: doc
     if not any(projection.values()):
-        return {k: v for k, v in doc.items() if k not in projection}
-    out = {"_id": doc["_id"]} if projection.get("_id", 1) else {}
-    for path in projection:
-        if path == "_id":
-            continue
-        *parents, leaf = path.split(".")
-        source, target = doc, out
-        for part in parents:
-            source = source.get(part) if isinstance(source, dict) else None
-            if source is None:
-                break
-            target = target.setdefault(part, {})
-        else:
-            if isinstance(source, dict) and leaf in source:
-                target[leaf] = source[leaf]
-    return out
+        excluded = set(projection)
+        return lambda doc: {k: v for k, v in doc.items() if k not in excluded}
+    with_id = bool(projection.get("_id", 1))
+    paths = [path.split(".") for path in projection if path != "_id"]
+
+    def pick(doc):
+        out = {"_id": doc["_id"]} if with_id else {}
+        for *parents, leaf in paths:
+            source, target = doc, out
+            for part in parents:
+                source = source.get(part) if isinstance(source, dict) else None
+                if source is None:
+                    break
+                target = target.setdefault(part, {})
+            else:
+                if isinstance(source, dict) and leaf in source:
+                    target[leaf] = source[leaf]
+        return out
+    return pick
 
 
 def read_only_by_ids(collection, ids, projection=None, batch=5000):
@@ -373,7 +376,8 @@ def read_only_by_ids(collection, ids, projection=None, batch=5000):
         store = collection._store
         store._remove_expired_documents()  # TTL indexes, as the library does
         documents = store._documents
-        return [_picked(documents[i], projection) for i in ids if i in documents]
+        pick = _projector(projection)
+        return [pick(documents[i]) for i in ids if i in documents]
     found = []
     for start in range(0, len(ids), batch):
         found.extend(collection.find({"_id": {"$in": ids[start:start + batch]}}, projection))

@@ -371,12 +371,34 @@ def ensure_summaries(db):
     return marked
 
 
-def day_totals(db, level, key, start, end, fields):
-    """{day: aggregate of `fields`} of one entity for each day in [start,
-    end] that has data, read from the day buckets (the truth) in one query."""
-    ids = [_bucket_id(level, key, d) for d in days(start, end)]
+def _day_totals(db, level, key, day_list, fields):
+    """{day: aggregate of `fields`} of one entity for each listed day that
+    has data, from the day buckets (the truth) in one query."""
+    ids = [_bucket_id(level, key, d) for d in day_list]
     projection = dict.fromkeys(["day"] + list(fields), 1)
     return {bucket["day"]: _content(bucket) for bucket in _find_ids(db.buckets, ids, projection)}
+
+
+def daily_satisfaction(db, level, key, start, end):
+    """{day: {"count", "hist": {"satisfaction"}}} of one entity for each day
+    in [start, end] with data. For a summarised level a clean month's days
+    come from the level summaries, one small entry per day however full the
+    day is; dirty months, and other levels, from the day buckets."""
+    day_list = days(start, end)
+    if level not in SUMMARY_LEVELS:
+        return _day_totals(db, level, key, day_list, SUMMARY_FIELDS)
+    months = {_bucket_id(level, key, month): month for month in {d[:7] for d in day_list}}
+    dirty = {months[doc["_id"]] for doc in _find_ids(db.dirty_months, list(months), {"_id": 1})}
+    from_buckets = [d for d in day_list if d[:7] in dirty]
+    found = _day_totals(db, level, key, from_buckets, SUMMARY_FIELDS) if from_buckets else {}
+    name = field_name(key)
+    prefix = level + "|"
+    summary_ids = [prefix + d for d in day_list if d[:7] not in dirty]
+    for doc in _find_ids(db.level_days, summary_ids, {"entries." + name: 1}):
+        entry = doc.get("entries", {}).get(name)
+        if entry:
+            found[doc["_id"].rsplit("|", 1)[1]] = _from_summary_entry(entry)
+    return found
 
 
 def totals(db, level, key, start, end):

@@ -64,11 +64,13 @@ def trend(db, level, key, start, end, min_sample):
     spans = periods(start, end)
     by_day = None
     if (end - start).days < WEEKLY_UP_TO_DAYS:  # weeks: every day read once, in one query
-        by_day = aggregates.day_totals(db, level, key, start, end, ["hist.satisfaction"])
+        by_day = aggregates.daily_satisfaction(db, level, key, start, end)
+        all_days = aggregates.days(start, end)
     for first, last in spans:
         if by_day is not None:
             histogram = {}
-            for day in aggregates.days(first, last):
+            offset = (first - start).days
+            for day in all_days[offset:offset + (last - first).days + 1]:
                 for score, n in by_day.get(day, {}).get("hist", {}).get("satisfaction", {}).items():
                     histogram[score] = histogram.get(score, 0) + n
         else:  # months: from the month buckets

@@ -80,7 +80,7 @@ def two_proportion_test(k1, n1, k2, n2):
         return p2 - p1, 1.0
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     z = (p2 - p1) / se
-    return p2 - p1, 2 * scipy_stats.norm.sf(abs(z))
+    return p2 - p1, math.erfc(abs(z) / math.sqrt(2))  # = 2·(1 − Φ(|z|)), without scipy's ~50 µs call
 
 
 def pearson_from_sums(n, sx, sy, sxx, syy, sxy):

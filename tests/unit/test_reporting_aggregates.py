@@ -277,17 +277,28 @@ def test_a_level_summary_that_disagrees_is_reported(db):
 def test_trend_periods_count_what_the_day_buckets_hold(db):
     from services.reporting import reports
     source = spread_facts(300, seed=18)
-    for fact in source:
+    for fact in source[:250]:
         aggregates.apply_feedback(db, fact)
     aggregates.compact(db)
-    for start, end in ((date(2026, 10, 20), date(2026, 11, 18)),     # weeks
-                       (date(2026, 9, 20), date(2026, 12, 10))):     # months (over 92 days)
-        result = reports.trend(db, "point", "sp-2", start, end, min_sample=1)
+    for fact in source[250:]:                                        # some months dirty again
+        aggregates.apply_feedback(db, fact)
+    assert db.dirty_months.count_documents({"level": "point"}) > 0
+    for level, key, start, end in (
+            ("point", "sp-2", date(2026, 10, 20), date(2026, 11, 18)),     # weeks
+            ("agency", "ag-1", date(2026, 10, 2), date(2026, 10, 30)),
+            ("nation", "TH", date(2026, 10, 20), date(2026, 11, 18)),      # not summarised
+            ("point", "sp-2", date(2026, 9, 20), date(2026, 12, 10))):     # months (over 92 days)
+        result = reports.trend(db, level, key, start, end, min_sample=1)
         assert [(p["from"], p["to"]) for p in result["periods"]] == [
             (a.isoformat(), b.isoformat()) for a, b in reports.periods(start, end)]
         for period in result["periods"]:
-            hist = by_days(db, "point", "sp-2", date.fromisoformat(period["from"]),
+            hist = by_days(db, level, key, date.fromisoformat(period["from"]),
                            date.fromisoformat(period["to"])).get("hist", {}).get("satisfaction", {})
             assert period["count"] == sum(hist.values())
             assert period["satisfied"] == hist.get("4", 0) + hist.get("5", 0)
-        assert sum(p["count"] for p in result["periods"]) == by_days(db, "point", "sp-2", start, end)["count"]
+        assert sum(p["count"] for p in result["periods"]) == by_days(db, level, key, start, end)["count"]
+    aggregates.compact(db)                                           # all clean: level summaries
+    result = reports.trend(db, "point", "sp-2", date(2026, 10, 20), date(2026, 11, 18), min_sample=1)
+    assert [p["count"] for p in result["periods"]] == [
+        by_days(db, "point", "sp-2", date.fromisoformat(p["from"]), date.fromisoformat(p["to"]))["count"]
+        for p in result["periods"]]
