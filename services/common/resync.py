@@ -1,5 +1,4 @@
-"""When to resynchronise a copy from its source service, and how to page
-through the source (plain module).
+"""When to resynchronise a copy from its source service (plain module).
 
 A resync runs from a one-second timer rather than an eager one: at the very
 start the RPC reply consumer may not be listening yet and the first reply
@@ -25,20 +24,3 @@ class ResyncSchedule:
 
     def failed(self):
         self.next_at = self.clock() + self.retry_seconds
-
-
-def pages(call, page_size, id_field="id"):
-    """Every page of a paged RPC: `call(after_id, limit)` answers records in
-    id order after `after_id`; a short page is the last one."""
-    after = None
-    while True:
-        page = call(after, page_size)
-        yield page
-        if len(page) < page_size:
-            return
-        after = page[-1][id_field]
-
-
-def open_point_pages(call, page_size):
-    """Every page of the registry's `open_points` RPC."""
-    return pages(call, page_size)

@@ -23,3 +23,22 @@ def call(proxy, method, *args, timeout=10.0, **kwargs):
     raise ServiceUnavailable(
         "The {} service did not answer within {:g} s.".format(service, timeout),
         {"service": service, "timeout_seconds": timeout})
+
+
+def pages(call, page_size, id_field="id"):
+    """Every page of a paged source: `call(after_id, limit)` answers records
+    in id order after `after_id`; a short page is the last one."""
+    after = None
+    while True:
+        page = call(after, page_size)
+        yield page
+        if len(page) < page_size:
+            return
+        after = page[-1][id_field]
+
+
+def call_pages(proxy, method, page_size, id_field="id", timeout=10.0):
+    """Every page of a paged RPC (`method(after_id, limit)`), each call
+    bounded by `timeout` seconds."""
+    return pages(lambda after, limit: call(proxy, method, after, limit, timeout=timeout),
+                 page_size, id_field)

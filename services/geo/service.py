@@ -21,7 +21,7 @@ from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin
 from services.common.errors import EXPECTED
 from services.common.metrics import Metrics
-from services.common.resync import ResyncSchedule, open_point_pages
+from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.geo import directions, schemas, store
 from services.geo.index import Filters, SpatialIndex
@@ -131,8 +131,7 @@ class GeoService(HealthMixin):
         seq_before = store.current_seq(self.db)
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
         open_ids, applied = set(), 0
-        for page in open_point_pages(lambda after, limit: rpc_calls.call(
-                self.registry, "open_points", after, limit, timeout=timeout), RESYNC_PAGE):
+        for page in rpc_calls.call_pages(self.registry, "open_points", RESYNC_PAGE, timeout=timeout):
             for payload in page:
                 open_ids.add(payload["id"])
                 applied += store.apply_office(self.db, payload)

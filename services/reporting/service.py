@@ -25,7 +25,7 @@ from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_tim
 from services.common.errors import (EXPECTED, ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
-from services.common.resync import ResyncSchedule, open_point_pages, pages
+from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.registry.schemas import load
@@ -140,8 +140,8 @@ class ReportingService(HealthMixin):
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
         applied = 0
         try:
-            for page in open_point_pages(lambda after, limit: rpc_calls.call(
-                    self.registry, "open_points", after, limit, timeout=timeout), RECOUNT_PAGE):
+            for page in rpc_calls.call_pages(self.registry, "open_points", RECOUNT_PAGE,
+                                             timeout=timeout):
                 for payload in page:
                     event = events.new_event("office_registered", payload)
                     applied += progress.apply_office(
@@ -298,9 +298,7 @@ class ReportingService(HealthMixin):
     # --- recount ------------------------------------------------------------
     def _records(self, proxy, method, id_field):
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
-        for page in pages(lambda after, limit: rpc_calls.call(proxy, method, after, limit,
-                                                              timeout=timeout),
-                          RECOUNT_PAGE, id_field):
+        for page in rpc_calls.call_pages(proxy, method, RECOUNT_PAGE, id_field, timeout=timeout):
             yield from page
 
     @rpc_

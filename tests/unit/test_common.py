@@ -122,8 +122,8 @@ def test_resync_schedule_runs_at_start_retries_soon_and_then_waits_the_interval(
     assert schedule.due()
 
 
-def test_open_point_pages_follow_the_ids_until_a_short_page():
-    from services.common.resync import open_point_pages
+def test_pages_follow_the_ids_until_a_short_page():
+    from services.common.rpc import pages
     ids = ["sp-{:02d}".format(i) for i in range(7)]
     asked = []
 
@@ -131,5 +131,5 @@ def test_open_point_pages_follow_the_ids_until_a_short_page():
         asked.append(after)
         rest = [i for i in ids if after is None or i > after]
         return [{"id": i} for i in rest[:limit]]
-    pages = [[p["id"] for p in page] for page in open_point_pages(call, 3)]
+    pages = [[p["id"] for p in page] for page in pages(call, 3)]
     assert pages == [ids[:3], ids[3:6], ids[6:]] and asked == [None, "sp-02", "sp-05"]
