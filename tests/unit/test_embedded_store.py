@@ -1,4 +1,4 @@
-"""The embedded store's shortcuts (services/common/storage.py) give the same
+"""The embedded store's shortcuts (services/common/embedded_store.py) give the same
 answers as MongoDB's rules: lookups by _id and by a unique field, and
 unique-index checks on insert and update, over random sequences of writes
 checked against a plain-Python model."""

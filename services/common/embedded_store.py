@@ -1,0 +1,386 @@
+"""Shortcuts that make mongomock-ng, the embedded store, behave like a
+MongoDB server with indexes (installed by storage.get_client).
+
+mongomock-ng tests every stored document against every filter, checks
+unique indexes by comparing a written document with every stored one,
+copies a cursor's whole result list for each document it yields, and
+deep-copies what it returns; services then slow down as data grows, which
+a real server's indexes prevent. Each shortcut gives the library's answers
+(tests/unit/test_embedded_store.py checks them against plain models):
+lookups by `_id`, by a single-field unique index and by a sparse index's
+`$exists`; unique checks from entry maps; linear cursors; and
+`stored_by_ids`, the stored documents themselves for read-only callers.
+"""
+
+
+def install():
+    from mongomock_ng.collection import Collection, Cursor
+    _use_primary_key(Collection)
+    _use_unique_indexes(Collection)
+    _use_linear_cursors(Cursor)
+
+
+_SCALAR_IDS = (str, int)
+
+
+def _ids_named(selector):
+    """The `_id`s a filter names outright ({"_id": x} or {"_id": {"$in": [...]}}
+    with string or integer ids), or None when it names none."""
+    if not isinstance(selector, dict) or "_id" not in selector:
+        return None
+    wanted = selector["_id"]
+    if isinstance(wanted, _SCALAR_IDS) and not isinstance(wanted, bool):
+        return [wanted]
+    if (isinstance(wanted, dict) and list(wanted) == ["$in"] and isinstance(wanted["$in"], list)
+            and all(isinstance(i, _SCALAR_IDS) and not isinstance(i, bool) for i in wanted["$in"])):
+        return list(dict.fromkeys(wanted["$in"]))
+    return None
+
+
+def _use_primary_key(collection_class):
+    """Teach mongomock-ng the `_id` index every MongoDB has.
+
+    mongomock-ng tests every stored document against every filter, so a
+    lookup by `_id` costs time in proportion to the collection; services
+    that address documents by id (outbox updates, report buckets) then slow
+    down as data grows, which a real server's primary index prevents. This
+    looks the named ids up directly and applies the rest of the filter to
+    them, so results are the same; filters naming a single-field unique
+    index or a sparse index's `$exists` go through those (below); other
+    filters take the library's path.
+    """
+    original = collection_class._iter_documents
+    if getattr(original, "cfz_primary_key", False):
+        return
+
+    def _iter_documents(self, filter):
+        from mongomock_ng.filtering import filter_applies
+        ids = _ids_named(filter)
+        if ids is None:
+            found = _unique_lookup(self, filter)
+            if found is None:
+                found = _sparse_lookup(self, filter)
+            if found is None:
+                return original(self, filter)
+            return (doc for doc in found if filter_applies(filter, doc))
+        store = self._store
+        store._remove_expired_documents()  # TTL indexes, as the library does
+        documents = store._documents  # a dict: no lock and expiry check per id
+        found = [documents[i] for i in ids if i in documents]
+        rest = {name: value for name, value in filter.items() if name != "_id"}
+        if not rest:  # found by id: nothing else to check
+            return iter(found)
+        return (doc for doc in found if filter_applies(rest, doc))
+
+    _iter_documents.cfz_primary_key = True
+    collection_class._iter_documents = _iter_documents
+
+
+_UNIQUE_CACHE = "_cfz_unique_entries"
+
+
+def _index_signature(index):
+    return (tuple(map(tuple, index.get("key"))), bool(index.get("sparse")),
+            repr(index.get("partialFilterExpression")))
+
+
+def _index_entries(collection_class, doc, index):
+    """The entries `doc` holds in a unique index: a list of tuples, or None
+    when the document is not in the index (sparse or partial)."""
+    from mongomock_ng.filtering import filter_applies
+    partial = index.get("partialFilterExpression")
+    if partial is not None and not filter_applies(partial, doc):
+        return None
+    return collection_class._compute_index_entries(doc, index.get("key"), index.get("sparse"))
+
+
+class _UniqueEntries:
+    """entry -> _id of the document that holds it, for one unique index.
+
+    Built by one scan the first time the index is needed, then kept up to
+    date by every write that passes the uniqueness check. An entry may go
+    stale (its document was updated or deleted): every hit is verified
+    against the stored document, so a stale entry never causes a false
+    conflict, and every document that holds an entry was recorded when it
+    was written, so none is missed. `usable` is False when some entry cannot
+    be hashed; the library's scan is used for that index then.
+    """
+
+    def __init__(self, collection_class, store, index, exclude=None):
+        self.collection_class, self.store, self.index = collection_class, store, index
+        self.owner = {}
+        self.usable = True
+        for doc in store.documents:
+            # the document being checked is in the store already (insert)
+            # or changed in place (update): the caller records it if it passes
+            if doc["_id"] != exclude and not self.record(doc, first_wins=True):
+                self.usable = False
+                break
+
+    def holds(self, doc_id, entry):
+        if doc_id not in self.store:
+            return False
+        entries = _index_entries(self.collection_class, self.store[doc_id], self.index)
+        return entries is not None and entry in entries
+
+    def conflict(self, doc_id, entries):
+        """The _id of another document holding one of `entries`, or None."""
+        for entry in entries:
+            holder = self.owner.get(entry)
+            if holder is not None and holder != doc_id and self.holds(holder, entry):
+                return holder
+        return None
+
+    def record(self, doc, first_wins=False):
+        entries = _index_entries(self.collection_class, doc, self.index)
+        try:
+            for entry in entries or ():
+                if first_wins:
+                    self.owner.setdefault(entry, doc["_id"])
+                else:
+                    self.owner[entry] = doc["_id"]
+        except TypeError:  # an unhashable value (a sub-document)
+            return False
+        return True
+
+
+def _store_cache(store, name, create=True):
+    """A dict kept on a collection's store under `name`, emptied when the
+    store's documents are replaced (a drop, an aborted transaction); None
+    when there is none and `create` is False."""
+    cache = getattr(store, name, None)
+    if cache is None or cache[0] is not store._documents:
+        if not create:
+            return None
+        cache = (store._documents, {})
+        setattr(store, name, cache)
+    return cache[1]
+
+
+def _forget_unique_entries(store):
+    if hasattr(store, _UNIQUE_CACHE):
+        delattr(store, _UNIQUE_CACHE)
+
+
+def _unique_entries(collection, index, exclude=None):
+    """The collection store's _UniqueEntries for `index`."""
+    cache = _store_cache(collection._store, _UNIQUE_CACHE)
+    signature = _index_signature(index)
+    entries = cache.get(signature)
+    if entries is None:
+        entries = cache[signature] = _UniqueEntries(type(collection), collection._store, index,
+                                                    exclude)
+    return entries
+
+
+def _use_unique_indexes(collection_class):
+    """Teach mongomock-ng to look unique indexes up instead of scanning.
+
+    mongomock-ng checks a unique index by comparing the written document
+    with every stored one, on every insert and on every update of any field,
+    so writes slow down as the collection grows (an outbox update of a
+    feedback document re-checked two unique indexes over all feedback).
+    This keeps entry -> _id maps (see _UniqueEntries), raises the same
+    DuplicateKeyError, and serves equality lookups on a single-field unique
+    index ({"idempotency_key": k}) from the map; the rest of the filter is
+    still applied to the document found.
+    """
+    original_ensure = collection_class._ensure_uniques
+    if getattr(original_ensure, "cfz_unique_lookup", False):
+        return
+    from mongomock_ng import DuplicateKeyError, helpers
+
+    def _ensure_uniques(self, new_data):
+        doc_id = new_data.get("_id")
+        checked = []
+        for index in self._store.indexes.values():
+            if not index.get("unique"):
+                continue
+            entries = _unique_entries(self, index, exclude=doc_id)
+            if not entries.usable:
+                continue
+            new_entries = _index_entries(collection_class, new_data, index)
+            if new_entries is None:
+                continue
+            try:
+                holder = entries.conflict(doc_id, new_entries)
+            except TypeError:
+                entries.usable = False
+                continue
+            if holder is not None:
+                # the library now restores the document's previous version,
+                # which a map built without it would not know: rebuild
+                _forget_unique_entries(self._store)
+                unique = index.get("key")
+                raise DuplicateKeyError(
+                    "E11000 Duplicate Key Error", 11000,
+                    {"keyPattern": dict(unique),
+                     "keyValue": {k: helpers.get_value_by_dot(new_data, k) for k, _ in unique}})
+            checked.append(entries)
+        if any(index.get("unique") and not _unique_entries(self, index).usable
+               for index in self._store.indexes.values()):
+            original_ensure(self, new_data)  # raises before anything is recorded
+        for entries in checked:
+            entries.record(new_data)
+        _record_sparse(self, new_data)
+
+    _ensure_uniques.cfz_unique_lookup = True
+    collection_class._ensure_uniques = _ensure_uniques
+
+
+_SPARSE_CACHE = "_cfz_sparse_members"
+
+
+def _sparse_members(collection, field, create=True):
+    """Ids of the documents that have `field`, for a sparse index on it: an
+    insertion-ordered dict built by one scan when first needed, then added
+    to by every write (_ensure_uniques runs on each insert and each update
+    that changes a document). Like _UniqueEntries, members can go stale and
+    are checked when read."""
+    from mongomock_ng.filtering import filter_applies
+    store = collection._store
+    cache = _store_cache(store, _SPARSE_CACHE, create)
+    if cache is None:
+        return None
+    members = cache.get(field)
+    if members is None and create:
+        has = {field: {"$exists": True}}
+        members = cache[field] = {doc["_id"]: None for doc in store.documents
+                                  if filter_applies(has, doc)}
+    return members
+
+
+def _sparse_fields(collection):
+    return [index["key"][0][0] for index in collection._store.indexes.values()
+            if index.get("sparse") and len(index["key"]) == 1]
+
+
+def _record_sparse(collection, doc):
+    from mongomock_ng.filtering import filter_applies
+    for field in _sparse_fields(collection):
+        members = _sparse_members(collection, field, create=False)
+        if members is not None and filter_applies({field: {"$exists": True}}, doc):
+            members[doc["_id"]] = None
+
+
+def _sparse_lookup(collection, filter):
+    """Documents that can match a filter asking for `{field: {"$exists":
+    True}}` on a field with a sparse index (the outbox's pending events),
+    in the order they came to have it; None when the filter asks no such
+    thing. Stale members are dropped."""
+    if not isinstance(filter, dict):
+        return None
+    for field in _sparse_fields(collection):
+        if filter.get(field) == {"$exists": True}:
+            from mongomock_ng.filtering import filter_applies
+            members = _sparse_members(collection, field)
+            collection._store._remove_expired_documents()  # TTL, as the library does
+            documents = collection._store._documents
+            has = {field: {"$exists": True}}
+            found = []
+            for doc_id in list(members):
+                doc = documents.get(doc_id)
+                if doc is None or not filter_applies(has, doc):
+                    del members[doc_id]
+                else:
+                    found.append(doc)
+            return found
+    return None
+
+
+def _unique_lookup(collection, filter):
+    """Documents that can match `filter` found through a single-field unique
+    index it names by equality, or None when it names none."""
+    if not isinstance(filter, dict):
+        return None
+    for index in collection._store.indexes.values():
+        key = index.get("key")
+        if not index.get("unique") or len(key) != 1:
+            continue
+        field = key[0][0]
+        value = filter.get(field)
+        if not isinstance(value, _SCALAR_IDS) or isinstance(value, bool):
+            continue
+        partial = index.get("partialFilterExpression")
+        if partial is not None:
+            from mongomock_ng.filtering import filter_applies
+            # only when every document matching field == value is indexed
+            if set(partial) != {field} or not filter_applies(partial, {field: value}):
+                continue
+        entries = _unique_entries(collection, index)
+        if not entries.usable:
+            continue
+        holder = entries.owner.get((value,))
+        if holder is not None and entries.holds(holder, (value,)):
+            return [collection._store[holder]]
+        return []
+    return None
+
+
+def _use_linear_cursors(cursor_class):
+    """Stop mongomock-ng from copying a cursor's whole result list for each
+    document it yields: `Cursor.__next__` slices skip/limit out of the
+    results on every call, so iterating over n documents cost n^2 (a
+    million feedback records took hours). The slice is kept while the
+    results, skip and limit are unchanged."""
+    original = cursor_class._compute_results
+    if getattr(original, "cfz_linear", False):
+        return
+
+    def _compute_results(self, with_limit_and_skip=False):
+        results = original(self, with_limit_and_skip=False)
+        if not with_limit_and_skip:
+            return results
+        window = getattr(self, "_cfz_window", None)
+        if window is not None and window[0] is results and window[1] == (self._skip, self._limit):
+            return window[2]
+        sliced = results[self._skip:]
+        if self._limit:
+            sliced = sliced[:abs(self._limit)]
+        self._cfz_window = (results, (self._skip, self._limit), sliced)
+        return sliced
+
+    _compute_results.cfz_linear = True
+    cursor_class._compute_results = _compute_results
+
+
+def _projector(projection):
+    """A function giving a shallow projection of a document: an inclusion
+    ({"a.b": 1}) builds new dicts down to each path and shares what is
+    below; an exclusion ({"a": 0}) leaves out top-level fields."""
+    if not projection:
+        return lambda doc: doc
+    if not any(projection.values()):
+        excluded = set(projection)
+        return lambda doc: {k: v for k, v in doc.items() if k not in excluded}
+    with_id = bool(projection.get("_id", 1))
+    paths = [path.split(".") for path in projection if path != "_id"]
+
+    def pick(doc):
+        out = {"_id": doc["_id"]} if with_id else {}
+        for *parents, leaf in paths:
+            source, target = doc, out
+            for part in parents:
+                source = source.get(part) if isinstance(source, dict) else None
+                if source is None:
+                    break
+                target = target.setdefault(part, {})
+            else:
+                if isinstance(source, dict) and leaf in source:
+                    target[leaf] = source[leaf]
+        return out
+    return pick
+
+
+def is_embedded_collection(collection):
+    return type(collection).__module__.startswith("mongomock_ng")
+
+
+def stored_by_ids(collection, ids, projection=None):
+    """The stored documents with these `_id`s, shallowly projected: nested
+    values are shared with the store, so callers must only read them."""
+    store = collection._store
+    store._remove_expired_documents()  # TTL indexes, as the library does
+    documents = store._documents
+    pick = _projector(projection)
+    return [pick(documents[i]) for i in ids if i in documents]
