@@ -37,12 +37,16 @@ INDEXES = {
 }
 # Levels that are ranked get level summaries: one document per level and
 # month (and per level and day) holding every entity's count and
-# satisfaction histogram, so a ranking reads ~40 documents however many
-# entities and ratings there are.
+# satisfaction histogram as one packed array, so a ranking reads ~40
+# documents, each in the same time however many entities have data in it.
 SUMMARY_LEVELS = ("point", "agency", "province")
 SUMMARY_FIELDS = ("count", "hist.satisfaction")
 SCORES = (1, 2, 3, 4, 5)
-SUMMARIES_BUILT = "summaries"  # a `keys` document: months were marked for them once
+SUMMARY_WIDTH = 1 + len(SCORES)  # a row: [count, n1, ..., n5]
+SUMMARY_DTYPE = np.dtype("<i4")  # 24 bytes an entity; a count per entity and month fits
+# a `keys` document: months were marked for (packed) level summaries once;
+# "summaries" marked them for the earlier per-key entries
+SUMMARIES_BUILT = "summaries-rows"
 ID_BATCH = 5000  # ids per `$in` query
 
 
@@ -195,8 +199,7 @@ def _find_ids(collection, ids, projection=None):
 
 def summary_entry(aggregate):
     """What a level summary holds of an entity: [count, n1, ..., n5] (the
-    satisfaction histogram), a list because it is summed ~20,000 times a
-    ranking."""
+    satisfaction histogram)."""
     hist = aggregate.get("hist", {}).get("satisfaction", {})
     return [aggregate.get("count", 0)] + [hist.get(str(score), 0) for score in SCORES]
 
@@ -214,41 +217,82 @@ def _summary_id(level, period):
     return "|".join((level, period))
 
 
-def _set_summary(collection, level, key, period, aggregate):
-    path = "entries." + field_name(key)
-    if aggregate and aggregate.get("count"):
-        collection.update_one({"_id": _summary_id(level, period)},
-                              {"$set": {path: summary_entry(aggregate)}}, upsert=True)
-    else:
-        collection.update_one({"_id": _summary_id(level, period)}, {"$unset": {path: ""}})
+def slot_keys(db, level):
+    """Every key the level has had, in the order first seen: an entity's
+    position is its row in the level summaries (`$addToSet` only appends)."""
+    return (db.keys.find_one({"_id": "levels"}, {level: 1}) or {}).get(level, [])
+
+
+def summary_rows(doc):
+    """The rows of a level summary document, an (entities, 6) array that
+    must only be read; entities after the last row have nothing."""
+    packed = (doc or {}).get("rows") or b""
+    return np.frombuffer(packed, dtype=SUMMARY_DTYPE).reshape(-1, SUMMARY_WIDTH)
+
+
+def _write_summaries(collection, changes):
+    """Set rows of level summaries, {summary id: {row: entry}}: each
+    document rewritten once; a document another writer changed meanwhile
+    is read again (`rev`), so no one's rows are lost."""
+    for summary_id, entries in changes.items():
+        while True:
+            doc = collection.find_one({"_id": summary_id})
+            rows = np.zeros((max(len(summary_rows(doc)), max(entries) + 1), SUMMARY_WIDTH),
+                            dtype=np.int64)
+            rows[:len(summary_rows(doc))] = summary_rows(doc)
+            for row, entry in entries.items():
+                rows[row] = entry
+            if rows.max(initial=0) > np.iinfo(SUMMARY_DTYPE).max:
+                raise OverflowError("a level summary count exceeds {}".format(SUMMARY_DTYPE))
+            packed = rows.astype(SUMMARY_DTYPE).tobytes()
+            if doc is None:
+                try:
+                    collection.insert_one({"_id": summary_id, "rows": packed, "rev": 1})
+                    break
+                except DuplicateKeyError:
+                    continue
+            if collection.update_one({"_id": summary_id, "rev": doc.get("rev")},
+                                     {"$set": {"rows": packed}, "$inc": {"rev": 1}}).matched_count:
+                break
 
 
 def compact(db, limit=1000):
     """Rebuild the month buckets of dirty months from their day buckets, and
     the level summaries of the month and of the days written; the number
     rebuilt. A month written to meanwhile stays dirty."""
-    rebuilt = 0
-    for marker in list(db.dirty_months.find({}).limit(limit)):
+    markers = list(db.dirty_months.find({}).limit(limit))
+    rows = {level: {key: row for row, key in enumerate(slot_keys(db, level))}
+            for level in SUMMARY_LEVELS}
+    month_rows, day_rows = {}, {}  # summary id -> {row: entry}
+    for marker in markers:
         level, key, month = marker["level"], marker["key"], marker["month"]
         days = list(_find_ids(db.buckets, [_bucket_id(level, key, d) for d in month_days(month)],
                               {"counted": 0}))
         month_id = _bucket_id(level, key, month)
-        total = merge(days) if days else None
+        total = merge(days) if days else {}
         if days:
             db.months.replace_one({"_id": month_id},
                                   dict(total, level=level, key=key, month=month), upsert=True)
         else:
             db.months.delete_one({"_id": month_id})
         if level in SUMMARY_LEVELS:
-            _set_summary(db.level_months, level, key, month, total)
+            if key not in rows[level]:  # keys are remembered before buckets are written
+                remember_keys(db, [(level, key)])
+                rows[level] = {k: row for row, k in enumerate(slot_keys(db, level))}
+            row = rows[level][key]
+            month_rows.setdefault(_summary_id(level, month), {})[row] = summary_entry(total)
             by_day = {doc["day"]: doc for doc in days}
             # a marker without days comes from a bulk load: every day
             for day in marker.get("days") or month_days(month):
                 if day in by_day or "days" in marker:
-                    _set_summary(db.level_days, level, key, day, by_day.get(day))
+                    day_rows.setdefault(_summary_id(level, day), {})[row] = summary_entry(
+                        by_day.get(day, {}))
+    # summaries before markers go: a clean month's summaries are never stale
+    _write_summaries(db.level_months, month_rows)
+    _write_summaries(db.level_days, day_rows)
+    for marker in markers:
         db.dirty_months.delete_one({"_id": marker["_id"], "rev": marker["rev"]})
-        rebuilt += 1
-    return rebuilt
+    return len(markers)
 
 
 # --- reading a date range ----------------------------------------------------
@@ -268,7 +312,7 @@ def _months(start, end):
 
 
 def keys_at(db, level):
-    return sorted((db.keys.find_one({"_id": "levels"}, {level: 1}) or {}).get(level, []))
+    return sorted(slot_keys(db, level))
 
 
 def totals_by_key(db, level, start, end, keys=None, fields=None):
@@ -281,16 +325,17 @@ def totals_by_key(db, level, start, end, keys=None, fields=None):
     documents; a dirty month always from its day buckets.
     """
     plan = _months(start, end)
-    whole_level = keys is None
-    if whole_level:
-        keys = keys_at(db, level)
-    if not keys or not plan:
+    if not plan:
         return {}
     # a summary document holds every entity of the level: worth reading
-    # when most of them are wanted
-    if (whole_level and level in SUMMARY_LEVELS and fields
+    # when all of them are wanted
+    if (keys is None and level in SUMMARY_LEVELS and fields
             and set(fields) <= set(SUMMARY_FIELDS)):
-        return _totals_from_summaries(db, level, plan, keys, with_hist="hist.satisfaction" in fields)
+        return _totals_from_summaries(db, level, plan, with_hist="hist.satisfaction" in fields)
+    if keys is None:
+        keys = keys_at(db, level)
+    if not keys:
+        return {}
     dirty = {doc["_id"] for doc in _find_ids(
         db.dirty_months, [_bucket_id(level, k, m) for k in keys for m, _, _ in plan], {"_id": 1})}
     add_months, add_days, subtract_days = [], [], []
@@ -311,14 +356,21 @@ def totals_by_key(db, level, start, end, keys=None, fields=None):
     return {key: _without_zeros(total) for key, total in result.items()}
 
 
-def _totals_from_summaries(db, level, plan, keys, with_hist=True):
-    """totals_by_key(fields=SUMMARY_FIELDS) from the level summaries: whole
-    months from `level_months`, partial ones from `level_days` (inside days,
-    or the month minus the outside days); an entity's dirty month from its
-    day buckets, as everywhere."""
-    dirty = {(marker["key"], marker["month"]) for marker in db.dirty_months.find(
-        {"level": level, "month": {"$in": [month for month, _, _ in plan]}},
-        {"key": 1, "month": 1})}
+def _totals_from_summaries(db, level, plan, with_hist=True):
+    """totals_by_key(fields=SUMMARY_FIELDS) of every key of a level from the
+    level summaries: whole months from `level_months`, partial ones from
+    `level_days` (inside days, or the month minus the outside days); an
+    entity's dirty month from its day buckets, as everywhere."""
+    keys = slot_keys(db, level)
+    if not keys:
+        return {}
+    row_of = {key: row for row, key in enumerate(keys)}
+    dirty_rows = {}  # month -> rows to leave out of its summaries
+    for marker in db.dirty_months.find(
+            {"level": level, "month": {"$in": [month for month, _, _ in plan]}},
+            {"key": 1, "month": 1}):
+        if marker["key"] in row_of:
+            dirty_rows.setdefault(marker["month"], []).append(row_of[marker["key"]])
     reads = []  # (collection, summary ids, sign)
     for month, inside, outside in plan:
         if len(outside) < len(inside):
@@ -326,27 +378,26 @@ def _totals_from_summaries(db, level, plan, keys, with_hist=True):
             reads.append((db.level_days, [_summary_id(level, d) for d in outside], -1))
         else:
             reads.append((db.level_days, [_summary_id(level, d) for d in inside], 1))
-    # one row per key; a document's entries are added as one array
-    # (~536 rows), not key by key in Python
-    row_of = {field_name(key): row for row, key in enumerate(keys)}
-    sums = np.zeros((len(keys), 1 + len(SCORES)), dtype=np.int64)
+    # a document is one array added at once, whatever the number of
+    # entities with data in it
+    sums = np.zeros((len(keys), SUMMARY_WIDTH), dtype=np.int64)
     for collection, ids, sign in reads:
         for doc in _find_ids(collection, ids):
-            entries = doc.get("entries")
-            if not entries:
-                continue
-            month = doc["_id"].rsplit("|", 1)[1][:7]
-            names = [name for name in entries if name in row_of
-                     and not (dirty and (display_name(name), month) in dirty)]
-            if names:
-                values = np.array([entries[name] for name in names], dtype=np.int64)
-                sums[[row_of[name] for name in names]] += sign * values  # rows are distinct
+            rows = summary_rows(doc)[:len(keys)]  # rows of keys added later are not wanted
+            left_out = [row for row in dirty_rows.get(doc["_id"].rsplit("|", 1)[1][:7], ())
+                        if row < len(rows)]
+            if left_out:
+                rows = rows.copy()
+                rows[left_out] = 0
+            if sign > 0:
+                sums[:len(rows)] += rows
+            else:
+                sums[:len(rows)] -= rows
     inside_by_month = {month: inside for month, inside, _ in plan}
-    wanted = set(keys)
-    dirty_days = [_bucket_id(level, key, d) for key, month in sorted(dirty) if key in wanted
-                  for d in inside_by_month[month]]
+    dirty_days = [_bucket_id(level, keys[row], d) for month, dirty in sorted(dirty_rows.items())
+                  for row in dirty for d in inside_by_month[month]]
     for bucket in _find_ids(db.buckets, dirty_days, dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
-        sums[row_of[field_name(bucket["key"])]] += summary_entry(bucket)
+        sums[row_of[bucket["key"]]] += summary_entry(bucket)
     if not with_hist:
         return {key: {"count": count} for key, count in zip(keys, sums[:, 0].tolist())}
     return {key: _from_summary_entry(entry) for key, entry in zip(keys, sums.tolist())}
@@ -359,6 +410,8 @@ def ensure_summaries(db):
     The number of months marked."""
     if db.keys.find_one({"_id": SUMMARIES_BUILT}, {"_id": 1}):
         return 0
+    for collection in (db.level_months, db.level_days):  # any of an earlier layout
+        collection.delete_many({"rows": {"$exists": False}})
     marked = 0
     for doc in db.months.find({"level": {"$in": list(SUMMARY_LEVELS)}},
                               {"level": 1, "key": 1, "month": 1}):
@@ -381,24 +434,8 @@ def _day_totals(db, level, key, day_list, fields):
 
 def daily_satisfaction(db, level, key, start, end):
     """{day: {"count", "hist": {"satisfaction"}}} of one entity for each day
-    in [start, end] with data. For a summarised level a clean month's days
-    come from the level summaries, one small entry per day however full the
-    day is; dirty months, and other levels, from the day buckets."""
-    day_list = days(start, end)
-    if level not in SUMMARY_LEVELS:
-        return _day_totals(db, level, key, day_list, SUMMARY_FIELDS)
-    months = {_bucket_id(level, key, month): month for month in {d[:7] for d in day_list}}
-    dirty = {months[doc["_id"]] for doc in _find_ids(db.dirty_months, list(months), {"_id": 1})}
-    from_buckets = [d for d in day_list if d[:7] in dirty]
-    found = _day_totals(db, level, key, from_buckets, SUMMARY_FIELDS) if from_buckets else {}
-    name = field_name(key)
-    prefix = level + "|"
-    summary_ids = [prefix + d for d in day_list if d[:7] not in dirty]
-    for doc in _find_ids(db.level_days, summary_ids, {"entries." + name: 1}):
-        entry = doc.get("entries", {}).get(name)
-        if entry:
-            found[doc["_id"].rsplit("|", 1)[1]] = _from_summary_entry(entry)
-    return found
+    in [start, end] with data, from its day buckets in one query."""
+    return _day_totals(db, level, key, days(start, end), SUMMARY_FIELDS)
 
 
 def totals(db, level, key, start, end):
@@ -453,8 +490,9 @@ def differences(db, facts):
 
 
 def _summary_differences(db, days, months, dirty):
-    """Level summary entries of clean months that differ from the recount,
-    named `summary|level|key|period`."""
+    """Level summary rows of clean months that differ from the recount,
+    named `summary|level|key|period` (a row past the level's keys:
+    `summary|level|#row|period`)."""
     expected = {}
     for bucket_id, aggregate in list(days.items()) + list(months.items()):
         level, rest = bucket_id.split("|", 1)
@@ -462,11 +500,14 @@ def _summary_differences(db, days, months, dirty):
             key, period = rest.rsplit("|", 1)
             expected[(level, key, period)] = summary_entry(aggregate)
     stored = {}
+    keys = {level: slot_keys(db, level) for level in SUMMARY_LEVELS}
     for collection in (db.level_months, db.level_days):
         for doc in collection.find({}):
             level, period = doc["_id"].split("|", 1)
-            for name, entry in doc.get("entries", {}).items():
-                stored[(level, display_name(name), period)] = list(entry)
+            for row, entry in enumerate(summary_rows(doc).tolist()):
+                if any(entry):
+                    key = keys[level][row] if row < len(keys[level]) else "#{}".format(row)
+                    stored[(level, key, period)] = entry
     return {"summary|" + "|".join(entry_id) for entry_id in set(expected) | set(stored)
             if _bucket_id(entry_id[0], entry_id[1], entry_id[2][:7]) not in dirty
             and expected.get(entry_id) != stored.get(entry_id)}

@@ -213,9 +213,10 @@ def ranking_fields(total):
     return dict({"count": total.get("count", 0)}, **({"hist": {"satisfaction": hist}} if hist else {}))
 
 
-def assert_summaries_match_days(db):
-    for level, keys in (("point", ["sp-1", "sp-2", "sp-3", "sp-none"]), ("agency", ["ag-1"]),
-                        ("province", ["10", "50"])):
+def assert_summaries_match_days(db, points=("sp-1", "sp-2", "sp-3", "sp-none"),
+                                provinces=("10", "50")):
+    for level, keys in (("point", list(points)), ("agency", ["ag-1"]),
+                        ("province", list(provinces))):
         for start, end in RANGES:
             got = aggregates.totals_by_key(db, level, start, end,
                                            fields=list(aggregates.SUMMARY_FIELDS))
@@ -251,11 +252,14 @@ def test_level_summaries_are_built_once_for_months_compacted_before_them(db):
     for fact in source:
         aggregates.apply_feedback(db, fact)
     aggregates.compact(db)
-    db.level_months.delete_many({})                    # data from before level summaries
+    db.level_months.delete_many({})                    # data from before level summaries,
     db.level_days.delete_many({})
+    db.level_months.insert_one({"_id": "point|2026-10",  # or from their per-key layout
+                                "entries": {"sp-1": [1, 0, 0, 0, 0, 1]}})
     assert aggregates.differences(db, source) != []    # the missing entries are reported
     marked = aggregates.ensure_summaries(db)
     assert marked == db.months.count_documents({"level": {"$in": list(aggregates.SUMMARY_LEVELS)}})
+    assert db.level_months.count_documents({"entries": {"$exists": True}}) == 0
     assert aggregates.ensure_summaries(db) == 0        # once
     assert_summaries_match_days(db)                    # dirty meanwhile: read from days
     aggregates.compact(db)
@@ -263,14 +267,68 @@ def test_level_summaries_are_built_once_for_months_compacted_before_them(db):
     assert_summaries_match_days(db)
 
 
+def test_an_entity_first_seen_after_summaries_were_built_gets_its_own_row(db):
+    source = spread_facts(150, seed=19)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    rows_before = {doc["_id"]: len(aggregates.summary_rows(doc)) for doc in db.level_months.find()}
+    newcomers = [dict(fact, feedback_id="late-" + fact["feedback_id"], service_point_id="sp-0-new",
+                      province_code="96") for fact in spread_facts(20, seed=20)]
+    for fact in newcomers:
+        aggregates.apply_feedback(db, fact)
+    with_newcomer = {"points": ("sp-1", "sp-2", "sp-3", "sp-0-new"), "provinces": ("10", "50", "96")}
+    assert_summaries_match_days(db, **with_newcomer)   # its months dirty: from its days
+    aggregates.compact(db)
+    assert_summaries_match_days(db, **with_newcomer)
+    assert aggregates.slot_keys(db, "point")[-1] == "sp-0-new"  # appended: old rows keep their keys
+    got = aggregates.totals_by_key(db, "point", *RANGES[0], fields=["count"])
+    assert got["sp-0-new"] == {"count": 20}
+    assert sum(t["count"] for t in got.values()) == 170
+    grown = [doc["_id"] for doc in db.level_months.find()
+             if len(aggregates.summary_rows(doc)) > rows_before.get(doc["_id"], 0)]
+    assert grown and aggregates.differences(db, source + newcomers) == []
+
+
+def test_level_summary_rows_written_by_two_compactions_at_once_are_all_kept(db):
+    """Two compactions rewrite the same summary document: the one that read
+    it before the other wrote reads it again instead of writing over it."""
+    class RacingCollection:
+        """The real collection; the first read is followed by another
+        writer's rewrite of the same document (row 0)."""
+        def __init__(self, collection):
+            self.collection, self.raced = collection, False
+
+        def find_one(self, *args, **kwargs):
+            doc = self.collection.find_one(*args, **kwargs)
+            if not self.raced:
+                self.raced = True
+                aggregates._write_summaries(self.collection, {"point|2026-10": {0: [2, 0, 0, 0, 1, 1]}})
+            return doc
+
+        def __getattr__(self, name):
+            return getattr(self.collection, name)
+
+    aggregates._write_summaries(db.level_months, {"point|2026-10": {1: [1, 0, 0, 0, 0, 1]}})
+    racing = RacingCollection(db.level_months)
+    aggregates._write_summaries(racing, {"point|2026-10": {2: [1, 1, 0, 0, 0, 0]}})
+    rows = aggregates.summary_rows(db.level_months.find_one({"_id": "point|2026-10"})).tolist()
+    assert rows == [[2, 0, 0, 0, 1, 1], [1, 0, 0, 0, 0, 1], [1, 1, 0, 0, 0, 0]]
+    racing = RacingCollection(db.level_months)         # and when the document is new
+    aggregates._write_summaries(racing, {"point|2026-12": {1: [3, 0, 0, 3, 0, 0]}})
+    assert aggregates.summary_rows(db.level_months.find_one({"_id": "point|2026-12"})).tolist() == [
+        [0, 0, 0, 0, 0, 0], [3, 0, 0, 3, 0, 0]]
+
+
 def test_a_level_summary_that_disagrees_is_reported(db):
     source = spread_facts(100, seed=17)
     for fact in source:
         aggregates.apply_feedback(db, fact)
     aggregates.compact(db)
-    entry = db.level_months.find_one({"_id": "province|2026-10"})["entries"]["50"]
+    rows = aggregates.summary_rows(db.level_months.find_one({"_id": "province|2026-10"})).copy()
+    rows[aggregates.slot_keys(db, "province").index("50"), 0] += 1
     db.level_months.update_one({"_id": "province|2026-10"},
-                               {"$set": {"entries.50": [entry[0] + 1] + entry[1:]}})
+                               {"$set": {"rows": rows.tobytes()}})
     assert aggregates.differences(db, source) == ["summary|province|50|2026-10"]
 
 
