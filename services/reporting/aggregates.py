@@ -7,14 +7,16 @@ is one atomic conditional write that also remembers the feedback's id, so
 an event applied twice, or redelivered after a crash half-way through its
 buckets, changes each bucket once.
 
-Month buckets are derived from day buckets by `compact` (a month bucket
-with every feedback of a busy month would have to remember too many ids to
-be updated exactly once). A feedback marks its months dirty before and after
-it writes its day buckets; a report uses a month bucket only while it is
-clean, so reports are exact before compaction catches up, and cost about
-one document per entity and month once it has.
+Month buckets and month-to-date totals are derived from day buckets by
+`compact` (a month bucket with every feedback of a busy month would have to
+remember too many ids to be updated exactly once). A feedback marks its
+months dirty before and after it writes its day buckets; a report uses what
+was derived from a month only while it is clean, so reports are exact
+before compaction catches up, and once it has, read one document per
+entity and whole month plus at most two per partial month.
 """
 import calendar
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -26,10 +28,11 @@ BANGKOK = timezone(timedelta(hours=7))
 DRIVERS = ("trust", "ease", "efficiency", "staff", "transparency")
 LEVELS = ("point_service", "point", "agency", "province", "nation")
 NATION = "TH"
-LABELS = ("_id", "counted", "level", "key", "day", "month")
+LABELS = ("_id", "counted", "level", "key", "day", "month", "days")
 INDEXES = {
     "buckets": [([("level", 1), ("day", 1)], {"name": "by_level"})],
     "months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
+    "month_to_date": [],
     "dirty_months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
     "keys": [],
     "level_months": [],
@@ -44,9 +47,10 @@ SUMMARY_FIELDS = ("count", "hist.satisfaction")
 SCORES = (1, 2, 3, 4, 5)
 SUMMARY_WIDTH = 1 + len(SCORES)  # a row: [count, n1, ..., n5]
 SUMMARY_DTYPE = np.dtype("<i4")  # 24 bytes an entity; a count per entity and month fits
-# a `keys` document: months were marked for (packed) level summaries once;
-# "summaries" marked them for the earlier per-key entries
-SUMMARIES_BUILT = "summaries-rows"
+# What is derived from the day buckets changed over time: 2 = level
+# summaries per key, 3 = packed summary rows, month-to-date totals and the
+# days of a month with data (`ensure_layout` upgrades the stored layout).
+LAYOUT = 3
 ID_BATCH = 5000  # ids per `$in` query
 
 
@@ -185,6 +189,21 @@ def merge(buckets):
     return total
 
 
+def _tree_copy(node):
+    return {name: _tree_copy(value) if isinstance(value, dict) else value
+            for name, value in node.items()}
+
+
+def month_to_date(day_buckets):
+    """[(day, aggregate of the month's buckets up to and including it)]
+    for each day with a bucket, in day order."""
+    running, out = {"count": 0}, []
+    for bucket in sorted(day_buckets, key=lambda bucket: bucket["day"]):
+        _add(running, _content(bucket))
+        out.append((bucket["day"], _tree_copy(running)))
+    return out
+
+
 # --- compaction --------------------------------------------------------------
 def month_days(month):
     year, number = int(month[:4]), int(month[5:7])
@@ -257,9 +276,11 @@ def _write_summaries(collection, changes):
 
 
 def compact(db, limit=1000):
-    """Rebuild the month buckets of dirty months from their day buckets, and
-    the level summaries of the month and of the days written; the number
-    rebuilt. A month written to meanwhile stays dirty."""
+    """Rebuild, for each dirty month, its month bucket (with the days that
+    have data), its month-to-date totals from the first day written on,
+    and the level summaries of the month and of the days written, all
+    from the month's day buckets; the number of months rebuilt. A month
+    written to meanwhile stays dirty."""
     markers = list(db.dirty_months.find({}).limit(limit))
     rows = {level: {key: row for row, key in enumerate(slot_keys(db, level))}
             for level in SUMMARY_LEVELS}
@@ -271,10 +292,18 @@ def compact(db, limit=1000):
         month_id = _bucket_id(level, key, month)
         total = merge(days) if days else {}
         if days:
-            db.months.replace_one({"_id": month_id},
-                                  dict(total, level=level, key=key, month=month), upsert=True)
+            db.months.replace_one({"_id": month_id}, dict(
+                total, level=level, key=key, month=month, days=sorted(d["day"] for d in days)),
+                upsert=True)
         else:
             db.months.delete_one({"_id": month_id})
+        # days before the first one written keep their totals; a marker
+        # without days comes from a bulk load or an upgrade: every day
+        since = min(marker.get("days") or [""])
+        for day, running in month_to_date(days):
+            if day >= since:
+                db.month_to_date.replace_one({"_id": _bucket_id(level, key, day)}, dict(
+                    running, level=level, key=key, day=day), upsert=True)
         if level in SUMMARY_LEVELS:
             if key not in rows[level]:  # keys are remembered before buckets are written
                 remember_keys(db, [(level, key)])
@@ -303,12 +332,14 @@ def days(start, end):
 
 
 def _months(start, end):
-    """[(month, days of it in range, days of it out of range)]."""
-    plan = {}
-    for day in days(start, end):
-        plan.setdefault(day[:7], []).append(day)
-    return [(month, inside, sorted(set(month_days(month)) - set(inside)))
-            for month, inside in plan.items()]
+    """[(month, first day in range, last day in range, whole month in range)]."""
+    out = []
+    while start <= end:
+        month_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        last = min(end, month_end)
+        out.append((start.isoformat()[:7], start, last, start.day == 1 and last == month_end))
+        start = last + timedelta(days=1)
+    return out
 
 
 def keys_at(db, level):
@@ -319,41 +350,68 @@ def totals_by_key(db, level, start, end, keys=None, fields=None):
     """{key: aggregate over the days [start, end]} for the given keys of a
     level (every key the level has had when None; those without data in
     the range have count 0). `fields` limits the aggregate to those paths.
-
-    A whole month comes from its month bucket, a partial one from the month
-    bucket minus the days outside the range when that reads fewer
-    documents; a dirty month always from its day buckets.
     """
-    plan = _months(start, end)
-    if not plan:
+    if end < start:
         return {}
     # a summary document holds every entity of the level: worth reading
     # when all of them are wanted
     if (keys is None and level in SUMMARY_LEVELS and fields
             and set(fields) <= set(SUMMARY_FIELDS)):
-        return _totals_from_summaries(db, level, plan, with_hist="hist.satisfaction" in fields)
+        return _totals_from_summaries(db, level, _months(start, end),
+                                      with_hist="hist.satisfaction" in fields)
     if keys is None:
         keys = keys_at(db, level)
-    if not keys:
-        return {}
+    return dict(zip(keys, _span_totals(db, level, [(key, start, end) for key in keys], fields)))
+
+
+def totals_of_spans(db, level, key, spans, fields=None):
+    """[aggregate of one entity over each (start, end) of `spans`]."""
+    return _span_totals(db, level, [(key, start, end) for start, end in spans], fields)
+
+
+def _span_totals(db, level, wanted, fields=None):
+    """[aggregate over the days [start, end] of each (key, start, end)].
+
+    Per month of a span: a whole month from its month bucket; part of one
+    from the month-to-date total of its last day with data in the span,
+    minus that of the last day with data before the span (the month
+    bucket lists those days); a dirty month always from its day buckets.
+    """
+    pieces = []  # (span, month id, key, days of the month in the span, whole month)
+    for span, (key, start, end) in enumerate(wanted):
+        for month, first, last, whole in _months(start, end):
+            pieces.append((span, _bucket_id(level, key, month), key, (first, last), whole))
     dirty = {doc["_id"] for doc in _find_ids(
-        db.dirty_months, [_bucket_id(level, k, m) for k in keys for m, _, _ in plan], {"_id": 1})}
-    add_months, add_days, subtract_days = [], [], []
-    for key in keys:
-        for month, inside, outside in plan:
-            month_id = _bucket_id(level, key, month)
-            if month_id not in dirty and len(outside) < len(inside):
-                add_months.append(month_id)
-                subtract_days.extend(_bucket_id(level, key, d) for d in outside)
-            else:
-                add_days.extend(_bucket_id(level, key, d) for d in inside)
-    result = {key: {"count": 0} for key in keys}
-    projection = dict.fromkeys(["key", "count"] + list(fields), 1) if fields else {"counted": 0}
-    for ids, collection, sign in ((add_months, db.months, 1), (add_days, db.buckets, 1),
-                                  (subtract_days, db.buckets, -1)):
-        for bucket in _find_ids(collection, ids, projection):
-            _add(result[bucket["key"]], _content(bucket), sign)
-    return {key: _without_zeros(total) for key, total in result.items()}
+        db.dirty_months, sorted({piece[1] for piece in pieces}), {"_id": 1})}
+    with_data = {doc["_id"]: doc.get("days") for doc in _find_ids(
+        db.months, sorted({month_id for _, month_id, _, _, whole in pieces
+                           if not whole and month_id not in dirty}), {"days": 1})}
+    reads = {"months": {}, "buckets": {}, "month_to_date": {}}  # id -> [(span, sign)]
+    for span, month_id, key, (first, last), whole in pieces:
+        if month_id in dirty or (not whole and month_id in with_data
+                                 and with_data[month_id] is None):  # compacted before layout 3
+            for day in days(first, last):
+                reads["buckets"].setdefault(_bucket_id(level, key, day), []).append((span, 1))
+        elif whole:
+            reads["months"].setdefault(month_id, []).append((span, 1))
+        elif month_id in with_data:  # a clean month without a month bucket has no data
+            data_days = with_data[month_id]
+            up_to = bisect_right(data_days, last.isoformat())
+            before = bisect_left(data_days, first.isoformat())
+            if up_to > before:
+                reads["month_to_date"].setdefault(
+                    _bucket_id(level, key, data_days[up_to - 1]), []).append((span, 1))
+                if before:
+                    reads["month_to_date"].setdefault(
+                        _bucket_id(level, key, data_days[before - 1]), []).append((span, -1))
+    results = [{"count": 0} for _ in wanted]
+    projection = dict.fromkeys(["count"] + list(fields), 1) if fields else {"counted": 0, "days": 0}
+    for name, uses in reads.items():
+        for doc in _find_ids(db[name], list(uses), projection):
+            content = _content(doc)
+            for span, sign in uses[doc["_id"]]:
+                _add(results[span], content, sign)
+    return [_without_zeros(total) for total in results]
 
 
 def _totals_from_summaries(db, level, plan, with_hist=True):
@@ -367,12 +425,15 @@ def _totals_from_summaries(db, level, plan, with_hist=True):
     row_of = {key: row for row, key in enumerate(keys)}
     dirty_rows = {}  # month -> rows to leave out of its summaries
     for marker in db.dirty_months.find(
-            {"level": level, "month": {"$in": [month for month, _, _ in plan]}},
+            {"level": level, "month": {"$in": [piece[0] for piece in plan]}},
             {"key": 1, "month": 1}):
         if marker["key"] in row_of:
             dirty_rows.setdefault(marker["month"], []).append(row_of[marker["key"]])
     reads = []  # (collection, summary ids, sign)
-    for month, inside, outside in plan:
+    inside_by_month = {}
+    for month, first, last, _ in plan:
+        inside = inside_by_month[month] = days(first, last)
+        outside = sorted(set(month_days(month)) - set(inside))
         if len(outside) < len(inside):
             reads.append((db.level_months, [_summary_id(level, month)], 1))
             reads.append((db.level_days, [_summary_id(level, d) for d in outside], -1))
@@ -393,7 +454,6 @@ def _totals_from_summaries(db, level, plan, with_hist=True):
                 sums[:len(rows)] += rows
             else:
                 sums[:len(rows)] -= rows
-    inside_by_month = {month: inside for month, inside, _ in plan}
     dirty_days = [_bucket_id(level, keys[row], d) for month, dirty in sorted(dirty_rows.items())
                   for row in dirty for d in inside_by_month[month]]
     for bucket in _find_ids(db.buckets, dirty_days, dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
@@ -403,39 +463,26 @@ def _totals_from_summaries(db, level, plan, with_hist=True):
     return {key: _from_summary_entry(entry) for key, entry in zip(keys, sums.tolist())}
 
 
-def ensure_summaries(db):
-    """Level summaries came after month buckets: the first time, mark every
-    month of a summarised level dirty so compaction builds its summaries
-    (reports read the days of a dirty month meanwhile, so they stay exact).
-    The number of months marked."""
-    if db.keys.find_one({"_id": SUMMARIES_BUILT}, {"_id": 1}):
+def ensure_layout(db):
+    """When what is stored was derived by an earlier layout (LAYOUT), drop
+    its level summaries and mark every month dirty, once, so compaction
+    derives everything again (reports read a dirty month's day buckets
+    meanwhile, so they stay exact). The number of months marked."""
+    stored = (db.keys.find_one({"_id": "layout"}) or {}).get("version", 0)
+    if stored >= LAYOUT:
         return 0
-    for collection in (db.level_months, db.level_days):  # any of an earlier layout
+    for collection in (db.level_months, db.level_days):  # layout 2 held per-key entries
         collection.delete_many({"rows": {"$exists": False}})
     marked = 0
-    for doc in db.months.find({"level": {"$in": list(SUMMARY_LEVELS)}},
-                              {"level": 1, "key": 1, "month": 1}):
+    for doc in db.months.find({}, {"level": 1, "key": 1, "month": 1}):
         db.dirty_months.update_one({"_id": doc["_id"]}, {
             "$inc": {"rev": 1},
             "$setOnInsert": {"level": doc["level"], "key": doc["key"], "month": doc["month"]}},
             upsert=True)
         marked += 1
-    db.keys.update_one({"_id": SUMMARIES_BUILT}, {"$set": {"months_marked": marked}}, upsert=True)
+    db.keys.update_one({"_id": "layout"}, {"$set": {"version": LAYOUT, "months_marked": marked}},
+                       upsert=True)
     return marked
-
-
-def _day_totals(db, level, key, day_list, fields):
-    """{day: aggregate of `fields`} of one entity for each listed day that
-    has data, from the day buckets (the truth) in one query."""
-    ids = [_bucket_id(level, key, d) for d in day_list]
-    projection = dict.fromkeys(["day"] + list(fields), 1)
-    return {bucket["day"]: _content(bucket) for bucket in _find_ids(db.buckets, ids, projection)}
-
-
-def daily_satisfaction(db, level, key, start, end):
-    """{day: {"count", "hist": {"satisfaction"}}} of one entity for each day
-    in [start, end] with data, from its day buckets in one query."""
-    return _day_totals(db, level, key, days(start, end), SUMMARY_FIELDS)
 
 
 def totals(db, level, key, start, end):
@@ -485,8 +532,31 @@ def differences(db, facts):
             wrong.add(doc["_id"])
     for month_id in set(months) - dirty - {doc["_id"] for doc in db.months.find({}, {"_id": 1})}:
         wrong.add(month_id)
+    wrong.update(_month_to_date_differences(db, rebuilt, dirty))
     wrong.update(_summary_differences(db, rebuilt, months, dirty))
     return sorted(wrong)
+
+
+def _month_to_date_differences(db, days, dirty):
+    """Month-to-date totals, and month buckets' lists of days with data, of
+    clean months that differ from the recount: `to-date|<bucket id>`."""
+    by_month = {}
+    for bucket_id, aggregate in days.items():
+        prefix, day = bucket_id.rsplit("|", 1)
+        by_month.setdefault(prefix + "|" + day[:7], []).append(dict(aggregate, day=day))
+    expected, data_days = {}, {}
+    for month_id, buckets in by_month.items():
+        prefix = month_id.rsplit("|", 1)[0]
+        data_days[month_id] = sorted(bucket["day"] for bucket in buckets)
+        for day, running in month_to_date(buckets):
+            expected[prefix + "|" + day] = running
+    stored = {doc["_id"]: merge([doc]) for doc in db.month_to_date.find({})}
+    wrong = {"to-date|" + bucket_id for bucket_id in set(expected) | set(stored)
+             if bucket_id.rsplit("|", 1)[0] + "|" + bucket_id.rsplit("|", 1)[1][:7] not in dirty
+             and expected.get(bucket_id) != stored.get(bucket_id)}
+    wrong.update("to-date|" + doc["_id"] for doc in db.months.find({}, {"days": 1})
+                 if doc["_id"] not in dirty and doc.get("days") != data_days.get(doc["_id"]))
+    return wrong
 
 
 def _summary_differences(db, days, months, dirty):

@@ -62,20 +62,10 @@ def trend(db, level, key, start, end, min_sample):
     before (two-proportion z-test); `significant` needs enough data in both."""
     rows = []
     spans = periods(start, end)
-    by_day = None
-    if (end - start).days < WEEKLY_UP_TO_DAYS:  # weeks: every day read once, in one query
-        by_day = aggregates.daily_satisfaction(db, level, key, start, end)
-        all_days = aggregates.days(start, end)
-    for first, last in spans:
-        if by_day is not None:
-            histogram = {}
-            offset = (first - start).days
-            for day in all_days[offset:offset + (last - first).days + 1]:
-                for score, n in by_day.get(day, {}).get("hist", {}).get("satisfaction", {}).items():
-                    histogram[score] = histogram.get(score, 0) + n
-        else:  # months: from the month buckets
-            histogram = aggregates.totals_by_key(db, level, first, last, [key], fields=[
-                "hist.satisfaction"]).get(key, {}).get("hist", {}).get("satisfaction", {})
+    # every period in one read: a week costs at most two month-to-date totals
+    totals = aggregates.totals_of_spans(db, level, key, spans, fields=["hist.satisfaction"])
+    for (first, last), total in zip(spans, totals):
+        histogram = total.get("hist", {}).get("satisfaction", {})
         n = sum(histogram.values())
         k = stats.csat_count(histogram)
         rows.append({"from": first.isoformat(), "to": last.isoformat(), "count": n,

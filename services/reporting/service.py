@@ -76,7 +76,7 @@ class ReportingService(HealthMixin):
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
                         **alerts.INDEXES},
-               on_start=lambda db, container: aggregates.ensure_summaries(db))
+               on_start=lambda db, container: aggregates.ensure_layout(db))
     config = Config()
     dispatch = EventDispatcher()
     metrics = Metrics()

@@ -157,6 +157,61 @@ def test_ranges_read_from_months_equal_the_day_buckets(db):
     assert sum(t["count"] for t in wide.values()) == len(source)
 
 
+def random_ranges(n, seed):
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        start = date(2026, 9, 15) + timedelta(days=rng.randrange(95))
+        out.append((start, start + timedelta(days=rng.choice([0, 1, 3, 6, 13, 29, 40, 75]))))
+    return out
+
+
+def test_any_range_read_from_month_to_date_totals_equals_the_day_buckets(db):
+    source = spread_facts(400, seed=21)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    assert db.month_to_date.count_documents({}) == db.buckets.count_documents({})
+    for start, end in random_ranges(80, seed=22):
+        for level, key in (("point", "sp-3"), ("point_service", "sp-1|DOPA-ID-NEW"), ("nation", "TH")):
+            assert aggregates.totals(db, level, key, start, end) == by_days(db, level, key, start, end), (
+                level, start, end)
+    weeks = [(date(2026, 10, 26), date(2026, 10, 27)), (date(2026, 10, 28), date(2026, 11, 3)),
+             (date(2026, 11, 4), date(2026, 11, 10)), (date(2026, 9, 1), date(2026, 9, 30)),
+             (date(2026, 10, 28), date(2026, 11, 3))]           # the same span twice
+    got = aggregates.totals_of_spans(db, "point", "sp-2", weeks, fields=["hist.satisfaction"])
+    assert got == [ranking_fields(by_days(db, "point", "sp-2", a, b)) for a, b in weeks]
+
+
+def test_a_late_event_early_in_a_month_moves_every_later_month_to_date_total(db):
+    source = spread_facts(200, seed=23)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    late = dict(source[0], feedback_id="fb-early", service_point_id="sp-1",
+                submitted_at="2026-10-01T05:00:00+00:00")
+    aggregates.apply_feedback(db, late)
+    for start, end in random_ranges(30, seed=24):      # dirty: from the day buckets
+        assert aggregates.totals(db, "point", "sp-1", start, end) == by_days(db, "point", "sp-1", start, end)
+    aggregates.compact(db)
+    for start, end in random_ranges(30, seed=24):      # clean: from the rewritten totals
+        assert aggregates.totals(db, "point", "sp-1", start, end) == by_days(db, "point", "sp-1", start, end)
+    assert aggregates.differences(db, source + [late]) == []
+
+
+def test_a_month_to_date_total_that_disagrees_is_reported(db):
+    source = spread_facts(100, seed=25)
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    doc = db.month_to_date.find_one({"level": "point"})
+    db.month_to_date.update_one({"_id": doc["_id"]}, {"$inc": {"count": 1}})
+    month_id = "point|sp-2|2026-10"
+    days = db.months.find_one({"_id": month_id})["days"]
+    db.months.update_one({"_id": month_id}, {"$set": {"days": days[1:]}})
+    assert aggregates.differences(db, source) == sorted(["to-date|" + doc["_id"], "to-date|" + month_id])
+
+
 def test_a_late_event_dirties_its_month_and_reports_stay_exact(db):
     source = spread_facts(200, seed=12)
     for fact in source:
@@ -247,20 +302,28 @@ def test_level_summaries_equal_the_day_buckets_clean_dirty_or_not_yet_built(db):
     assert aggregates.differences(db, source) == []
 
 
-def test_level_summaries_are_built_once_for_months_compacted_before_them(db):
+def test_data_derived_by_an_earlier_layout_is_derived_again_once(db):
+    assert aggregates.ensure_layout(db) == 0           # a new database is of this layout
     source = spread_facts(200, seed=16)
     for fact in source:
         aggregates.apply_feedback(db, fact)
     aggregates.compact(db)
-    db.level_months.delete_many({})                    # data from before level summaries,
+    assert aggregates.ensure_layout(db) == 0
+    # what layout 2 stored: no month-to-date totals, no days in month
+    # buckets, level summaries per key
+    db.keys.delete_one({"_id": "layout"})
+    db.month_to_date.delete_many({})
+    db.months.update_many({}, {"$unset": {"days": ""}})
+    db.level_months.delete_many({})
     db.level_days.delete_many({})
-    db.level_months.insert_one({"_id": "point|2026-10",  # or from their per-key layout
-                                "entries": {"sp-1": [1, 0, 0, 0, 0, 1]}})
-    assert aggregates.differences(db, source) != []    # the missing entries are reported
-    marked = aggregates.ensure_summaries(db)
-    assert marked == db.months.count_documents({"level": {"$in": list(aggregates.SUMMARY_LEVELS)}})
+    db.level_months.insert_one({"_id": "point|2026-10", "entries": {"sp-1": [1, 0, 0, 0, 0, 1]}})
+    for start, end in RANGES:                          # still exact: from the day buckets
+        assert aggregates.totals(db, "point", "sp-2", start, end) == by_days(db, "point", "sp-2", start, end)
+    assert aggregates.differences(db, source) != []    # the missing documents are reported
+    marked = aggregates.ensure_layout(db)
+    assert marked == db.months.count_documents({}) == db.dirty_months.count_documents({})
     assert db.level_months.count_documents({"entries": {"$exists": True}}) == 0
-    assert aggregates.ensure_summaries(db) == 0        # once
+    assert aggregates.ensure_layout(db) == 0           # once
     assert_summaries_match_days(db)                    # dirty meanwhile: read from days
     aggregates.compact(db)
     assert aggregates.differences(db, source) == []
