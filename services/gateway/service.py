@@ -84,6 +84,11 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
         """The form a counter's QR code opens."""
         return self._file(STATIC_DIR, "feedback.html")
 
+    @http("GET", "/dashboard")
+    def dashboard(self, request):
+        """Executives' dashboard over the report endpoints."""
+        return self._file(STATIC_DIR, "dashboard.html")
+
     @http("GET", "/static/<path:path>")
     def static(self, request, path):
         return self._file(STATIC_DIR, path)
