@@ -46,6 +46,7 @@
       sigNone: "ยังเปรียบเทียบช่วงล่าสุดกับช่วงก่อนหน้าไม่ได้: ช่วงใดช่วงหนึ่งไม่มีผลประเมิน",
       keyDriver: "ปัจจัยที่สัมพันธ์กับความพึงพอใจโดยรวมมากที่สุด: {q} (r = {r}, {n} คำตอบ)",
       noDriver: "ยังหาปัจจัยหลักไม่ได้ (ต้องมีคำตอบรายข้ออย่างน้อย 3 รายการ)",
+      noPositiveDriver: "ยังไม่มีข้อใดที่สัมพันธ์เชิงบวกกับความพึงพอใจโดยรวม",
       complaints: "เรื่องร้องเรียน: ยื่น {filed} · ยังไม่ปิด {open} · เกินกำหนด {overdue} · แก้ไขทันกำหนด {share}",
       zcLine: "Zero Copy: งานบริการที่ไม่ขอสำเนา {share} · ยังขอสำเนา {copies} รายการ (เลยกำหนดเลิก {past}) · ประชาชนแจ้งว่าถูกขอสำเนา {breaches} ครั้ง",
       alertsEmpty: "ไม่มีการแจ้งเตือน: ยังไม่พบจุดบริการหรือหน่วยงานที่ความพึงพอใจลดลงอย่างมีนัยสำคัญ",
@@ -82,6 +83,7 @@
       sigNone: "No comparison of the last period with the one before yet: one of them has no ratings",
       keyDriver: "Key driver (most correlated with overall satisfaction): {q} (r = {r}, {n} answers)",
       noDriver: "No key driver yet (needs at least 3 answers per question)",
+      noPositiveDriver: "No question is positively associated with overall satisfaction yet",
       complaints: "Complaints: {filed} filed · {open} open · {overdue} overdue · resolved within SLA {share}",
       zcLine: "Zero Copy: point-services demanding no copy {share} · {copies} copies still demanded ({past} past the planned end) · {breaches} citizen reports of copies demanded",
       alertsEmpty: "No alerts: no point or agency whose satisfaction dropped significantly",
@@ -495,7 +497,8 @@
         })));
       }
       var driver = (d.key_drivers || []).filter(function (k) { return k.r !== null; })[0];
-      body.appendChild(el("p", driver ? t("keyDriver", { q: question(driver.driver), r: num(driver.r, 2), n: driver.n }) : t("noDriver")));
+      body.appendChild(el("p", !driver ? t("noDriver") : driver.r <= 0 ? t("noPositiveDriver") :
+        t("keyDriver", { q: question(driver.driver), r: num(driver.r, 2), n: driver.n })));
 
       var periods = (d.trend && d.trend.periods) || [];
       if (periods.length) {
