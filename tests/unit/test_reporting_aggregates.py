@@ -130,6 +130,14 @@ def spread_facts(n, seed):
     return out
 
 
+def applied(db, source):
+    """`source` counted through the per-event path, then compacted."""
+    for fact in source:
+        aggregates.apply_feedback(db, fact)
+    aggregates.compact(db)
+    return source
+
+
 def by_days(db, level, key, start, end):
     """The plain way: merge every day bucket of the range."""
     ids = ["|".join((level, key, d)) for d in aggregates.days(start, end)]
@@ -167,10 +175,7 @@ def random_ranges(n, seed):
 
 
 def test_any_range_read_from_month_to_date_totals_equals_the_day_buckets(db):
-    source = spread_facts(400, seed=21)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(400, seed=21))
     assert db.month_to_date.count_documents({}) == db.buckets.count_documents({})
     for start, end in random_ranges(80, seed=22):
         for level, key in (("point", "sp-3"), ("point_service", "sp-1|DOPA-ID-NEW"), ("nation", "TH")):
@@ -184,10 +189,7 @@ def test_any_range_read_from_month_to_date_totals_equals_the_day_buckets(db):
 
 
 def test_a_late_event_early_in_a_month_moves_every_later_month_to_date_total(db):
-    source = spread_facts(200, seed=23)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(200, seed=23))
     late = dict(source[0], feedback_id="fb-early", service_point_id="sp-1",
                 submitted_at="2026-10-01T05:00:00+00:00")
     aggregates.apply_feedback(db, late)
@@ -200,10 +202,7 @@ def test_a_late_event_early_in_a_month_moves_every_later_month_to_date_total(db)
 
 
 def test_a_month_to_date_total_that_disagrees_is_reported(db):
-    source = spread_facts(100, seed=25)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(100, seed=25))
     doc = db.month_to_date.find_one({"level": "point"})
     db.month_to_date.update_one({"_id": doc["_id"]}, {"$inc": {"count": 1}})
     month_id = "point|sp-2|2026-10"
@@ -213,10 +212,7 @@ def test_a_month_to_date_total_that_disagrees_is_reported(db):
 
 
 def test_a_late_event_dirties_its_month_and_reports_stay_exact(db):
-    source = spread_facts(200, seed=12)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(200, seed=12))
     late = dict(source[0], feedback_id="fb-late", service_point_id="sp-1",
                 submitted_at="2026-10-10T05:00:00+00:00")
     aggregates.apply_feedback(db, late)
@@ -243,10 +239,7 @@ def test_a_write_racing_compaction_keeps_its_month_dirty(db):
 
 
 def test_a_stored_month_that_disagrees_is_reported(db):
-    source = spread_facts(100, seed=14)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(100, seed=14))
     db.months.update_one({"_id": "agency|ag-1|2026-10"}, {"$inc": {"count": 1}})
     assert aggregates.differences(db, source) == ["agency|ag-1|2026-10"]
 
@@ -304,10 +297,7 @@ def test_level_summaries_equal_the_day_buckets_clean_dirty_or_not_yet_built(db):
 
 def test_data_derived_by_an_earlier_layout_is_derived_again_once(db):
     assert aggregates.ensure_layout(db) == 0           # a new database is of this layout
-    source = spread_facts(200, seed=16)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(200, seed=16))
     assert aggregates.ensure_layout(db) == 0
     # what layout 2 stored: no month-to-date totals, no days in month
     # buckets, level summaries per key
@@ -331,10 +321,7 @@ def test_data_derived_by_an_earlier_layout_is_derived_again_once(db):
 
 
 def test_an_entity_first_seen_after_summaries_were_built_gets_its_own_row(db):
-    source = spread_facts(150, seed=19)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(150, seed=19))
     rows_before = {doc["_id"]: len(aggregates.summary_rows(doc)) for doc in db.level_months.find()}
     newcomers = [dict(fact, feedback_id="late-" + fact["feedback_id"], service_point_id="sp-0-new",
                       province_code="96") for fact in spread_facts(20, seed=20)]
@@ -384,10 +371,7 @@ def test_level_summary_rows_written_by_two_compactions_at_once_are_all_kept(db):
 
 
 def test_a_level_summary_that_disagrees_is_reported(db):
-    source = spread_facts(100, seed=17)
-    for fact in source:
-        aggregates.apply_feedback(db, fact)
-    aggregates.compact(db)
+    source = applied(db, spread_facts(100, seed=17))
     rows = aggregates.summary_rows(db.level_months.find_one({"_id": "province|2026-10"})).copy()
     rows[aggregates.slot_keys(db, "province").index("50"), 0] += 1
     db.level_months.update_one({"_id": "province|2026-10"},
