@@ -42,6 +42,7 @@ def _banner(config, names, demo, pmoc_sim=None):
     lines = ["", "Citizen Feedback & Zero Copy is running: {}".format(", ".join(names))]
     if "gateway" in names:
         lines += ["  Web UI:   {}".format(url),
+                  "  Dashboard: {}dashboard".format(url),
                   "  API:      {}api/v1/openapi.json".format(url)]
     if config.get("CFZ_METRICS_PORT") not in (None, "", "0"):
         lines.append("  Metrics:  http://127.0.0.1:{}/metrics".format(config["CFZ_METRICS_PORT"]))

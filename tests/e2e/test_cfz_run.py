@@ -44,7 +44,10 @@ def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix)
         drain = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
         drain.start()
 
+        assert "Dashboard: " + url + "dashboard" in text
         assert requests.get(url + "readyz", timeout=10).json()["status"] == "ready"
+        dashboard = requests.get(url + "dashboard", timeout=10)
+        assert dashboard.status_code == 200 and "แดชบอร์ด" in dashboard.text
         provinces = requests.get(url + "api/v1/rollout", params={"group_by": "province"},
                                  timeout=10).json()["results"]
         assert len(provinces) == 77 and sum(p["pinned"] for p in provinces) >= 300
