@@ -271,7 +271,9 @@ class ReportingService(HealthMixin):
                                                        start, end)
         if query["format"] == "csv":
             rows = result.get("series") or table
-            columns = sorted({c for row in rows for c in row})
+            present = {c for row in rows for c in row}
+            leading = [c for c in ("day", "id") if c in present]  # what a row is about first
+            columns = leading + sorted(present - set(leading))
             return {"csv": reports.to_csv(columns, [[row.get(c) for c in columns] for row in rows]),
                     "filename": "rollout-{}.csv".format(query["group_by"])}
         return result

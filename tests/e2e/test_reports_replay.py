@@ -151,6 +151,11 @@ def test_known_inputs_give_exact_reports_and_a_replay_changes_nothing(world, raw
     rollout = rollout_today()
     assert rollout["series"][-1]["pinned"] == 2 and rollout["series"][-1]["surveyed_share"] == 1.0
     assert rollout["series"][0]["pinned"] == 0  # 30 days ago, before the points existed
+    series_csv = api.get("/api/v1/reports/rollout", params={
+        "group_by": "agency", "id": own["id"], "format": "csv"}).content.decode("utf-8-sig").splitlines()
+    assert series_csv[0].startswith("day,") and len(series_csv) == 1 + len(rollout["series"])
+    table_csv = api.get("/api/v1/reports/rollout", params={"group_by": "province", "format": "csv"})
+    assert table_csv.content.decode("utf-8-sig").startswith("id,")
 
     overdue = api.get("/api/v1/reports/complaints/overdue",
                       params={"level": "agency", "id": own["id"]}, token=token)
