@@ -404,8 +404,20 @@ def _span_totals(db, level, wanted, fields=None):
                 if before:
                     reads["month_to_date"].setdefault(
                         _bucket_id(level, key, data_days[before - 1]), []).append((span, -1))
-    results = [{"count": 0} for _ in wanted]
     projection = dict.fromkeys(["count"] + list(fields), 1) if fields else {"counted": 0, "days": 0}
+    if fields and set(fields) <= set(SUMMARY_FIELDS):
+        # a trend's periods: six numbers a document, however many
+        # questions and channels its ratings had
+        rows = [[0] * SUMMARY_WIDTH for _ in wanted]
+        for name, uses in reads.items():
+            for doc in _find_ids(db[name], list(uses), projection):
+                entry = summary_entry(doc)
+                for span, sign in uses[doc["_id"]]:
+                    rows[span] = [a + sign * b for a, b in zip(rows[span], entry)]
+        if "hist.satisfaction" not in fields:
+            return [{"count": row[0]} for row in rows]
+        return [_from_summary_entry(row) for row in rows]
+    results = [{"count": 0} for _ in wanted]
     for name, uses in reads.items():
         for doc in _find_ids(db[name], list(uses), projection):
             content = _content(doc)

@@ -274,6 +274,8 @@ def assert_summaries_match_days(db, points=("sp-1", "sp-2", "sp-3", "sp-none"),
             some = aggregates.totals_by_key(db, level, start, end, keys=keys[:1],
                                             fields=list(aggregates.SUMMARY_FIELDS))
             assert some == {keys[0]: want[keys[0]]}
+            assert aggregates.totals_by_key(db, level, start, end, keys=keys[:1], fields=["count"]) == {
+                keys[0]: {"count": want[keys[0]]["count"]}}
             counts = aggregates.totals_by_key(db, level, start, end, fields=["count"])
             assert counts == {key: {"count": want[key]["count"]} for key in counts}
 
