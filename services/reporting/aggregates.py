@@ -256,9 +256,9 @@ def _write_summaries(collection, changes):
     for summary_id, entries in changes.items():
         while True:
             doc = collection.find_one({"_id": summary_id})
-            rows = np.zeros((max(len(summary_rows(doc)), max(entries) + 1), SUMMARY_WIDTH),
-                            dtype=np.int64)
-            rows[:len(summary_rows(doc))] = summary_rows(doc)
+            stored = summary_rows(doc)
+            rows = np.zeros((max(len(stored), max(entries) + 1), SUMMARY_WIDTH), dtype=np.int64)
+            rows[:len(stored)] = stored
             for row, entry in entries.items():
                 rows[row] = entry
             if rows.max(initial=0) > np.iinfo(SUMMARY_DTYPE).max:

@@ -177,6 +177,7 @@ def random_ranges(n, seed):
 def test_any_range_read_from_month_to_date_totals_equals_the_day_buckets(db):
     source = applied(db, spread_facts(400, seed=21))
     assert db.month_to_date.count_documents({}) == db.buckets.count_documents({})
+    assert aggregates.differences(db, source) == []
     for start, end in random_ranges(80, seed=22):
         for level, key in (("point", "sp-3"), ("point_service", "sp-1|DOPA-ID-NEW"), ("nation", "TH")):
             assert aggregates.totals(db, level, key, start, end) == by_days(db, level, key, start, end), (
@@ -366,6 +367,10 @@ def test_level_summary_rows_written_by_two_compactions_at_once_are_all_kept(db):
     aggregates._write_summaries(racing, {"point|2026-10": {2: [1, 1, 0, 0, 0, 0]}})
     rows = aggregates.summary_rows(db.level_months.find_one({"_id": "point|2026-10"})).tolist()
     assert rows == [[2, 0, 0, 0, 1, 1], [1, 0, 0, 0, 0, 1], [1, 1, 0, 0, 0, 0]]
+    with pytest.raises(OverflowError):                 # never wrapped round into a wrong count
+        aggregates._write_summaries(db.level_months, {"point|2026-10": {0: [2 ** 31, 0, 0, 0, 0, 2 ** 31]}})
+    assert aggregates.summary_rows(db.level_months.find_one({"_id": "point|2026-10"}))[0].tolist() == [
+        2, 0, 0, 0, 1, 1]                              # and nothing written
     racing = RacingCollection(db.level_months)         # and when the document is new
     aggregates._write_summaries(racing, {"point|2026-12": {1: [3, 0, 0, 3, 0, 0]}})
     assert aggregates.summary_rows(db.level_months.find_one({"_id": "point|2026-12"})).tolist() == [
