@@ -17,6 +17,14 @@ DEFAULTS = {
     "CFZ_METRICS_HOST": "127.0.0.1",
     "CFZ_RPC_TIMEOUT": "10",
     "CFZ_MAX_BODY_BYTES": "65536",
+    # the gateway against slow and abusive clients (services/gateway/webserver.py)
+    "CFZ_HTTP_HEADER_TIMEOUT": "15",
+    "CFZ_HTTP_BODY_TIMEOUT": "30",
+    "CFZ_HTTP_SOCKET_TIMEOUT": "30",
+    "CFZ_HTTP_MAX_CONNECTIONS": "1000",
+    "CFZ_HTTP_MAX_CONNECTIONS_PER_CLIENT": "32",
+    # the largest RPC reply a service sends; more is refused as ANSWER_TOO_LARGE
+    "CFZ_RPC_MAX_REPLY_BYTES": "8388608",
     "CFZ_OUTBOX_INTERVAL": "0.5",
     "CFZ_JWT_SECRET": "",
     "CFZ_TOKEN_TTL_SECONDS": "3600",

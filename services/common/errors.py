@@ -4,6 +4,8 @@ Services raise these from RPC entrypoints; `deserialize_to_instance` makes
 nameko rebuild the same type in the caller, so the gateway maps them to the
 error body of DESIGN §4: {"error": CODE, "message": text, "details": {...}}.
 """
+import json
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -12,8 +14,13 @@ class CfzError(Exception):
     code = "INTERNAL"
 
     def __init__(self, message, details=None, code=None):
-        # args must survive nameko's JSON serialisation (strings, dicts, lists)
-        super().__init__(message, details or {}, code or self.code)
+        # nameko sends an error's args over RPC as text, turning every number
+        # in them into a string; the details travel as JSON text instead
+        if isinstance(details, str):
+            details = json.loads(details)
+        self._details = details or {}
+        super().__init__(message, json.dumps(self._details, ensure_ascii=False),
+                         code or self.code)
 
     @property
     def message(self):
@@ -21,7 +28,7 @@ class CfzError(Exception):
 
     @property
     def details(self):
-        return self.args[1] if len(self.args) > 1 else {}
+        return self._details
 
     @property
     def error_code(self):
@@ -63,6 +70,19 @@ class NotFound(CfzError):
 class Conflict(CfzError):
     status = 409
     code = "CONFLICT"
+
+
+@deserialize_to_instance
+class RequestTimeout(CfzError):
+    status = 408
+    code = "REQUEST_TIMEOUT"
+
+
+@deserialize_to_instance
+class AnswerTooLarge(CfzError):
+    """The answer would be larger than an RPC reply may be: ask for less."""
+    status = 400
+    code = "ANSWER_TOO_LARGE"
 
 
 @deserialize_to_instance

@@ -7,15 +7,15 @@ import eventlet
 from greenlet import GreenletExit
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
 from services.common import auth, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
-from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer
-from services.common.errors import EXPECTED, NotFound, ValidationFailed, validation_error
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
+from services.common.errors import NotFound, ValidationFailed, validation_error
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
 from services.complaints import categories, open311, relay, schemas, store
@@ -31,7 +31,6 @@ RELAY_ATTEMPTS = Counter("cfz_complaints_relay_attempts_total",
 STATUS_SYNCED = Counter("cfz_complaints_pmoc_status_changes_total",
                         "Complaint status changes learnt from PMOC")
 
-rpc_ = rpc(expected_exceptions=EXPECTED)
 _CLIENTS = {}
 
 
@@ -81,14 +80,14 @@ class ComplaintsService(HealthMixin):
         return point, agency
 
     # --- citizens --------------------------------------------------------------
-    @rpc_
+    @rpc
     def list_categories(self):
         settings = self._settings()
         return [categories.view(c, categories.sla_days(c["code"], settings.sla_default,
                                                        settings.sla_overrides))
                 for c in categories.CATEGORIES]
 
-    @rpc_
+    @rpc
     def file_complaint(self, data, idempotency_key=None):
         """{"complaint": public view, "created": bool}; the same key files once."""
         data = load(schemas.ComplaintCreate, data)
@@ -97,48 +96,48 @@ class ComplaintsService(HealthMixin):
         view, created = store.file(self.db, data, point, agency, key, self._sla())
         return {"complaint": view, "created": created}
 
-    @rpc_
+    @rpc
     def get_by_tracking_code(self, tracking_code):
         return store.public_view(store.get_by_tracking_code(self.db, tracking_code))
 
-    @rpc_
+    @rpc
     def rate(self, tracking_code, data):
         data = load(schemas.Rating, data)
         return store.rate(self.db, tracking_code, data["rating"], data.get("comment"))
 
-    @rpc_
+    @rpc
     def reopen(self, tracking_code, data):
         data = load(schemas.Reopen, data)
         return store.reopen(self.db, tracking_code, data["reason"])
 
     # --- agencies -------------------------------------------------------------
-    @rpc_
+    @rpc
     def list_for_agency(self, token, query=None):
         query = load(schemas.OfficerQuery, query or {})
         return store.list_for_officer(self.db, self._actor(token), query)
 
-    @rpc_
+    @rpc
     def get_for_agency(self, token, complaint_id):
         return store.officer_get(self.db, self._actor(token), complaint_id)
 
-    @rpc_
+    @rpc
     def change_status(self, token, complaint_id, data):
         actor = self._actor(token)
         data = load(schemas.StatusChange, data)
         return store.change_status(self.db, actor, complaint_id, data["status"], data.get("note"))
 
     # --- operators --------------------------------------------------------------
-    @rpc_
+    @rpc
     def facts(self, after_id=None, limit=1000):
         """Every complaint's latest state, a page at a time (reporting's recount)."""
         return store.facts(self.db, after_id, min(int(limit), 5000))
 
-    @rpc_
+    @rpc
     def dead_letters(self, token, limit=100, offset=0):
         require_admin(self._actor(token))
         return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))
 
-    @rpc_
+    @rpc
     def retry_dead_letters(self, token, complaint_ids=None):
         require_admin(self._actor(token))
         if complaint_ids is not None:
@@ -146,26 +145,26 @@ class ComplaintsService(HealthMixin):
                                          {"complaint_ids": complaint_ids})["complaint_ids"]
         return store.retry_dead_letters(self.db, complaint_ids)
 
-    @rpc_
+    @rpc
     def relay_stats(self, token):
         require_admin(self._actor(token))
         return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
 
     # --- Open311 ---------------------------------------------------------------
-    @rpc_
+    @rpc
     def open311_file(self, form, idempotency_key=None):
         data = open311.complaint_from_form(form)
         result = self.file_complaint(data, idempotency_key)
         return open311.post_response(result["complaint"])
 
-    @rpc_
+    @rpc
     def open311_requests(self, query):
         if not isinstance(query, dict):
             raise ValidationFailed("Bad query.")
         parsed = open311.parse_query(query, store.now_utc())
         return open311.find_requests(self.db, parsed)
 
-    @rpc_
+    @rpc
     def open311_request(self, complaint_id):
         doc = self.db.complaints.find_one({"_id": complaint_id}, {"outbox": 0})
         if doc is None:

@@ -2,20 +2,19 @@
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.common import auth, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
-from services.common.entrypoints import HealthMixin, outbox_timer
-from services.common.errors import EXPECTED, Forbidden
+from services.common.entrypoints import HealthMixin, outbox_timer, rpc
+from services.common.errors import Forbidden
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.feedback import questionnaire, ratelimit, schemas, store, tokens
 from services.registry.schemas import load
 
-rpc_ = rpc(expected_exceptions=EXPECTED)
 POINT_CACHE_SECONDS = 10.0
 
 
@@ -50,11 +49,11 @@ class FeedbackService(HealthMixin):
     def _actor(self, token):
         return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
 
-    @rpc_
+    @rpc
     def questionnaire(self):
         return questionnaire.current()
 
-    @rpc_
+    @rpc
     def submit(self, point_id, data, idempotency_key=None, client=None):
         """A citizen's rating. Verified with a visit token; otherwise
         rate-limited per client. A retry with the same key is answered with
@@ -72,12 +71,12 @@ class FeedbackService(HealthMixin):
         return store.submit(self.db, self._point(point_id), data, claims, idempotency_key, client,
                             replay_checked=True)
 
-    @rpc_
+    @rpc
     def list_public(self, point_id, query=None):
         query = load(schemas.PublicListQuery, query or {})
         return store.list_public(self.db, point_id, query["limit"], query["offset"])
 
-    @rpc_
+    @rpc
     def issue_visit_token(self, point_id, data, client=None):
         """A counter QR code was scanned: a token for this device, today."""
         data = load(schemas.VisitTokenRequest, data)
@@ -87,7 +86,7 @@ class FeedbackService(HealthMixin):
         return tokens.issue_counter_visit(self.config["CFZ_JWT_SECRET"], point_id,
                                           data.get("service_code"), data["code"], data["device_id"])
 
-    @rpc_
+    @rpc
     def qr_target(self, token, point_id, query):
         """The URL an officer's QR code opens (the gateway draws the image)."""
         query = load(schemas.QrQuery, query)
@@ -106,18 +105,18 @@ class FeedbackService(HealthMixin):
         return {"url": tokens.form_url(public_url, point_id, service, token=issued["visit_token"]),
                 "kind": "single", "expires_at": issued["expires_at"]}
 
-    @rpc_
+    @rpc
     def facts(self, after_id=None, limit=1000):
         """Every rating's fact, a page at a time (reporting's recount)."""
         return store.facts(self.db, after_id, min(int(limit), 5000))
 
-    @rpc_
+    @rpc
     def moderation_queue(self, token, query=None):
         query = load(schemas.ModerationQueueQuery, query or {})
         return store.moderation_queue(self.db, self._actor(token), query.get("agency_id"),
                                       query["limit"], query["offset"])
 
-    @rpc_
+    @rpc
     def moderate(self, token, feedback_id, decision):
         decision = load(schemas.ModerationDecision, decision)
         return store.moderate(self.db, self._actor(token), feedback_id, decision)

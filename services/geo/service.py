@@ -12,14 +12,13 @@ from datetime import datetime, timezone
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from shapely.geometry import Polygon
 
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
-from services.common.entrypoints import ConfiguredTimer, HealthMixin
-from services.common.errors import EXPECTED
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, rpc
 from services.common.metrics import Metrics
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
@@ -121,7 +120,7 @@ class GeoService(HealthMixin):
             return
         self.state.resync.succeeded(get_float(self.config, "CFZ_GEO_RESYNC_SECONDS"))
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def resync(self):
         """Operator's request: heal from the registry now."""
         return self._resync()
@@ -145,7 +144,7 @@ class GeoService(HealthMixin):
         return summary
 
     # --- queries -------------------------------------------------------------
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def nearby(self, query):
         query = load(schemas.NearbyQuery, query)
         with QUERY_LATENCY.labels("nearby").time():
@@ -163,7 +162,7 @@ class GeoService(HealthMixin):
         return {"results": results, "count": len(results), "origin": {"lat": query["lat"],
                                                                        "lon": query["lon"]}}
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def within_bbox(self, query):
         query = load(schemas.BboxQuery, query)
         with QUERY_LATENCY.labels("bbox").time():
@@ -174,7 +173,7 @@ class GeoService(HealthMixin):
         return {"results": [store.point_view(p) for p in page], "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def within_polygon(self, query):
         query = load(schemas.PolygonQuery, query)
         rings = query["coordinates"]

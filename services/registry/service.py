@@ -7,13 +7,12 @@ import logging
 
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
 
 from services.common import auth, outbox
 from services.common.config import get_bool, get_int
 from services.common.dependencies import PasswordHasher, ThailandOutline
-from services.common.entrypoints import HealthMixin, outbox_timer
-from services.common.errors import EXPECTED, Forbidden, NotFound
+from services.common.entrypoints import HealthMixin, outbox_timer, rpc
+from services.common.errors import Forbidden, NotFound
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo, is_embedded
 from services.registry import accounts, catalogue, demo, points, schemas
@@ -37,7 +36,6 @@ def bootstrap(db, container):
             log.info("imported starter catalogue: %s entries", result["total"])
 
 
-rpc_ = rpc(expected_exceptions=EXPECTED)
 
 
 class RegistryService(HealthMixin):
@@ -57,93 +55,93 @@ class RegistryService(HealthMixin):
         return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
 
     # --- agencies and accounts -------------------------------------------
-    @rpc_
+    @rpc
     def register_agency(self, data):
         return accounts.register_agency(self.db, self.passwords,
                                         schemas.load(schemas.AgencyRegistration, data))
 
-    @rpc_
+    @rpc
     def approve_agency(self, token, agency_id):
         return accounts.approve_agency(self.db, self._actor(token), agency_id)
 
-    @rpc_
+    @rpc
     def list_agencies(self, token, status=None):
         return accounts.list_agencies(self.db, self._actor(token), status)
 
-    @rpc_
+    @rpc
     def get_agency(self, agency_id):
         return accounts.agency_view(accounts.get_agency(self.db, agency_id))
 
-    @rpc_
+    @rpc
     def authenticate(self, username, password):
         data = schemas.load(schemas.TokenRequest, {"username": username, "password": password})
         return accounts.authenticate(self.db, self.passwords, self.config["CFZ_JWT_SECRET"],
                                      get_int(self.config, "CFZ_TOKEN_TTL_SECONDS"),
                                      data["username"], data["password"])
 
-    @rpc_
+    @rpc
     def add_officer(self, token, agency_id, data):
         return accounts.add_officer(self.db, self.passwords, self._actor(token), agency_id,
                                     schemas.load(schemas.OfficerCreate, data))
 
     # --- service points ----------------------------------------------------
-    @rpc_
+    @rpc
     def create_service_point(self, token, data, agency_id=None):
         data = schemas.load(schemas.ServicePointCreate, data)
         return points.create(self.db, self._actor(token), data, agency_id=agency_id)
 
-    @rpc_
+    @rpc
     def get_service_point(self, point_id):
         return points.point_view(points.get(self.db, point_id))
 
-    @rpc_
+    @rpc
     def list_service_points(self, query=None):
         return points.list_points(self.db, schemas.load(schemas.ServicePointQuery, query or {}))
 
-    @rpc_
+    @rpc
     def update_service_point(self, token, point_id, data):
         return points.update(self.db, self._actor(token), point_id,
                              schemas.load(schemas.ServicePointUpdate, data))
 
-    @rpc_
+    @rpc
     def close_service_point(self, token, point_id):
         return points.close(self.db, self._actor(token), point_id)
 
-    @rpc_
+    @rpc
     def set_services(self, token, point_id, declaration):
         return points.set_services(self.db, self._actor(token), point_id,
                                    schemas.load(schemas.ServicesDeclaration, declaration))
 
-    @rpc_
+    @rpc
     def open_points(self, after_id=None, limit=1000):
         """Every open point's event payload, paged by id (for resync)."""
         return points.all_open_points(self.db, after_id, min(int(limit), 5000))
 
-    @rpc_
+    @rpc
     def coverage(self, group_by="province"):
         query = schemas.load(schemas.CoverageQuery, {"group_by": group_by})
         return points.coverage(self.db, query["group_by"])
 
     # --- catalogue ---------------------------------------------------------
-    @rpc_
+    @rpc
     def search_catalogue(self, q="", limit=20):
         query = schemas.load(schemas.CatalogueQuery, {"q": q, "limit": limit})
         return catalogue.search(self.db, query["q"], query["limit"])
 
-    @rpc_
+    @rpc
     def get_catalogue_entry(self, service_code):
         entry = catalogue.get_entries(self.db, [service_code]).get(service_code)
         if entry is None:
             raise NotFound("No such service in the catalogue.", {"service_code": service_code})
         return catalogue.entry_view(entry)
 
-    @rpc_
+    @rpc
     def import_catalogue(self, token, payload):
         accounts.require_admin(self._actor(token))
         return catalogue.import_entries(self.db, payload)
 
     # --- demo data and outbox ---------------------------------------------
-    @rpc_
+    @rpc
     def load_demo(self):
         # never into a real database by accident: only embedded or opted in
         if not (is_embedded(self.config["MONGO_URI"]) or get_bool(self.config, "CFZ_DEMO_DATA")):

@@ -14,15 +14,15 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
 from services.common import auth, events, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
-from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer
-from services.common.errors import (EXPECTED, ServiceUnavailable, Unauthorized,
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
+from services.common.errors import (ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.resync import ResyncSchedule
@@ -32,7 +32,6 @@ from services.registry.schemas import load
 from services.reporting import aggregates, alerts, complaints, progress, reports, schemas
 
 log = logging.getLogger(__name__)
-rpc_ = rpc(expected_exceptions=EXPECTED)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
 PRIOR_CACHE_SECONDS = 60.0  # the prior's weight reads every point of the range
 RECOUNT_PAGE = 2000
@@ -200,7 +199,7 @@ class ReportingService(HealthMixin):
         return (reports.prior_mean(self.db, start, end),
                 self.priors.get((start, end), lambda: reports.prior_weight(self.db, start, end)))
 
-    @rpc_
+    @rpc
     def report(self, level, key, query=None):
         if level not in LEVELS:
             raise validation_error({"level": ["One of: " + ", ".join(LEVELS) + "."]})
@@ -229,7 +228,7 @@ class ReportingService(HealthMixin):
             return {"figures": rows[0] if rows else None}
         return {"figures": None}
 
-    @rpc_
+    @rpc
     def rankings(self, query=None):
         query = load(schemas.RankingQuery, query or {})
         start, end = _range(query)
@@ -240,7 +239,7 @@ class ReportingService(HealthMixin):
                 query["level"], result["from"], result["to"])}
         return result
 
-    @rpc_
+    @rpc
     def zero_copy_progress(self, query=None):
         query = load(schemas.GroupedQuery, query or {})
         start, end = _range(query)
@@ -259,7 +258,7 @@ class ReportingService(HealthMixin):
                                                                  result["to"])}
         return result
 
-    @rpc_
+    @rpc
     def rollout(self, query=None):
         query = load(schemas.RolloutQuery, query or {})
         start, end = _range(query)
@@ -278,7 +277,7 @@ class ReportingService(HealthMixin):
                     "filename": "rollout-{}.csv".format(query["group_by"])}
         return result
 
-    @rpc_
+    @rpc
     def overdue_complaints(self, token, query=None):
         """Overdue complaints: officers see their own agency's, admins all."""
         actor = auth.verify_token(self.config["CFZ_JWT_SECRET"], token) if token else None
@@ -291,7 +290,7 @@ class ReportingService(HealthMixin):
                                   query["limit"])
         return {"level": query["level"], "id": key, "results": rows, "count": len(rows)}
 
-    @rpc_
+    @rpc
     def alerts(self, query=None):
         query = load(schemas.AlertsQuery, query or {})
         return {"results": alerts.recent(self.db, query.get("scope"), query.get("entity_id"),
@@ -303,7 +302,7 @@ class ReportingService(HealthMixin):
         for page in rpc_calls.call_pages(proxy, method, RECOUNT_PAGE, id_field, timeout=timeout):
             yield from page
 
-    @rpc_
+    @rpc
     def recount(self):
         """Rebuild every aggregate from the source services and compare it
         with the incremental state; the differences (there should be none)."""
