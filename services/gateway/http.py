@@ -42,9 +42,13 @@ def api(handler):
             return error_response(exc)
         except Exception:
             log.exception("unhandled error in %s", handler.__name__)
-            return json_response({"error": "INTERNAL", "message": "Something went wrong on "
-                                  "our side; it has been logged.", "details": {}}, 500)
+            return internal_error_response()
     return wrapper
+
+
+def internal_error_response():
+    return json_response({"error": "INTERNAL", "message": "Something went wrong on "
+                          "our side; it has been logged.", "details": {}}, 500)
 
 
 def read_json(request, max_bytes):
@@ -76,6 +80,9 @@ def read_json(request, max_bytes):
     except ValueError as exc:
         raise ValidationFailed("The body is not valid JSON.",
                                {"reason": str(exc)}, code="MALFORMED_JSON")
+    except RecursionError:  # thousands of nested brackets
+        raise ValidationFailed("The body is nested too deeply.",
+                               {"reason": "nested too deeply"}, code="MALFORMED_JSON")
     if not isinstance(data, dict):
         raise ValidationFailed("The body must be a JSON object.",
                                {"fields": {"_schema": ["Send a JSON object."]}})

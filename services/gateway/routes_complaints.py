@@ -5,7 +5,6 @@ import functools
 import logging
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 
 from services.common.config import get_int
 from services.common.errors import (CfzError, Forbidden, NotFound, PayloadTooLarge,
@@ -13,6 +12,7 @@ from services.common.errors import (CfzError, Forbidden, NotFound, PayloadTooLar
 from services.complaints import open311
 from services.complaints import schemas as complaint_schemas
 from services.gateway.http import api, json_response, query_dict
+from services.gateway.webserver import http
 from services.registry.schemas import load
 
 log = logging.getLogger(__name__)

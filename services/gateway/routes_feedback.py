@@ -5,7 +5,6 @@ import hmac
 
 from marshmallow import ValidationError
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.common.config import get_bool
@@ -13,6 +12,7 @@ from services.common.errors import validation_error
 from services.feedback import schemas as feedback_schemas
 from services.feedback import tokens
 from services.gateway.http import api, json_response, query_dict
+from services.gateway.webserver import http
 from services.registry.schemas import load
 
 OPERATIONS = [

@@ -1,9 +1,9 @@
 """Gateway routes of the geo service: nearby, map box, polygon, resync."""
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 
 from services.common.errors import NotFound, validation_error
 from services.gateway.http import api, json_response, query_dict
+from services.gateway.webserver import http
 from services.geo import schemas as geo_schemas
 from services.registry.schemas import load
 

@@ -3,12 +3,15 @@ points, the services they offer, rollout and the catalogue."""
 import re
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 
 from services.common.config import get_int
 from services.common.errors import validation_error
 from services.gateway.http import api, json_response, query_dict
+from services.gateway.webserver import http
 from services.registry import schemas
+
+# a whole catalogue is larger than an ordinary request
+CATALOGUE_BODY_FACTOR = 64
 
 # (method, path, summary, body schema, query schema, auth, tag) for OpenAPI
 OPERATIONS = [
@@ -157,12 +160,11 @@ class RegistryRoutes:
     def get_catalogue_entry(self, request, service_code):
         return json_response(self._call(self.registry, "get_catalogue_entry", service_code))
 
-    @http("POST", "/api/v1/admin/catalogue")
+    @http("POST", "/api/v1/admin/catalogue", body_limit_factor=CATALOGUE_BODY_FACTOR)
     @api
     def import_catalogue(self, request):
         token = self._token(request)
-        # a whole catalogue is larger than an ordinary request
-        data = self._json(request, 64 * get_int(self.config, "CFZ_MAX_BODY_BYTES"))
+        data = self._json(request, CATALOGUE_BODY_FACTOR * get_int(self.config, "CFZ_MAX_BODY_BYTES"))
         schemas.load(schemas.CatalogueImport, data)
         return json_response(self._call(self.registry, "import_catalogue", token, data))
 

@@ -1,12 +1,12 @@
 """Gateway routes of the reporting service."""
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.common import rpc, thai
 from services.common.config import get_float
 from services.common.errors import validation_error
 from services.gateway.http import api, json_response, query_dict
+from services.gateway.webserver import http
 from services.registry.schemas import load
 from services.reporting import schemas as reporting_schemas
 

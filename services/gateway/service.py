@@ -11,7 +11,6 @@ import os
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.common.errors import NotFound, ServiceUnavailable
@@ -23,6 +22,7 @@ from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
 from services.gateway.routes_registry import RegistryRoutes
 from services.gateway.routes_reporting import ReportingRoutes
+from services.gateway.webserver import http
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 READY_TIMEOUT = 2.0
@@ -98,6 +98,8 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
         return self._file(_leaflet_dir(), path)
 
     def _file(self, base, path):
+        if "\x00" in path:  # the file system refuses it (ValueError): not ours to serve
+            return Response("Not found", status=404, mimetype="text/plain")
         full = os.path.realpath(os.path.join(base, path))
         if not full.startswith(os.path.realpath(base) + os.sep) or not os.path.isfile(full):
             return Response("Not found", status=404, mimetype="text/plain")
