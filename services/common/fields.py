@@ -6,6 +6,7 @@ length is checked, so Thai text counts the way a reader sees it.
 """
 import datetime as dt
 import math
+import re
 
 from marshmallow import ValidationError, fields
 
@@ -68,6 +69,9 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+QUERY_INTEGER = re.compile(r"-?[0-9]{1,12}", re.ASCII)
+
+
 class QueryInteger(fields.Integer):
     """An integer from a query string (where everything arrives as text)."""
     default_error_messages = {"invalid": "Must be a whole number."}
@@ -76,7 +80,8 @@ class QueryInteger(fields.Integer):
         if isinstance(value, bool):
             raise self.make_error("invalid")
         if isinstance(value, str):
-            if not value.strip().lstrip("-").isdigit() or len(value) > 12:
+            # ASCII digits only: "²" passes str.isdigit() but int() refuses it
+            if not QUERY_INTEGER.fullmatch(value.strip()):
                 raise self.make_error("invalid")
             value = int(value)
         return super()._deserialize(value, attr, data, **kwargs)
@@ -108,16 +113,22 @@ class ThaiPhone(fields.String):
 
 
 class IsoDate(fields.Date):
-    """A calendar date as YYYY-MM-DD; stored as that string."""
-    default_error_messages = {"invalid": "Must be a date as YYYY-MM-DD."}
+    """A calendar date as YYYY-MM-DD between 1900 and 2199 (date arithmetic
+    on year 1 or 9999 overflows); stored as that string."""
+    default_error_messages = {"invalid": "Must be a date as YYYY-MM-DD.",
+                              "range": "Must be between 1900-01-01 and 2199-12-31."}
+    EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) != 10:
             raise self.make_error("invalid")
         try:
-            return dt.date.fromisoformat(value).isoformat()
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise self.make_error("invalid")
+        if not self.EARLIEST <= day <= self.LATEST:
+            raise self.make_error("range")
+        return day.isoformat()
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value

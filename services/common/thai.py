@@ -10,11 +10,21 @@ import gzip
 import json
 import os
 import re
+from datetime import datetime, timedelta, timezone
 
 import geothai
 from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 from shapely import prepared
+
+# Thailand keeps one time zone all year (no daylight saving): days are Bangkok days.
+BANGKOK = timezone(timedelta(hours=7))
+
+
+def today():
+    """Today's date in Bangkok."""
+    return datetime.now(BANGKOK).date()
+
 
 # Generous outer box of Thailand; cheap first rejection.
 LAT_MIN, LAT_MAX = 5.5, 20.6

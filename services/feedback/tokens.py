@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 import jwt
 
 from services.common.errors import ValidationFailed
+from services.common.thai import BANGKOK
 
-BANGKOK = timezone(timedelta(hours=7))
 ALGORITHM = "HS256"
 SINGLE_USE_DAYS = 30
 

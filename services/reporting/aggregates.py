@@ -17,14 +17,14 @@ entity and whole month plus at most two per partial month.
 """
 import calendar
 from bisect import bisect_left, bisect_right
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from pymongo.errors import DuplicateKeyError
 
 from services.common.storage import read_only_by_ids
+from services.common.thai import BANGKOK
 
-BANGKOK = timezone(timedelta(hours=7))
 DRIVERS = ("trust", "ease", "efficiency", "staff", "transparency")
 LEVELS = ("point_service", "point", "agency", "province", "nation")
 NATION = "TH"
