@@ -6,6 +6,7 @@ import logging
 
 from werkzeug.wrappers import Response
 
+from services.common import i18n
 from services.common.errors import (CfzError, PayloadTooLarge, Unauthorized,
                                     UnsupportedMediaType, ValidationFailed)
 
@@ -25,7 +26,16 @@ def error_response(exc):
         headers["WWW-Authenticate"] = 'Bearer realm="cfz"'
     if exc.status == 429 and "retry_after_seconds" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after_seconds"])
-    return json_response(exc.to_body(), exc.status, headers or None)
+    return json_response(with_thai(exc.to_body()), exc.status, headers or None)
+
+
+def with_thai(body):
+    """The error body with `message_th` and `details.fields_th` for Thai readers."""
+    body = dict(body, message_th=i18n.thai_message(body["error"], body["message"]))
+    fields = body["details"].get("fields") if isinstance(body["details"], dict) else None
+    if fields:
+        body["details"] = dict(body["details"], fields_th=i18n.thai_fields(fields))
+    return body
 
 
 def api(handler):
@@ -47,8 +57,8 @@ def api(handler):
 
 
 def internal_error_response():
-    return json_response({"error": "INTERNAL", "message": "Something went wrong on "
-                          "our side; it has been logged.", "details": {}}, 500)
+    return json_response(with_thai({"error": "INTERNAL", "message": "Something went wrong on "
+                                    "our side; it has been logged.", "details": {}}), 500)
 
 
 def read_json(request, max_bytes):

@@ -20,6 +20,7 @@ gateway and nothing else is answered. Here:
   nameko's plain-text 500.
 """
 import io
+import json
 import logging
 import socket
 from collections import Counter
@@ -33,7 +34,7 @@ from nameko.web.server import HttpOnlyProtocol, WebServer
 
 from services.common.config import get_float, get_int
 from services.common.errors import CfzError, PayloadTooLarge, RequestTimeout
-from services.gateway.http import error_response, internal_error_response
+from services.gateway.http import error_response, internal_error_response, with_thai
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,9 @@ class GuardedWebServer(WebServer):
                 pass
 
 
-_REFUSAL_BODY = (b'{"error":"TOO_MANY_CONNECTIONS","message":"Too many connections; try again '
-                 b'in a few seconds.","details":{}}')
+_REFUSAL_BODY = json.dumps(with_thai({
+    "error": "TOO_MANY_CONNECTIONS", "message": "Too many connections; try again in a few seconds.",
+    "details": {}}), ensure_ascii=False).encode("utf-8")
 _REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\n"
             b"Content-Type: application/json\r\nContent-Length: " +
             str(len(_REFUSAL_BODY)).encode() + b"\r\n\r\n" + _REFUSAL_BODY)

@@ -1,6 +1,7 @@
 """Bad input through the gateway: a clear 4xx in the error format of
 DESIGN §4, field messages where fields are wrong, and nothing written."""
 import json
+import re
 import time
 
 from services.common import auth
@@ -8,6 +9,7 @@ from tests.conftest import TEST_SETTINGS
 from tests.helpers import POINT, agency
 
 SECRET = TEST_SETTINGS["CFZ_JWT_SECRET"]
+THAI = re.compile("[\u0e00-\u0e7f]")
 THAI_TIS620 = "ที่ว่าการอำเภอ".encode("tis-620")
 
 
@@ -34,6 +36,14 @@ def claims(**overrides):
     return base
 
 
+def leaves(node):
+    if isinstance(node, dict):
+        return [m for value in node.values() for m in leaves(value)]
+    if isinstance(node, list):
+        return [m for value in node for m in leaves(value)]
+    return [node]
+
+
 def check(api, case, failures):
     """Send one bad request; record how it differs from what a user should get."""
     name, method, path, kwargs, status, code, field = case
@@ -46,7 +56,8 @@ def check(api, case, failures):
     except ValueError:
         failures.append("{}: not JSON: {!r}".format(name, response.text[:200]))
         return
-    if set(body) != {"error", "message", "details"} or not body["message"]:
+    if set(body) != {"error", "message", "message_th", "details"} or not body["message"] \
+            or not THAI.search(body["message_th"]):
         problems.append("error body {!r}".format(body))
     elif code and body["error"] != code:
         problems.append("error {} (want {})".format(body["error"], code))
@@ -57,6 +68,11 @@ def check(api, case, failures):
             node = node.get(part) if isinstance(node, dict) else None
         if not node:
             problems.append("no message for field {!r} in {!r}".format(field, fields))
+        thai = body.get("details", {}).get("fields_th", {})
+        for part in field.split("."):
+            thai = thai.get(part) if isinstance(thai, dict) else None
+        if not thai or not all(THAI.search(m) for m in leaves(thai)):
+            problems.append("no Thai message for field {!r} in {!r}".format(field, body["details"]))
     if problems:
         failures.append("{}: {}".format(name, "; ".join(problems)))
 

@@ -149,7 +149,7 @@ def test_bad_complaint_input_is_a_clear_4xx(capi, pmoc):
     for name, method, path, kwargs, status, field in cases:
         response = capi.request(method, path, **kwargs)
         body = response.json()
-        if response.status_code != status or set(body) != {"error", "message", "details"}:
+        if response.status_code != status or set(body) != {"error", "message", "message_th", "details"}:
             failures.append("{}: {} {}".format(name, response.status_code, body))
         elif field and field not in body["details"].get("fields", {}):
             failures.append("{}: no message for {} in {}".format(name, field, body))
