@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install rabbitmq run test test-unit bench clean
+.PHONY: install rabbitmq browser run test test-unit bench clean
 
 $(BIN)/cfz: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ rabbitmq:
 run: install rabbitmq
 	$(BIN)/cfz run
 
-test: install rabbitmq
+# Browser tests run in a pytest process of their own, without eventlet
+# (Playwright's sync API cannot run under its monkey patching): conftest.py.
+test: install rabbitmq browser
 	$(BIN)/python -m pytest -q
+	CFZ_TEST_BROWSER=1 $(BIN)/python -m pytest -q --suppress-nameko-eventlet-notification tests/browser
+
+browser:
+	scripts/ensure-browser
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit

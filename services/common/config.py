@@ -38,6 +38,9 @@ DEFAULTS = {
     "CFZ_GEO_RESYNC_SECONDS": "900",
     "CFZ_FEEDBACK_RATE_LIMIT": "10/minute",
     "CFZ_PUBLIC_URL": "http://127.0.0.1:8000",
+    # map tiles for the web app (pages stay useful without them)
+    "CFZ_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "CFZ_TILE_ATTRIBUTION": "© OpenStreetMap contributors",
     "CFZ_TRUST_FORWARDED": "0",
     "CFZ_GEO_FOLLOW_INTERVAL": "0.25",
     "CFZ_REPORT_COMPACT_INTERVAL": "1",

@@ -83,8 +83,12 @@ class FeedbackService(HealthMixin):
         ratelimit.hit(self.db, "visit", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
         point = self._point(point_id)
         store.check_service(point, data.get("service_code"))
-        return tokens.issue_counter_visit(self.config["CFZ_JWT_SECRET"], point_id,
-                                          data.get("service_code"), data["code"], data["device_id"])
+        issued = tokens.issue_counter_visit(self.config["CFZ_JWT_SECRET"], point_id,
+                                            data.get("service_code"), data["code"], data["device_id"])
+        # a second scan the same day gets the same token: say it is spent, so
+        # the form does not promise a verified rating that submit will refuse
+        issued["used"] = store.token_used(self.db, issued.pop("jti"))
+        return issued
 
     @rpc
     def qr_target(self, token, point_id, query):

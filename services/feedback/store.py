@@ -171,6 +171,10 @@ def public_view(doc):
             "submitted_at": doc["submitted_at"].isoformat()}
 
 
+def token_used(db, jti):
+    return db.feedback.find_one({"token_jti": jti}, {"_id": 1}) is not None
+
+
 def list_public(db, point_id, limit=20, offset=0):
     criteria = {"service_point_id": point_id, "comment_status": "published"}
     total = db.feedback.count_documents(criteria)

@@ -54,7 +54,7 @@ def issue_counter_visit(secret, point_id, service_code, code, device_id, now=Non
     claims = {"typ": "counter", "pid": point_id, "svc": service_code, "jti": jti,
               "iat": int(now.timestamp()), "exp": int(_end_of_bangkok_day(now).timestamp())}
     return {"visit_token": jwt.encode(claims, _key(secret), algorithm=ALGORITHM),
-            "expires_at": _end_of_bangkok_day(now).isoformat()}
+            "expires_at": _end_of_bangkok_day(now).isoformat(), "jti": jti}
 
 
 def issue_single_use(secret, point_id, service_code=None, now=None, days=SINGLE_USE_DAYS):

@@ -5,13 +5,14 @@ bearer tokens, calls RPC with a bounded wait and maps errors to HTTP. The
 routes of each backing service live in their own module (routes_*.py) as a
 mixin; this class puts them together with health, OpenAPI and the web UI.
 """
-import mimetypes
+import html
 import os
+from types import SimpleNamespace
 
 import eventlet
 from nameko.exceptions import UnknownService
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
-from werkzeug.wrappers import Response
 
 from services.common.errors import NotFound, ServiceUnavailable
 from services.gateway import openapi
@@ -22,6 +23,7 @@ from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
 from services.gateway.routes_registry import RegistryRoutes
 from services.gateway.routes_reporting import ReportingRoutes
+from services.gateway.static_files import StaticFiles
 from services.gateway.webserver import http
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
@@ -33,9 +35,24 @@ def _leaflet_dir():
     return leaflet.BASE_DIR
 
 
+class WebFiles(DependencyProvider):
+    """The web app's files and Leaflet's, read once per process."""
+
+    def setup(self):
+        config = self.container.config
+        substitutions = {"CFZ_TILE_URL": html.escape(config["CFZ_TILE_URL"]),
+                         "CFZ_TILE_ATTRIBUTION": html.escape(config["CFZ_TILE_ATTRIBUTION"])}
+        self.files = SimpleNamespace(app=StaticFiles(STATIC_DIR, substitutions),
+                                     leaflet=StaticFiles(_leaflet_dir(), max_age=86400))
+
+    def get_dependency(self, worker_ctx):
+        return self.files
+
+
 class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes, ReportingRoutes,
                      GatewayBase):
     name = "gateway"
+    web = WebFiles()
 
     # --- health ------------------------------------------------------------
     @http("GET", "/healthz")
@@ -74,40 +91,60 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
         raise NotFound("No endpoint {} /api/{}.".format(request.method, rest),
                        code="NO_SUCH_ENDPOINT")
 
-    # --- web UI ------------------------------------------------------------
+    # --- web app: every page has its own address (shareable on LINE) -------
     @http("GET", "/")
     def index(self, request):
-        return self._file(STATIC_DIR, "index.html")
+        return self.web.app.response(request, "index.html")
+
+    @http("GET", "/services/<string:code>")
+    def service_page(self, request, code):
+        """A Citizen's Manual entry and the nearest points offering it."""
+        return self.web.app.response(request, "service.html")
+
+    @http("GET", "/points/<string:point_id>")
+    def point_page(self, request, point_id):
+        return self.web.app.response(request, "point.html")
 
     @http("GET", "/feedback")
     def feedback_form(self, request):
-        """The form a counter's QR code opens."""
-        return self._file(STATIC_DIR, "feedback.html")
+        """The rating form a counter's QR code or a point page opens."""
+        return self.web.app.response(request, "feedback.html")
+
+    @http("GET", "/complaints/new")
+    def complaint_form(self, request):
+        return self.web.app.response(request, "complaint.html")
+
+    @http("GET", "/track")
+    def track_form(self, request):
+        return self.web.app.response(request, "track.html")
+
+    @http("GET", "/track/<string:tracking_code>")
+    def track_page(self, request, tracking_code):
+        return self.web.app.response(request, "track.html")
 
     @http("GET", "/dashboard")
     def dashboard(self, request):
         """Executives' dashboard over the report endpoints."""
-        return self._file(STATIC_DIR, "dashboard.html")
+        return self.web.app.response(request, "dashboard.html")
+
+    @http("GET", "/sw.js")
+    def service_worker(self, request):
+        # at the root, so it may keep every page of the app for offline use
+        response = self.web.app.response(request, "sw.js")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @http("GET", "/manifest.webmanifest")
+    def manifest(self, request):
+        return self.web.app.response(request, "manifest.webmanifest")
 
     @http("GET", "/static/<path:path>")
     def static(self, request, path):
-        return self._file(STATIC_DIR, path)
+        return self.web.app.response(request, path)
 
     @http("GET", "/vendor/leaflet/<path:path>")
     def leaflet(self, request, path):
-        return self._file(_leaflet_dir(), path)
-
-    def _file(self, base, path):
-        if "\x00" in path:  # the file system refuses it (ValueError): not ours to serve
-            return Response("Not found", status=404, mimetype="text/plain")
-        full = os.path.realpath(os.path.join(base, path))
-        if not full.startswith(os.path.realpath(base) + os.sep) or not os.path.isfile(full):
-            return Response("Not found", status=404, mimetype="text/plain")
-        with open(full, "rb") as f:
-            body = f.read()
-        mimetype = mimetypes.guess_type(full)[0] or "application/octet-stream"
-        return Response(body, mimetype=mimetype,
-                        headers={"Cache-Control": "public, max-age=300"})
+        return self.web.leaflet.response(request, path)
 
 
 def backing_services():

@@ -17,7 +17,9 @@ gateway and nothing else is answered. Here:
 - nothing a connection does can kill the gateway's container (nameko kills
   a container whose managed thread raises);
 - an error that escapes a route is still the JSON error body, never
-  nameko's plain-text 500.
+  nameko's plain-text 500;
+- every answer gets the security headers and, when the client accepts it,
+  gzip (static_files.finish).
 """
 import io
 import json
@@ -34,6 +36,7 @@ from nameko.web.server import HttpOnlyProtocol, WebServer
 
 from services.common.config import get_float, get_int
 from services.common.errors import CfzError, PayloadTooLarge, RequestTimeout
+from services.gateway import static_files
 from services.gateway.http import error_response, internal_error_response, with_thai
 
 log = logging.getLogger(__name__)
@@ -99,6 +102,7 @@ class GuardedWebServer(WebServer):
         self.max_connections = get_int(config, "CFZ_HTTP_MAX_CONNECTIONS")
         self.max_per_client = get_int(config, "CFZ_HTTP_MAX_CONNECTIONS_PER_CLIENT")
         self.max_body_bytes = get_int(config, "CFZ_MAX_BODY_BYTES")
+        self.csp = static_files.content_security_policy(config["CFZ_TILE_URL"])
         super().setup()
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=GuardedProtocol, debug=False):
@@ -181,7 +185,7 @@ class GatewayHttp(HttpRequestHandler):
         except CfzError as exc:
             request.environ[CLOSE_CONNECTION]()  # the rest of the body stays unread
             return error_response(exc)
-        return super().handle_request(request)
+        return static_files.finish(request, super().handle_request(request), self.server.csp)
 
     def response_from_exception(self, exc):
         if isinstance(exc, CfzError):
