@@ -23,7 +23,9 @@ MAX_UPDATE_ATTEMPTS = 5
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    # MongoDB keeps milliseconds: an answer given now must equal a read later
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _iso(value):
@@ -54,7 +56,35 @@ def survey_status(services):
     return surveyed, zero_copy
 
 
-def point_view(doc):
+def new_pin(actor, pin, now):
+    """The stored provenance of a location: how the officer captured it
+    (a location without a `pin` was typed), who placed it and when."""
+    pin = pin or {"method": "typed"}
+    return {"method": pin["method"], "accuracy_m": pin.get("accuracy_m"),
+            "captured_at": pin.get("captured_at"),
+            "pinned_at": now,
+            "pinned_by": {"account_id": (actor or {}).get("sub"),
+                          "username": (actor or {}).get("username")}}
+
+
+def pin_view(pin, private=False):
+    """A point's pin provenance; None for points pinned before it was kept.
+
+    Who pinned it is left out of public views: an officer's username is
+    half of a login and names a person; the agency sees it in its own
+    answers and in the audit trail."""
+    if not pin:
+        return None
+    view = {"method": pin["method"], "accuracy_m": pin.get("accuracy_m"),
+            "captured_at": pin.get("captured_at"), "pinned_at": _iso(pin.get("pinned_at"))}
+    if private:
+        view["pinned_by"] = pin.get("pinned_by")
+    return view
+
+
+def point_view(doc, private=False):
+    """The point as anyone may see it; `private` adds what only its
+    agency's officers see (who pinned it)."""
     province = thai.province_names(doc["province_code"])
     return {
         "id": doc["_id"], "agency_id": doc["agency_id"],
@@ -63,6 +93,7 @@ def point_view(doc):
         "province": province, "location": doc["location"],
         "opening_hours": doc.get("opening_hours"), "phone": doc.get("phone"),
         "status": doc["status"], "services": doc.get("services", []),
+        "pin": pin_view(doc.get("pin"), private),
         "surveyed": doc.get("surveyed", False), "zero_copy": doc.get("zero_copy", False),
         "entity_version": doc["entity_version"],
         "created_at": _iso(doc["created_at"]), "updated_at": _iso(doc["updated_at"]),
@@ -85,7 +116,7 @@ def office_payload(doc):
             "location": doc["location"], "address": doc.get("address"),
             "opening_hours": doc.get("opening_hours"), "phone": doc.get("phone"),
             "status": doc["status"], "services": _event_services(doc.get("services", [])),
-            "entity_version": doc["entity_version"]}
+            "pin": pin_view(doc.get("pin")), "entity_version": doc["entity_version"]}
 
 
 def _event(name, doc):
@@ -125,9 +156,10 @@ def create(db, actor, data, agency_id=None):
            "created_at": now, "updated_at": now, "closed_at": None,
            "opening_hours": None, "phone": None}
     doc.update({k: data[k] for k in EDITABLE if k in data})
+    doc["pin"] = new_pin(actor, data.get("pin"), now)
     doc["outbox"] = [_event("office_registered", doc)]
     db.points.insert_one(doc)
-    return point_view(doc)
+    return point_view(doc, private=True)
 
 
 def _apply(db, actor, point_id, change):
@@ -144,7 +176,7 @@ def _apply(db, actor, point_id, change):
         push_events(update, [_event(name, new) for name in event_names])
         result = db.points.update_one({"_id": point_id, "entity_version": version}, update)
         if result.modified_count == 1:
-            return point_view(new)
+            return point_view(new, private=True)
     raise Conflict("The point is being changed by someone else; try again.",
                    code="CONCURRENT_UPDATE")
 
@@ -158,7 +190,10 @@ def _require_open(doc):
 def update(db, actor, point_id, data):
     def change(doc):
         _require_open(doc)
-        return {k: data[k] for k in EDITABLE if k in data}, ["office_updated"]
+        fields = {k: data[k] for k in EDITABLE if k in data}
+        if "location" in data:
+            fields["pin"] = new_pin(actor, data.get("pin"), _now())
+        return fields, ["office_updated"]
     return _apply(db, actor, point_id, change)
 
 

@@ -1,0 +1,60 @@
+"""What an officer web app needs from the registry, over HTTP: pin
+provenance, idempotent creation, rejection and disabling, the audit trail."""
+from datetime import datetime, timedelta, timezone
+
+from tests.helpers import POINT, agency, wait_for
+
+
+def recent(**delta):
+    return (datetime.now(timezone.utc) - timedelta(**delta)).isoformat()
+
+
+def test_pin_provenance_is_kept_shown_and_published(api, received):
+    token, _ = api.approved_agency(agency("pin"))
+    pin = {"method": "gps", "accuracy_m": 6.5, "captured_at": recent(minutes=2)}
+    created = api.post("/api/v1/service-points", json=dict(POINT, pin=pin), token=token)
+    assert created.status_code == 201, created.text
+    own = created.json()["pin"]
+    assert own["method"] == "gps" and own["accuracy_m"] == 6.5
+    assert own["pinned_by"]["username"] == "officer-pin" and own["pinned_at"]
+
+    public = api.get("/api/v1/service-points/" + created.json()["id"]).json()["pin"]
+    assert public == {k: own[k] for k in ("method", "accuracy_m", "captured_at", "pinned_at")}
+
+    point_id = created.json()["id"]
+    moved = api.patch("/api/v1/service-points/" + point_id, token=token,
+                      json={"location": {"lat": 18.80, "lon": 98.99},
+                            "pin": {"method": "drag", "captured_at": recent(seconds=5)}})
+    assert moved.status_code == 200 and moved.json()["pin"]["method"] == "drag"
+    typed = api.patch("/api/v1/service-points/" + point_id, token=token,
+                      json={"location": {"lat": 18.79, "lon": 98.98}}).json()
+    assert typed["pin"]["method"] == "typed" and typed["pin"]["accuracy_m"] is None
+
+    assert wait_for(lambda: len([e for n, e in received if e.get("id") == point_id]) == 3)
+    pins = [e["pin"]["method"] for n, e in received if e.get("id") == point_id]
+    assert pins == ["gps", "drag", "typed"]
+    assert all("pinned_by" not in e["pin"] for n, e in received if e.get("id") == point_id)
+
+
+def test_bad_pins_get_field_messages_and_write_nothing(api):
+    token, agency_view = api.approved_agency(agency("badpin"))
+    cases = [
+        ({"method": "gps"}, "accuracy_m"),
+        ({"method": "gps", "accuracy_m": 20_000}, "accuracy_m"),
+        ({"method": "compass"}, "method"),
+        ({"method": "drag", "captured_at": "2026-01-01T10:00:00"}, "captured_at"),
+        ({"method": "drag", "captured_at": recent(minutes=-10)}, "captured_at"),
+        ({"method": "drag", "captured_at": recent(days=40)}, "captured_at"),
+    ]
+    for pin, field in cases:
+        response = api.post("/api/v1/service-points", json=dict(POINT, pin=pin), token=token)
+        assert response.status_code == 400, (pin, response.text)
+        assert response.json()["details"]["fields"]["pin"][field], pin
+    listed = api.get("/api/v1/service-points", params={"agency_id": agency_view["id"]}).json()
+    assert listed["total"] == 0
+
+    point = api.post("/api/v1/service-points", json=POINT, token=token).json()
+    alone = api.patch("/api/v1/service-points/" + point["id"], token=token,
+                      json={"pin": {"method": "drag"}})
+    assert alone.status_code == 400 and alone.json()["details"]["fields"]["pin"]
+    assert api.get("/api/v1/service-points/" + point["id"]).json()["entity_version"] == 1
