@@ -6,6 +6,7 @@ from nameko.rpc import RpcProxy
 
 from services.common.config import get_int
 from services.common.errors import validation_error
+from services.common.fields import idempotency_key
 from services.gateway.http import api, json_response, query_dict
 from services.gateway.webserver import http
 from services.registry import schemas
@@ -47,6 +48,11 @@ OPERATIONS = [
     ("post", "/api/v1/admin/catalogue", "Import catalogue entries (cfz-catalogue/1, administrator)",
      schemas.CatalogueImport, None, True, "catalogue"),
 ]
+# request headers each operation reads, for OpenAPI
+HEADERS = {("post", "/api/v1/service-points"): {
+    "Idempotency-Key": "Retry safely: a repeat with the same key by the same officer "
+                       "answers with the first point (header Idempotent-Replayed: true); "
+                       "the same key with another body is 409"}}
 CREATES = {("post", "/api/v1/agencies"), ("post", "/api/v1/agencies/{agency_id}/officers"),
            ("post", "/api/v1/service-points")}
 
@@ -93,14 +99,18 @@ class RegistryRoutes:
     @api
     def create_service_point(self, request):
         token = self._token(request)
+        key = idempotency_key(request.headers.get("Idempotency-Key"))
         data = self._json(request)
         agency_id = data.pop("agency_id", None)  # administrators name the agency
         if agency_id is not None and not (isinstance(agency_id, str)
                                           and re.fullmatch(schemas.ID_PATTERN, agency_id)):
             raise validation_error({"agency_id": ["Not an agency id."]})
         data = schemas.load(schemas.ServicePointCreate, data)
-        point = self._call(self.registry, "create_service_point", token, data, agency_id)
-        return json_response(point, 201, {"Location": "/api/v1/service-points/" + point["id"]})
+        point = self._call(self.registry, "create_service_point", token, data, agency_id, key)
+        headers = {"Location": "/api/v1/service-points/" + point["id"]}
+        if point.pop("replayed", False):
+            headers["Idempotent-Replayed"] = "true"
+        return json_response(point, 201, headers)
 
     @http("GET", "/api/v1/service-points")
     @api

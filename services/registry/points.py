@@ -4,7 +4,11 @@ Every change writes the point and its event(s) in one single-document
 update (the outbox, see services.common.outbox), guarded by
 `entity_version` so concurrent edits cannot overwrite each other.
 """
+import hashlib
+import json
 from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
 
 from services.common import events, thai
 from services.common.errors import Conflict, NotFound, ValidationFailed
@@ -15,7 +19,11 @@ from services.registry.accounts import is_admin, new_id, require_officer_of
 INDEXES = {
     "points": [([("agency_id", 1), ("status", 1)], {"name": "agency_status"}),
                ([("province_code", 1), ("status", 1)], {"name": "province_status"}),
-               ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True})],
+               ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
+               # one point per officer and Idempotency-Key, even when two
+               # identical requests race (sparse: points created without one)
+               ([("idempotency_scope", 1)], {"name": "idempotency", "unique": True,
+                                             "sparse": True})],
 }
 EDITABLE = ("name_th", "name_en", "address", "province_code", "location",
             "opening_hours", "phone")
@@ -139,8 +147,29 @@ def get(db, point_id):
     return doc
 
 
-def create(db, actor, data, agency_id=None):
-    """Pin a new point for the actor's agency (an admin names the agency)."""
+def _fingerprint(agency_id, data):
+    body = json.dumps({"agency_id": agency_id, "data": data}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def find_replay(db, scope, fingerprint):
+    """The point an earlier request with this key created, marked as a
+    replay; None for a new key; Conflict when the key came with another body."""
+    doc = db.points.find_one({"idempotency_scope": scope}, {"outbox": 0})
+    if doc is None:
+        return None
+    if doc.get("request_hash") != fingerprint:
+        raise Conflict("This Idempotency-Key was used for a different service point.",
+                       {"header": "Idempotency-Key"}, code="IDEMPOTENCY_KEY_REUSED")
+    return dict(point_view(doc, private=True), replayed=True)
+
+
+def create(db, actor, data, agency_id=None, idempotency_key=None):
+    """Pin a new point for the actor's agency (an admin names the agency).
+
+    With an `idempotency_key`, a repeat by the same account returns the
+    point the first request created (marked `replayed`)."""
     if is_admin(actor) and not agency_id:
         raise ValidationFailed("Say which agency the point belongs to.",
                                {"fields": {"agency_id": ["Required for administrators."]}})
@@ -150,6 +179,14 @@ def create(db, actor, data, agency_id=None):
     require_officer_of(actor, agency_id)
     if db.agencies.find_one({"_id": agency_id, "status": "approved"}, {"_id": 1}) is None:
         raise Conflict("The agency is not approved.", code="AGENCY_NOT_APPROVED")
+    scope = fingerprint = None
+    if idempotency_key:
+        # keys are the caller's own: another account's key is another request
+        scope = "{}:{}".format(actor.get("sub"), idempotency_key)
+        fingerprint = _fingerprint(agency_id, data)
+        replay = find_replay(db, scope, fingerprint)
+        if replay:
+            return replay
     now = _now()
     doc = {"_id": new_id("sp"), "agency_id": agency_id, "status": "open", "services": [],
            "surveyed": False, "zero_copy": False, "entity_version": 1,
@@ -157,8 +194,17 @@ def create(db, actor, data, agency_id=None):
            "opening_hours": None, "phone": None}
     doc.update({k: data[k] for k in EDITABLE if k in data})
     doc["pin"] = new_pin(actor, data.get("pin"), now)
+    if scope:
+        doc.update(idempotency_scope=scope, request_hash=fingerprint)
     doc["outbox"] = [_event("office_registered", doc)]
-    db.points.insert_one(doc)
+    try:
+        db.points.insert_one(doc)
+    except DuplicateKeyError:
+        # an identical request raced this one and won: answer with its point
+        replay = find_replay(db, scope, fingerprint) if scope else None
+        if replay is None:
+            raise
+        return replay
     return point_view(doc, private=True)
 
 

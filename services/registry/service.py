@@ -13,6 +13,7 @@ from services.common.config import get_bool, get_int
 from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import Forbidden, NotFound
+from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo, is_embedded
 from services.registry import accounts, catalogue, demo, points, schemas
@@ -86,9 +87,11 @@ class RegistryService(HealthMixin):
 
     # --- service points ----------------------------------------------------
     @rpc
-    def create_service_point(self, token, data, agency_id=None):
+    def create_service_point(self, token, data, agency_id=None, idempotency_key=None):
+        actor = self._actor(token)
+        key = idempotency_key_field(idempotency_key)
         data = schemas.load(schemas.ServicePointCreate, data)
-        return points.create(self.db, self._actor(token), data, agency_id=agency_id)
+        return points.create(self.db, actor, data, agency_id=agency_id, idempotency_key=key)
 
     @rpc
     def get_service_point(self, point_id):

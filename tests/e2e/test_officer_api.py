@@ -58,3 +58,40 @@ def test_bad_pins_get_field_messages_and_write_nothing(api):
                       json={"pin": {"method": "drag"}})
     assert alone.status_code == 400 and alone.json()["details"]["fields"]["pin"]
     assert api.get("/api/v1/service-points/" + point["id"]).json()["entity_version"] == 1
+
+
+def test_a_retried_creation_returns_the_first_point(api):
+    token, agency_view = api.approved_agency(agency("idem"))
+    key = {"Idempotency-Key": "field-phone-0001"}
+    first = api.post("/api/v1/service-points", json=POINT, token=token, headers=dict(key))
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    again = api.post("/api/v1/service-points", json=POINT, token=token, headers=dict(key))
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and again.headers["Location"] == first.headers["Location"]
+
+    changed = api.post("/api/v1/service-points", json=dict(POINT, name_en="Another"),
+                       token=token, headers=dict(key))
+    assert changed.status_code == 409 and changed.json()["error"] == "IDEMPOTENCY_KEY_REUSED"
+    bad = api.post("/api/v1/service-points", json=POINT, token=token,
+                   headers={"Idempotency-Key": "no good"})
+    assert bad.status_code == 400 and bad.json()["details"]["fields"]["Idempotency-Key"]
+    listed = api.get("/api/v1/service-points", params={"agency_id": agency_view["id"]}).json()
+    assert listed["total"] == 1
+
+
+def test_two_identical_requests_racing_create_one_point(api):
+    import eventlet
+    token, agency_view = api.approved_agency(agency("race"))
+    pool = eventlet.GreenPool()
+
+    def post(_):
+        from tests.e2e.conftest import Api
+        client = Api(api.base)  # its own connection: the two really overlap
+        return client.post("/api/v1/service-points", json=POINT, token=token,
+                           headers={"Idempotency-Key": "race-0000-0001"})
+    answers = list(pool.imap(post, range(2)))
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
+    listed = api.get("/api/v1/service-points", params={"agency_id": agency_view["id"]}).json()
+    assert listed["total"] == 1
