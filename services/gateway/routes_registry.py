@@ -2,8 +2,6 @@
 points, the services they offer, rollout and the catalogue."""
 import re
 
-from nameko.rpc import RpcProxy
-
 from services.common.config import get_int
 from services.common.errors import validation_error
 from services.common.fields import idempotency_key
@@ -22,8 +20,16 @@ OPERATIONS = [
      schemas.AgencyQuery, True, "agencies"),
     ("post", "/api/v1/admin/agencies/{agency_id}/approve", "Approve an agency (system administrator)",
      None, None, True, "agencies"),
+    ("post", "/api/v1/admin/agencies/{agency_id}/reject",
+     "Reject a pending registration with a reason its officer is shown (system administrator)",
+     schemas.AgencyRejection, None, True, "agencies"),
     ("post", "/api/v1/agencies/{agency_id}/officers", "Add an officer (agency administrator)",
      schemas.OfficerCreate, None, True, "agencies"),
+    ("get", "/api/v1/agencies/{agency_id}/officers",
+     "The agency's officer accounts (agency administrator)", None, None, True, "agencies"),
+    ("post", "/api/v1/admin/accounts/{account_id}/disable",
+     "Disable an account: no more logins, its tokens refused (system administrator, or the "
+     "agency administrator for its officers)", None, None, True, "agencies"),
     ("post", "/api/v1/auth/token", "Log in: a bearer token", schemas.TokenRequest, None, False, "auth"),
     ("post", "/api/v1/service-points", "Pin a service point (officer)",
      schemas.ServicePointCreate, None, True, "service points"),
@@ -58,7 +64,7 @@ CREATES = {("post", "/api/v1/agencies"), ("post", "/api/v1/agencies/{agency_id}/
 
 
 class RegistryRoutes:
-    registry = RpcProxy("registry")
+    # self.registry: the RpcProxy of GatewayBase (tokens are checked with it too)
 
     @http("POST", "/api/v1/agencies")
     @api
@@ -79,6 +85,26 @@ class RegistryRoutes:
     def approve_agency(self, request, agency_id):
         token = self._token(request)
         return json_response(self._call(self.registry, "approve_agency", token, agency_id))
+
+    @http("POST", "/api/v1/admin/agencies/<string:agency_id>/reject")
+    @api
+    def reject_agency(self, request, agency_id):
+        token = self._token(request)
+        data = self._body(request, schemas.AgencyRejection)
+        return json_response(self._call(self.registry, "reject_agency", token, agency_id, data))
+
+    @http("GET", "/api/v1/agencies/<string:agency_id>/officers")
+    @api
+    def list_officers(self, request, agency_id):
+        token = self._token(request)
+        return json_response({"results": self._call(self.registry, "list_officers",
+                                                    token, agency_id)})
+
+    @http("POST", "/api/v1/admin/accounts/<string:account_id>/disable")
+    @api
+    def disable_account(self, request, account_id):
+        token = self._token(request)
+        return json_response(self._call(self.registry, "disable_account", token, account_id))
 
     @http("POST", "/api/v1/agencies/<string:agency_id>/officers")
     @api

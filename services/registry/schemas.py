@@ -238,7 +238,12 @@ class CatalogueQuery(StrictSchema):
 
 
 class AgencyQuery(StrictSchema):
-    status = fields.String(validate=validate.OneOf(["pending", "approved"]))
+    status = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class AgencyRejection(StrictSchema):
+    # shown to the agency's officer when they try to log in
+    reason = Text(required=True, max_length=500, multiline=True)
 
 
 class CoverageQuery(StrictSchema):

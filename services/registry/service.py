@@ -8,7 +8,7 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
-from services.common import auth, outbox
+from services.common import outbox
 from services.common.config import get_bool, get_int
 from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
@@ -52,8 +52,9 @@ class RegistryService(HealthMixin):
     def _actor(self, token):
         """Who is calling: RPC callers pass the bearer token they were
         given, and the registry checks it itself rather than trusting a
-        caller's claim (the broker is not the only line of defence)."""
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        caller's claim (the broker is not the only line of defence),
+        including that its account has not been disabled since."""
+        return accounts.verify_actor(self.db, self.config["CFZ_JWT_SECRET"], token)
 
     # --- agencies and accounts -------------------------------------------
     @rpc
@@ -64,6 +65,26 @@ class RegistryService(HealthMixin):
     @rpc
     def approve_agency(self, token, agency_id):
         return accounts.approve_agency(self.db, self._actor(token), agency_id)
+
+    @rpc
+    def reject_agency(self, token, agency_id, data):
+        actor = self._actor(token)
+        data = schemas.load(schemas.AgencyRejection, data)
+        return accounts.reject_agency(self.db, actor, agency_id, data["reason"])
+
+    @rpc
+    def check_token(self, token):
+        """The token's claims if its account still honours it (for the
+        gateway, which checks every token here before it is used)."""
+        return self._actor(token)
+
+    @rpc
+    def disable_account(self, token, account_id):
+        return accounts.disable_account(self.db, self._actor(token), account_id)
+
+    @rpc
+    def list_officers(self, token, agency_id):
+        return accounts.list_officers(self.db, self._actor(token), agency_id)
 
     @rpc
     def list_agencies(self, token, status=None):

@@ -95,3 +95,81 @@ def test_two_identical_requests_racing_create_one_point(api):
     assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
     listed = api.get("/api/v1/service-points", params={"agency_id": agency_view["id"]}).json()
     assert listed["total"] == 1
+
+
+def test_a_rejected_agency_is_told_why_and_cannot_be_approved(api):
+    admin = api.admin_token()
+    data = agency("rej")
+    registered = api.post("/api/v1/agencies", json=data).json()["agency"]
+    path = "/api/v1/admin/agencies/{}/reject".format(registered["id"])
+    for body, field in (({}, "reason"), ({"reason": "   "}, "reason"),
+                        ({"reason": "ก" * 501}, "reason"), ({"reason": "x", "why": 1}, "why")):
+        bad = api.post(path, json=body, token=admin)
+        assert bad.status_code == 400 and bad.json()["details"]["fields"][field], body
+    officer, _ = api.approved_agency(agency("rej-other"))
+    assert api.post(path, json={"reason": "ไม่ใช่"}, token=officer).status_code == 403
+    assert api.get("/api/v1/admin/agencies?status=rejected", token=admin).json()["results"] == []
+
+    reason = "ไม่พบหน่วยงานนี้ในทะเบียนส่วนราชการ"
+    rejected = api.post(path, json={"reason": reason}, token=admin)
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["status"] == "rejected" and rejected.json()["rejection_reason"] == reason
+    listed = api.get("/api/v1/admin/agencies?status=rejected", token=admin).json()["results"]
+    assert [a["id"] for a in listed] == [registered["id"]]
+
+    login = api.post("/api/v1/auth/token", json={"username": data["username"],
+                                                 "password": data["password"]})
+    assert login.status_code == 403 and login.json()["error"] == "ACCOUNT_REJECTED"
+    assert login.json()["details"]["reason"] == reason
+    approve = api.post("/api/v1/admin/agencies/{}/approve".format(registered["id"]), token=admin)
+    assert approve.status_code == 409 and approve.json()["error"] == "AGENCY_REJECTED"
+    again = api.post(path, json={"reason": "อีกครั้ง"}, token=admin)
+    assert again.status_code == 409
+
+
+def test_a_disabled_officer_cannot_log_in_and_its_tokens_stop_working(api):
+    admin_data = agency("dis")
+    boss, own = api.approved_agency(admin_data)
+    added = api.post("/api/v1/agencies/{}/officers".format(own["id"]), token=boss,
+                     json={"username": "field-officer", "password": "field password 1"})
+    assert added.status_code == 201, added.text
+    officer = api.token("field-officer", "field password 1")
+    other_boss, other = api.approved_agency(agency("dis-other"))
+
+    listed = api.get("/api/v1/agencies/{}/officers".format(own["id"]), token=boss)
+    assert listed.status_code == 200
+    assert {o["username"]: o["status"] for o in listed.json()["results"]} == {
+        "officer-dis": "active", "field-officer": "active"}
+    assert "password_hash" not in listed.text
+    for token in (officer, other_boss):
+        assert api.get("/api/v1/agencies/{}/officers".format(own["id"]),
+                       token=token).status_code == 403
+
+    path = "/api/v1/admin/accounts/{}/disable".format(added.json()["id"])
+    assert api.post(path, token=other_boss).status_code == 403  # another agency's admin
+    assert api.post(path, token=officer).status_code == 403     # not an administrator
+    assert api.post("/api/v1/service-points", json=POINT, token=officer).status_code == 201
+
+    disabled = api.post(path, token=boss)
+    assert disabled.status_code == 200 and disabled.json()["status"] == "disabled"
+    # the token it already holds is refused by the registry's routes and by others'
+    for method, route in (("POST", "/api/v1/service-points"), ("GET", "/api/v1/moderation/feedback"),
+                          ("GET", "/api/v1/officer/complaints")):
+        refused = api.request(method, route, token=officer,
+                              **({"json": POINT} if method == "POST" else {}))
+        assert refused.status_code == 401, (route, refused.text)
+        assert refused.json()["error"] == "TOKEN_REVOKED"
+    login = api.post("/api/v1/auth/token", json={"username": "field-officer",
+                                                 "password": "field password 1"})
+    assert login.status_code == 403 and login.json()["error"] == "ACCOUNT_DISABLED"
+    # its colleagues and other agencies are not affected
+    assert api.post("/api/v1/service-points", json=POINT, token=boss).status_code == 201
+    assert api.post("/api/v1/service-points", json=POINT, token=other_boss).status_code == 201
+
+    admin = api.admin_token()
+    me = api.post("/api/v1/admin/accounts/{}/disable".format(
+        listed.json()["results"][0]["id"]), token=boss)
+    assert me.status_code == 409 and me.json()["error"] == "CANNOT_DISABLE_SELF"
+    assert api.post("/api/v1/admin/accounts/acc-nobody/disable", token=admin).status_code == 404
+    assert api.post(path, token=admin).json()["status"] == "disabled"  # again: no change
+    assert other["id"] != own["id"]
