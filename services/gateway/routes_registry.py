@@ -27,6 +27,9 @@ OPERATIONS = [
      schemas.OfficerCreate, None, True, "agencies"),
     ("get", "/api/v1/agencies/{agency_id}/officers",
      "The agency's officer accounts (agency administrator)", None, None, True, "agencies"),
+    ("get", "/api/v1/agencies/{agency_id}/audit",
+     "Who changed the agency's public information, when, before and after, newest first "
+     "(agency administrator, system administrator)", None, schemas.AuditQuery, True, "agencies"),
     ("post", "/api/v1/admin/accounts/{account_id}/disable",
      "Disable an account: no more logins, its tokens refused (system administrator, or the "
      "agency administrator for its officers)", None, None, True, "agencies"),
@@ -99,6 +102,13 @@ class RegistryRoutes:
         token = self._token(request)
         return json_response({"results": self._call(self.registry, "list_officers",
                                                     token, agency_id)})
+
+    @http("GET", "/api/v1/agencies/<string:agency_id>/audit")
+    @api
+    def audit_trail(self, request, agency_id):
+        token = self._token(request)
+        query = schemas.load(schemas.AuditQuery, query_dict(request))
+        return json_response(self._call(self.registry, "audit_trail", token, agency_id, query))
 
     @http("POST", "/api/v1/admin/accounts/<string:account_id>/disable")
     @api

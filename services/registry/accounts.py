@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import auth
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
+from services.registry import audit
 
 INDEXES = {
     "accounts": [([("username", 1)], {"unique": True, "name": "username_unique"}),
@@ -132,6 +133,9 @@ def approve_agency(db, actor, agency_id):
     after = get_agency(db, agency_id)
     if result.modified_count != 1 and after["status"] != "approved":
         raise _rejected(after)
+    if result.modified_count == 1:
+        audit.record(db, actor, "agency.approve", "agency", agency_id, agency_id,
+                     *audit.diff(doc, {"status": "approved"}))
     return agency_view(after)
 
 
@@ -154,6 +158,8 @@ def reject_agency(db, actor, agency_id, reason):
     if result.modified_count != 1:
         raise Conflict("Only a pending registration can be rejected.",
                        {"status": get_agency(db, agency_id)["status"]}, code="AGENCY_NOT_PENDING")
+    audit.record(db, actor, "agency.reject", "agency", agency_id, agency_id,
+                 *audit.diff(doc, {"status": "rejected", "rejection_reason": reason}))
     return agency_view(get_agency(db, agency_id))
 
 
@@ -236,11 +242,22 @@ def disable_account(db, actor, account_id):
         raise Conflict("You cannot disable your own account.", code="CANNOT_DISABLE_SELF")
     if doc["status"] == "disabled":
         return account_view(doc)
-    db.accounts.update_one(
+    result = db.accounts.update_one(
         {"_id": account_id, "status": "active"},
         {"$set": {"status": "disabled", "disabled_at": _now(), "disabled_by": actor.get("sub")},
          "$inc": {"token_version": 1}})
+    if result.modified_count == 1:
+        audit.record(db, actor, "account.disable", "account", account_id, doc.get("agency_id"),
+                     {"status": doc["status"], "username": doc["username"]},
+                     {"status": "disabled", "username": doc["username"]})
     return account_view(db.accounts.find_one({"_id": account_id}, {"password_hash": 0}))
+
+
+def audit_trail(db, actor, agency_id, query):
+    """The agency's audit trail, for its administrator and system administrators."""
+    require_agency_admin(actor, agency_id)
+    get_agency(db, agency_id)
+    return audit.list_entries(db, agency_id, query["limit"], query["offset"])
 
 
 def add_officer(db, passwords, actor, agency_id, data):

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from services.common import events, thai
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.outbox import outbox_entry, push_events
-from services.registry import catalogue
+from services.registry import audit, catalogue
 from services.registry.accounts import is_admin, new_id, require_officer_of
 
 INDEXES = {
@@ -205,12 +205,15 @@ def create(db, actor, data, agency_id=None, idempotency_key=None):
         if replay is None:
             raise
         return replay
+    audit.record(db, actor, "point.create", "service_point", doc["_id"], agency_id,
+                 {}, {k: doc[k] for k in EDITABLE + ("pin",) if doc.get(k) is not None})
     return point_view(doc, private=True)
 
 
-def _apply(db, actor, point_id, change):
+def _apply(db, actor, point_id, change, action):
     """Read-modify-write with a version guard; `change(doc)` returns
-    (set_fields, event_names) or raises. Retries on a concurrent write."""
+    (set_fields, event_names) or raises. Retries on a concurrent write.
+    The change is audited as `action` with the fields it changed."""
     for _ in range(MAX_UPDATE_ATTEMPTS):
         doc = get(db, point_id)
         require_officer_of(actor, doc["agency_id"])
@@ -222,6 +225,9 @@ def _apply(db, actor, point_id, change):
         push_events(update, [_event(name, new) for name in event_names])
         result = db.points.update_one({"_id": point_id, "entity_version": version}, update)
         if result.modified_count == 1:
+            before, after = audit.diff(doc, fields)
+            audit.record(db, actor, action, "service_point", point_id, doc["agency_id"],
+                         before, after)
             return point_view(new, private=True)
     raise Conflict("The point is being changed by someone else; try again.",
                    code="CONCURRENT_UPDATE")
@@ -240,14 +246,14 @@ def update(db, actor, point_id, data):
         if "location" in data:
             fields["pin"] = new_pin(actor, data.get("pin"), _now())
         return fields, ["office_updated"]
-    return _apply(db, actor, point_id, change)
+    return _apply(db, actor, point_id, change, "point.update")
 
 
 def close(db, actor, point_id):
     def change(doc):
         _require_open(doc)
         return {"status": "closed", "closed_at": _now()}, ["office_closed"]
-    return _apply(db, actor, point_id, change)
+    return _apply(db, actor, point_id, change, "point.close")
 
 
 def set_services(db, actor, point_id, declaration):
@@ -268,7 +274,7 @@ def set_services(db, actor, point_id, declaration):
         surveyed, zero_copy = survey_status(services)
         return ({"services": services, "surveyed": surveyed, "zero_copy": zero_copy},
                 ["services_changed"])
-    return _apply(db, actor, point_id, change)
+    return _apply(db, actor, point_id, change, "point.services")
 
 
 def list_points(db, query):

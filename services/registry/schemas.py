@@ -241,6 +241,11 @@ class AgencyQuery(StrictSchema):
     status = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
 
 
+class AuditQuery(StrictSchema):
+    limit = QueryInteger(validate=validate.Range(min=1, max=200), load_default=50)
+    offset = QueryInteger(validate=validate.Range(min=0, max=1_000_000), load_default=0)
+
+
 class AgencyRejection(StrictSchema):
     # shown to the agency's officer when they try to log in
     reason = Text(required=True, max_length=500, multiline=True)

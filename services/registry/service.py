@@ -16,11 +16,11 @@ from services.common.errors import Forbidden, NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo, is_embedded
-from services.registry import accounts, catalogue, demo, points, schemas
+from services.registry import accounts, audit, catalogue, demo, points, schemas
 
 log = logging.getLogger(__name__)
 
-INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES}
+INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES, **audit.INDEXES}
 OUTBOX_COLLECTIONS = ("points",)
 
 
@@ -85,6 +85,12 @@ class RegistryService(HealthMixin):
     @rpc
     def list_officers(self, token, agency_id):
         return accounts.list_officers(self.db, self._actor(token), agency_id)
+
+    @rpc
+    def audit_trail(self, token, agency_id, query=None):
+        actor = self._actor(token)
+        query = schemas.load(schemas.AuditQuery, query or {})
+        return accounts.audit_trail(self.db, actor, agency_id, query)
 
     @rpc
     def list_agencies(self, token, status=None):

@@ -125,6 +125,9 @@ def test_a_rejected_agency_is_told_why_and_cannot_be_approved(api):
     assert approve.status_code == 409 and approve.json()["error"] == "AGENCY_REJECTED"
     again = api.post(path, json={"reason": "อีกครั้ง"}, token=admin)
     assert again.status_code == 409
+    trail = api.get("/api/v1/agencies/{}/audit".format(registered["id"]), token=admin).json()
+    assert [e["action"] for e in trail["results"]] == ["agency.reject"]
+    assert trail["results"][0]["after"] == {"status": "rejected", "rejection_reason": reason}
 
 
 def test_a_disabled_officer_cannot_log_in_and_its_tokens_stop_working(api):
@@ -173,3 +176,50 @@ def test_a_disabled_officer_cannot_log_in_and_its_tokens_stop_working(api):
     assert api.post("/api/v1/admin/accounts/acc-nobody/disable", token=admin).status_code == 404
     assert api.post(path, token=admin).json()["status"] == "disabled"  # again: no change
     assert other["id"] != own["id"]
+
+
+def test_the_audit_trail_shows_who_changed_what_to_its_agency_only(api):
+    boss, own = api.approved_agency(agency("aud"))
+    api.post("/api/v1/agencies/{}/officers".format(own["id"]), token=boss,
+             json={"username": "aud-officer", "password": "audit password 1"})
+    officer = api.token("aud-officer", "audit password 1")
+    other, _ = api.approved_agency(agency("aud-other"))
+    point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
+    path = "/api/v1/service-points/" + point["id"]
+    assert api.patch(path, json={"phone": "02-111-2222"}, token=officer).status_code == 200
+    trail_path = "/api/v1/agencies/{}/audit".format(own["id"])
+    before = api.get(trail_path, token=boss).json()["total"]
+
+    # another agency's officer is refused, and nothing is audited
+    assert api.patch(path, json={"phone": "02-999-9999"}, token=other).status_code == 403
+    assert api.delete(path, token=other).status_code == 403
+    trail = api.get(trail_path, token=boss)
+    assert trail.status_code == 200 and trail.json()["total"] == before
+
+    entries = trail.json()["results"]
+    assert [e["action"] for e in entries] == ["point.update", "point.create", "agency.approve"]
+    update = entries[0]
+    assert update["actor"]["username"] == "aud-officer"
+    assert update["before"] == {"phone": "053112345"} and update["after"] == {"phone": "021112222"}
+    assert entries[2]["actor"]["username"] == "admin"
+    assert entries[2]["before"] == {"status": "pending"} and entries[2]["after"] == {"status": "approved"}
+
+    admin = api.admin_token()
+    assert api.get(trail_path, token=admin).json()["total"] == before
+    for token in (officer, other):
+        assert api.get(trail_path, token=token).status_code == 403
+    for query, field in (({"limit": "0"}, "limit"), ({"limit": "abc"}, "limit"),
+                         ({"offset": "-1"}, "offset"), ({"since": "x"}, "since")):
+        bad = api.get(trail_path, token=boss, params=query)
+        assert bad.status_code == 400 and bad.json()["details"]["fields"][field], query
+    page = api.get(trail_path, token=boss, params={"limit": 1, "offset": 1}).json()
+    assert [e["action"] for e in page["results"]] == ["point.create"]
+
+    officer_id = [o["id"] for o in api.get("/api/v1/agencies/{}/officers".format(own["id"]),
+                                           token=boss).json()["results"]
+                  if o["username"] == "aud-officer"][0]
+    assert api.post("/api/v1/admin/accounts/{}/disable".format(officer_id),
+                    token=boss).status_code == 200
+    latest = api.get(trail_path, token=boss).json()["results"][0]
+    assert latest["action"] == "account.disable" and latest["entity"]["id"] == officer_id
+    assert latest["after"]["status"] == "disabled"
