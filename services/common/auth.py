@@ -14,6 +14,10 @@ from eventlet import tpool
 from services.common.errors import Unauthorized
 
 ALGORITHM = "HS256"
+# The account's token version when the token was issued; disabling an
+# account moves it on, so its earlier tokens are refused (tokens issued
+# before the claim existed count as version 0).
+TOKEN_VERSION = "tv"
 ISSUER = "cfz-registry"
 # Compared against when the username is unknown, so a login takes the same
 # time whether or not the account exists.

@@ -47,6 +47,17 @@ class OfferedService(Schema):
     documents = fields.List(fields.Nested(DocumentStatus), allow_none=True)
 
 
+class PinProvenance(Schema):
+    """How the point's location was captured (gps, drag or typed); who
+    placed it stays in the registry."""
+    class Meta:
+        unknown = EXCLUDE
+    method = fields.String(required=True, validate=validate.OneOf(["gps", "drag", "typed"]))
+    accuracy_m = fields.Float(allow_none=True, load_default=None)
+    captured_at = fields.String(allow_none=True, load_default=None)
+    pinned_at = fields.String(allow_none=True, load_default=None)
+
+
 class OfficeEvent(EventBase):
     id = fields.String(required=True)
     agency_id = fields.String(required=True)
@@ -60,6 +71,9 @@ class OfficeEvent(EventBase):
     phone = fields.String(allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(["open", "closed"]))
     services = fields.List(fields.Nested(OfferedService), required=True)
+    # added later: absent from older producers' events, null for points
+    # pinned before provenance was kept
+    pin = fields.Nested(PinProvenance, allow_none=True, load_default=None)
     entity_version = fields.Integer(required=True)
 
 

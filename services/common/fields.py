@@ -8,10 +8,11 @@ import datetime as dt
 import math
 import re
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from services.common import text as textmod
 from services.common import thai
+from services.common.errors import validation_error
 
 
 class Text(fields.String):
@@ -137,3 +138,23 @@ class IsoDate(fields.Date):
 def require_non_empty(data):
     if not data:
         raise ValidationError("Send at least one field to change.", "_schema")
+
+
+# The Idempotency-Key header of every route that creates something on a
+# retry-prone connection (a phone in the field): one rule for all of them.
+IDEMPOTENCY_KEY = validate.Regexp(r"^[A-Za-z0-9_.:-]{8,128}$",
+                                  error="8-128 letters, digits or . _ : -")
+
+
+def idempotency_key(value):
+    """The header's value when it is a valid key, None when absent;
+    ValidationFailed naming the header otherwise."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValidationError("8-128 letters, digits or . _ : -")
+        IDEMPOTENCY_KEY(value)
+    except ValidationError as exc:
+        raise validation_error({"Idempotency-Key": exc.messages})
+    return value

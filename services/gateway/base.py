@@ -1,6 +1,7 @@
 """What every group of gateway routes shares: config, metrics, bounded RPC
 calls, JSON bodies checked with the owning service's schemas, tokens."""
 from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
 
 from services.common import auth, rpc
 from services.common.config import get_float, get_int
@@ -13,6 +14,8 @@ from services.registry.schemas import load
 
 class GatewayBase:
     config = Config()
+    # owns accounts: every token is checked with it (see _verified)
+    registry = RpcProxy("registry")
     metrics = Metrics()
     outline = ThailandOutline()
 
@@ -26,14 +29,24 @@ class GatewayBase:
     def _body(self, request, schema_cls):
         return load(schema_cls, self._json(request))
 
+    def _verified(self, token):
+        """The token's claims, or a 401 before any body is read.
+
+        The signature and expiry are checked here; whether the account
+        still honours the token (not disabled since) only the registry
+        knows, so it is asked on every use: services without the
+        registry's database receive tokens only through this check
+        (docs/adr/0003-token-revocation.md)."""
+        auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        return self._call(self.registry, "check_token", token)
+
     def _claims(self, request):
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], bearer_token(request))
+        return self._verified(bearer_token(request))
 
     def _token(self, request):
-        """The caller's bearer token, checked here so a bad token is a 401
-        before any body is read; the owning service checks it again."""
+        """The caller's bearer token, checked; the owning service checks it again."""
         token = bearer_token(request)
-        auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        self._verified(token)
         return token
 
     def _require_admin(self, request):

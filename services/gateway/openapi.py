@@ -9,10 +9,12 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from services.common.fields import IDEMPOTENCY_KEY
 from services.gateway import (routes_complaints, routes_feedback, routes_geo, routes_registry,
                               routes_reporting)
 
 API_VERSION = "0.1.0"
+IDEMPOTENCY_PATTERN = IDEMPOTENCY_KEY.regex.pattern
 
 
 class ErrorBody(Schema):
@@ -32,6 +34,9 @@ ROUTE_MODULES = (routes_registry, routes_geo, routes_feedback, routes_complaints
 OPERATIONS = OWN_OPERATIONS + [op for module in ROUTE_MODULES for op in module.OPERATIONS]
 # Operations that create a resource answer 201; every other one 200.
 CREATES = set().union(*(module.CREATES for module in ROUTE_MODULES))
+# (method, path) -> {header name: description} of request headers a route reads
+HEADERS = {key: value for module in ROUTE_MODULES
+           for key, value in getattr(module, "HEADERS", {}).items()}
 
 STATUS_TEXT = {"400": "Invalid input (field messages in details.fields)",
                "401": "Missing, expired or forged token", "403": "Not allowed",
@@ -66,6 +71,12 @@ def document():
                 "application/json": {"schema": body}}}
         if query is not None:
             operation["parameters"].append({"in": "query", "schema": query})
+        for header, description in HEADERS.get((method, path), {}).items():
+            schema = {"type": "string"}
+            if header == "Idempotency-Key":
+                schema["pattern"] = IDEMPOTENCY_PATTERN
+            operation["parameters"].append({"name": header, "in": "header", "required": False,
+                                            "description": description, "schema": schema})
         if needs_auth:
             operation["security"] = [{"bearer": []}]
         codes = ["400", "503"] + (["401", "403"] if needs_auth else [])

@@ -2,10 +2,9 @@
 points, the services they offer, rollout and the catalogue."""
 import re
 
-from nameko.rpc import RpcProxy
-
 from services.common.config import get_int
 from services.common.errors import validation_error
+from services.common.fields import idempotency_key
 from services.gateway.http import api, json_response, query_dict
 from services.gateway.webserver import http
 from services.registry import schemas
@@ -21,8 +20,19 @@ OPERATIONS = [
      schemas.AgencyQuery, True, "agencies"),
     ("post", "/api/v1/admin/agencies/{agency_id}/approve", "Approve an agency (system administrator)",
      None, None, True, "agencies"),
+    ("post", "/api/v1/admin/agencies/{agency_id}/reject",
+     "Reject a pending registration with a reason its officer is shown (system administrator)",
+     schemas.AgencyRejection, None, True, "agencies"),
     ("post", "/api/v1/agencies/{agency_id}/officers", "Add an officer (agency administrator)",
      schemas.OfficerCreate, None, True, "agencies"),
+    ("get", "/api/v1/agencies/{agency_id}/officers",
+     "The agency's officer accounts (agency administrator)", None, None, True, "agencies"),
+    ("get", "/api/v1/agencies/{agency_id}/audit",
+     "Who changed the agency's public information, when, before and after, newest first "
+     "(agency administrator, system administrator)", None, schemas.AuditQuery, True, "agencies"),
+    ("post", "/api/v1/admin/accounts/{account_id}/disable",
+     "Disable an account: no more logins, its tokens refused (system administrator, or the "
+     "agency administrator for its officers)", None, None, True, "agencies"),
     ("post", "/api/v1/auth/token", "Log in: a bearer token", schemas.TokenRequest, None, False, "auth"),
     ("post", "/api/v1/service-points", "Pin a service point (officer)",
      schemas.ServicePointCreate, None, True, "service points"),
@@ -47,12 +57,17 @@ OPERATIONS = [
     ("post", "/api/v1/admin/catalogue", "Import catalogue entries (cfz-catalogue/1, administrator)",
      schemas.CatalogueImport, None, True, "catalogue"),
 ]
+# request headers each operation reads, for OpenAPI
+HEADERS = {("post", "/api/v1/service-points"): {
+    "Idempotency-Key": "Retry safely: a repeat with the same key by the same officer "
+                       "answers with the first point (header Idempotent-Replayed: true); "
+                       "the same key with another body is 409"}}
 CREATES = {("post", "/api/v1/agencies"), ("post", "/api/v1/agencies/{agency_id}/officers"),
            ("post", "/api/v1/service-points")}
 
 
 class RegistryRoutes:
-    registry = RpcProxy("registry")
+    # self.registry: the RpcProxy of GatewayBase (tokens are checked with it too)
 
     @http("POST", "/api/v1/agencies")
     @api
@@ -74,6 +89,33 @@ class RegistryRoutes:
         token = self._token(request)
         return json_response(self._call(self.registry, "approve_agency", token, agency_id))
 
+    @http("POST", "/api/v1/admin/agencies/<string:agency_id>/reject")
+    @api
+    def reject_agency(self, request, agency_id):
+        token = self._token(request)
+        data = self._body(request, schemas.AgencyRejection)
+        return json_response(self._call(self.registry, "reject_agency", token, agency_id, data))
+
+    @http("GET", "/api/v1/agencies/<string:agency_id>/officers")
+    @api
+    def list_officers(self, request, agency_id):
+        token = self._token(request)
+        return json_response({"results": self._call(self.registry, "list_officers",
+                                                    token, agency_id)})
+
+    @http("GET", "/api/v1/agencies/<string:agency_id>/audit")
+    @api
+    def audit_trail(self, request, agency_id):
+        token = self._token(request)
+        query = schemas.load(schemas.AuditQuery, query_dict(request))
+        return json_response(self._call(self.registry, "audit_trail", token, agency_id, query))
+
+    @http("POST", "/api/v1/admin/accounts/<string:account_id>/disable")
+    @api
+    def disable_account(self, request, account_id):
+        token = self._token(request)
+        return json_response(self._call(self.registry, "disable_account", token, account_id))
+
     @http("POST", "/api/v1/agencies/<string:agency_id>/officers")
     @api
     def add_officer(self, request, agency_id):
@@ -93,14 +135,18 @@ class RegistryRoutes:
     @api
     def create_service_point(self, request):
         token = self._token(request)
+        key = idempotency_key(request.headers.get("Idempotency-Key"))
         data = self._json(request)
         agency_id = data.pop("agency_id", None)  # administrators name the agency
         if agency_id is not None and not (isinstance(agency_id, str)
                                           and re.fullmatch(schemas.ID_PATTERN, agency_id)):
             raise validation_error({"agency_id": ["Not an agency id."]})
         data = schemas.load(schemas.ServicePointCreate, data)
-        point = self._call(self.registry, "create_service_point", token, data, agency_id)
-        return json_response(point, 201, {"Location": "/api/v1/service-points/" + point["id"]})
+        point = self._call(self.registry, "create_service_point", token, data, agency_id, key)
+        headers = {"Location": "/api/v1/service-points/" + point["id"]}
+        if point.pop("replayed", False):
+            headers["Idempotent-Replayed"] = "true"
+        return json_response(point, 201, headers)
 
     @http("GET", "/api/v1/service-points")
     @api

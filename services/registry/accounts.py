@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import auth
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
+from services.registry import audit
 
 INDEXES = {
     "accounts": [([("username", 1)], {"unique": True, "name": "username_unique"}),
@@ -65,11 +66,24 @@ def ensure_admin(db, passwords, username, password):
     return True
 
 
+def _iso(value):
+    return value.isoformat() if value else None
+
+
 def agency_view(doc):
     return {"id": doc["_id"], "name_th": doc["name_th"], "name_en": doc["name_en"],
             "ministry": doc["ministry"], "contact_email": doc["contact_email"],
             "status": doc["status"], "created_at": doc["created_at"].isoformat(),
-            "approved_at": doc["approved_at"].isoformat() if doc.get("approved_at") else None}
+            "approved_at": _iso(doc.get("approved_at")),
+            "rejected_at": _iso(doc.get("rejected_at")),
+            "rejection_reason": doc.get("rejection_reason")}
+
+
+def account_view(doc):
+    return {"id": doc["_id"], "username": doc["username"], "role": doc["role"],
+            "agency_id": doc.get("agency_id"), "agency_admin": bool(doc.get("agency_admin")),
+            "full_name": doc.get("full_name"), "status": doc["status"],
+            "created_at": _iso(doc.get("created_at")), "disabled_at": _iso(doc.get("disabled_at"))}
 
 
 def register_agency(db, passwords, data):
@@ -107,13 +121,45 @@ def get_agency(db, agency_id):
 
 
 def approve_agency(db, actor, agency_id):
+    """Approve a pending agency (again: nothing changes)."""
     require_admin(actor)
     doc = get_agency(db, agency_id)
     if doc["status"] == "approved":
         return agency_view(doc)
-    db.agencies.update_one({"_id": agency_id},
-                           {"$set": {"status": "approved", "approved_at": _now(),
-                                     "approved_by": actor.get("sub")}})
+    # only from pending: an approval racing a rejection cannot undo it
+    result = db.agencies.update_one({"_id": agency_id, "status": "pending"},
+                                    {"$set": {"status": "approved", "approved_at": _now(),
+                                              "approved_by": actor.get("sub")}})
+    after = get_agency(db, agency_id)
+    if result.modified_count != 1 and after["status"] != "approved":
+        raise _rejected(after)
+    if result.modified_count == 1:
+        audit.record(db, actor, "agency.approve", "agency", agency_id, agency_id,
+                     *audit.diff(doc, {"status": "approved"}))
+    return agency_view(after)
+
+
+def _rejected(doc):
+    return Conflict("The agency's registration was rejected; it must register again.",
+                    {"reason": doc.get("rejection_reason")}, code="AGENCY_REJECTED")
+
+
+def reject_agency(db, actor, agency_id, reason):
+    """Reject a pending registration with a reason the officer is shown
+    when logging in. Final: a rejected agency registers again."""
+    require_admin(actor)
+    doc = get_agency(db, agency_id)
+    if doc["status"] == "rejected":
+        raise _rejected(doc)
+    result = db.agencies.update_one(
+        {"_id": agency_id, "status": "pending"},
+        {"$set": {"status": "rejected", "rejected_at": _now(), "rejected_by": actor.get("sub"),
+                  "rejection_reason": reason}})
+    if result.modified_count != 1:
+        raise Conflict("Only a pending registration can be rejected.",
+                       {"status": get_agency(db, agency_id)["status"]}, code="AGENCY_NOT_PENDING")
+    audit.record(db, actor, "agency.reject", "agency", agency_id, agency_id,
+                 *audit.diff(doc, {"status": "rejected", "rejection_reason": reason}))
     return agency_view(get_agency(db, agency_id))
 
 
@@ -134,22 +180,89 @@ def authenticate(db, passwords, secret, ttl_seconds, username, password):
         if agency is None or agency["status"] == "pending":
             raise Forbidden("The agency is waiting for approval by a system "
                             "administrator.", code="ACCOUNT_PENDING")
+        if agency["status"] == "rejected":
+            raise Forbidden("The agency's registration was rejected.",
+                            {"reason": agency.get("rejection_reason")}, code="ACCOUNT_REJECTED")
         if agency["status"] != "approved":
             raise Forbidden("The agency's registration was not approved.",
                             code="AGENCY_NOT_APPROVED")
     claims = {"sub": account["_id"], "username": account["username"],
               "role": account["role"], "agency_id": account["agency_id"],
-              "agency_admin": bool(account.get("agency_admin"))}
+              "agency_admin": bool(account.get("agency_admin")),
+              auth.TOKEN_VERSION: account.get("token_version", 0)}
     token = auth.issue_token(secret, ttl_seconds, claims)
     return {"access_token": token, "token_type": "Bearer",
             "expires_in": int(ttl_seconds)}
 
 
-def add_officer(db, passwords, actor, agency_id, data):
-    """An agency administrator (or a system administrator) adds an officer."""
+def verify_actor(db, secret, token):
+    """The claims of a token that is genuine, unexpired and still honoured:
+    its account is active and has not ended its tokens since (token version).
+
+    The one place a token is checked against its account; the registry
+    answers every other service through `check_token`."""
+    claims = auth.verify_token(secret, token)
+    account = db.accounts.find_one({"_id": claims["sub"]},
+                                   {"status": 1, "token_version": 1})
+    if (account is None or account["status"] != "active"
+            or claims.get(auth.TOKEN_VERSION, 0) != account.get("token_version", 0)):
+        raise Unauthorized("This token is no longer valid; log in again.",
+                           code="TOKEN_REVOKED")
+    return claims
+
+
+def require_agency_admin(actor, agency_id):
+    """A system administrator, or the agency's own administrator."""
     require_officer_of(actor, agency_id)
     if not is_admin(actor) and not actor.get("agency_admin"):
-        raise Forbidden("Only the agency's administrator may add officers.")
+        raise Forbidden("Only the agency's administrator may do this.")
+
+
+def list_officers(db, actor, agency_id):
+    require_agency_admin(actor, agency_id)
+    get_agency(db, agency_id)
+    return [account_view(d) for d in
+            db.accounts.find({"agency_id": agency_id}, {"password_hash": 0}).sort("created_at", 1)]
+
+
+def disable_account(db, actor, account_id):
+    """End an account: it cannot log in and its tokens stop working (the
+    token version moves on). A system administrator disables anyone but
+    themselves; an agency administrator, the officers of their agency."""
+    doc = db.accounts.find_one({"_id": account_id}, {"password_hash": 0})
+    if doc is None:
+        if not (is_admin(actor) or (actor or {}).get("agency_admin")):
+            raise Forbidden("Only an administrator may disable accounts.")
+        raise NotFound("No such account.", {"account_id": account_id})
+    if doc["role"] == "admin":
+        require_admin(actor)
+    else:
+        require_agency_admin(actor, doc["agency_id"])
+    if doc["_id"] == actor.get("sub"):
+        raise Conflict("You cannot disable your own account.", code="CANNOT_DISABLE_SELF")
+    if doc["status"] == "disabled":
+        return account_view(doc)
+    result = db.accounts.update_one(
+        {"_id": account_id, "status": "active"},
+        {"$set": {"status": "disabled", "disabled_at": _now(), "disabled_by": actor.get("sub")},
+         "$inc": {"token_version": 1}})
+    if result.modified_count == 1:
+        audit.record(db, actor, "account.disable", "account", account_id, doc.get("agency_id"),
+                     {"status": doc["status"], "username": doc["username"]},
+                     {"status": "disabled", "username": doc["username"]})
+    return account_view(db.accounts.find_one({"_id": account_id}, {"password_hash": 0}))
+
+
+def audit_trail(db, actor, agency_id, query):
+    """The agency's audit trail, for its administrator and system administrators."""
+    require_agency_admin(actor, agency_id)
+    get_agency(db, agency_id)
+    return audit.list_entries(db, agency_id, query["limit"], query["offset"])
+
+
+def add_officer(db, passwords, actor, agency_id, data):
+    """An agency administrator (or a system administrator) adds an officer."""
+    require_agency_admin(actor, agency_id)
     if get_agency(db, agency_id)["status"] != "approved":
         raise Conflict("The agency is not approved yet.", code="AGENCY_NOT_APPROVED")
     if db.accounts.find_one({"username": data["username"]}, {"_id": 1}):

@@ -4,18 +4,26 @@ Every change writes the point and its event(s) in one single-document
 update (the outbox, see services.common.outbox), guarded by
 `entity_version` so concurrent edits cannot overwrite each other.
 """
+import hashlib
+import json
 from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
 
 from services.common import events, thai
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.outbox import outbox_entry, push_events
-from services.registry import catalogue
+from services.registry import audit, catalogue
 from services.registry.accounts import is_admin, new_id, require_officer_of
 
 INDEXES = {
     "points": [([("agency_id", 1), ("status", 1)], {"name": "agency_status"}),
                ([("province_code", 1), ("status", 1)], {"name": "province_status"}),
-               ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True})],
+               ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
+               # one point per officer and Idempotency-Key, even when two
+               # identical requests race (sparse: points created without one)
+               ([("idempotency_scope", 1)], {"name": "idempotency", "unique": True,
+                                             "sparse": True})],
 }
 EDITABLE = ("name_th", "name_en", "address", "province_code", "location",
             "opening_hours", "phone")
@@ -23,7 +31,9 @@ MAX_UPDATE_ATTEMPTS = 5
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    # MongoDB keeps milliseconds: an answer given now must equal a read later
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _iso(value):
@@ -54,7 +64,35 @@ def survey_status(services):
     return surveyed, zero_copy
 
 
-def point_view(doc):
+def new_pin(actor, pin, now):
+    """The stored provenance of a location: how the officer captured it
+    (a location without a `pin` was typed), who placed it and when."""
+    pin = pin or {"method": "typed"}
+    return {"method": pin["method"], "accuracy_m": pin.get("accuracy_m"),
+            "captured_at": pin.get("captured_at"),
+            "pinned_at": now,
+            "pinned_by": {"account_id": (actor or {}).get("sub"),
+                          "username": (actor or {}).get("username")}}
+
+
+def pin_view(pin, private=False):
+    """A point's pin provenance; None for points pinned before it was kept.
+
+    Who pinned it is left out of public views: an officer's username is
+    half of a login and names a person; the agency sees it in its own
+    answers and in the audit trail."""
+    if not pin:
+        return None
+    view = {"method": pin["method"], "accuracy_m": pin.get("accuracy_m"),
+            "captured_at": pin.get("captured_at"), "pinned_at": _iso(pin.get("pinned_at"))}
+    if private:
+        view["pinned_by"] = pin.get("pinned_by")
+    return view
+
+
+def point_view(doc, private=False):
+    """The point as anyone may see it; `private` adds what only its
+    agency's officers see (who pinned it)."""
     province = thai.province_names(doc["province_code"])
     return {
         "id": doc["_id"], "agency_id": doc["agency_id"],
@@ -63,6 +101,7 @@ def point_view(doc):
         "province": province, "location": doc["location"],
         "opening_hours": doc.get("opening_hours"), "phone": doc.get("phone"),
         "status": doc["status"], "services": doc.get("services", []),
+        "pin": pin_view(doc.get("pin"), private),
         "surveyed": doc.get("surveyed", False), "zero_copy": doc.get("zero_copy", False),
         "entity_version": doc["entity_version"],
         "created_at": _iso(doc["created_at"]), "updated_at": _iso(doc["updated_at"]),
@@ -85,7 +124,7 @@ def office_payload(doc):
             "location": doc["location"], "address": doc.get("address"),
             "opening_hours": doc.get("opening_hours"), "phone": doc.get("phone"),
             "status": doc["status"], "services": _event_services(doc.get("services", [])),
-            "entity_version": doc["entity_version"]}
+            "pin": pin_view(doc.get("pin")), "entity_version": doc["entity_version"]}
 
 
 def _event(name, doc):
@@ -108,8 +147,29 @@ def get(db, point_id):
     return doc
 
 
-def create(db, actor, data, agency_id=None):
-    """Pin a new point for the actor's agency (an admin names the agency)."""
+def _fingerprint(agency_id, data):
+    body = json.dumps({"agency_id": agency_id, "data": data}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def find_replay(db, scope, fingerprint):
+    """The point an earlier request with this key created, marked as a
+    replay; None for a new key; Conflict when the key came with another body."""
+    doc = db.points.find_one({"idempotency_scope": scope}, {"outbox": 0})
+    if doc is None:
+        return None
+    if doc.get("request_hash") != fingerprint:
+        raise Conflict("This Idempotency-Key was used for a different service point.",
+                       {"header": "Idempotency-Key"}, code="IDEMPOTENCY_KEY_REUSED")
+    return dict(point_view(doc, private=True), replayed=True)
+
+
+def create(db, actor, data, agency_id=None, idempotency_key=None):
+    """Pin a new point for the actor's agency (an admin names the agency).
+
+    With an `idempotency_key`, a repeat by the same account returns the
+    point the first request created (marked `replayed`)."""
     if is_admin(actor) and not agency_id:
         raise ValidationFailed("Say which agency the point belongs to.",
                                {"fields": {"agency_id": ["Required for administrators."]}})
@@ -119,20 +179,41 @@ def create(db, actor, data, agency_id=None):
     require_officer_of(actor, agency_id)
     if db.agencies.find_one({"_id": agency_id, "status": "approved"}, {"_id": 1}) is None:
         raise Conflict("The agency is not approved.", code="AGENCY_NOT_APPROVED")
+    scope = fingerprint = None
+    if idempotency_key:
+        # keys are the caller's own: another account's key is another request
+        scope = "{}:{}".format(actor.get("sub"), idempotency_key)
+        fingerprint = _fingerprint(agency_id, data)
+        replay = find_replay(db, scope, fingerprint)
+        if replay:
+            return replay
     now = _now()
     doc = {"_id": new_id("sp"), "agency_id": agency_id, "status": "open", "services": [],
            "surveyed": False, "zero_copy": False, "entity_version": 1,
            "created_at": now, "updated_at": now, "closed_at": None,
            "opening_hours": None, "phone": None}
     doc.update({k: data[k] for k in EDITABLE if k in data})
+    doc["pin"] = new_pin(actor, data.get("pin"), now)
+    if scope:
+        doc.update(idempotency_scope=scope, request_hash=fingerprint)
     doc["outbox"] = [_event("office_registered", doc)]
-    db.points.insert_one(doc)
-    return point_view(doc)
+    try:
+        db.points.insert_one(doc)
+    except DuplicateKeyError:
+        # an identical request raced this one and won: answer with its point
+        replay = find_replay(db, scope, fingerprint) if scope else None
+        if replay is None:
+            raise
+        return replay
+    audit.record(db, actor, "point.create", "service_point", doc["_id"], agency_id,
+                 {}, {k: doc[k] for k in EDITABLE + ("pin",) if doc.get(k) is not None})
+    return point_view(doc, private=True)
 
 
-def _apply(db, actor, point_id, change):
+def _apply(db, actor, point_id, change, action):
     """Read-modify-write with a version guard; `change(doc)` returns
-    (set_fields, event_names) or raises. Retries on a concurrent write."""
+    (set_fields, event_names) or raises. Retries on a concurrent write.
+    The change is audited as `action` with the fields it changed."""
     for _ in range(MAX_UPDATE_ATTEMPTS):
         doc = get(db, point_id)
         require_officer_of(actor, doc["agency_id"])
@@ -144,7 +225,10 @@ def _apply(db, actor, point_id, change):
         push_events(update, [_event(name, new) for name in event_names])
         result = db.points.update_one({"_id": point_id, "entity_version": version}, update)
         if result.modified_count == 1:
-            return point_view(new)
+            before, after = audit.diff(doc, fields)
+            audit.record(db, actor, action, "service_point", point_id, doc["agency_id"],
+                         before, after)
+            return point_view(new, private=True)
     raise Conflict("The point is being changed by someone else; try again.",
                    code="CONCURRENT_UPDATE")
 
@@ -158,15 +242,18 @@ def _require_open(doc):
 def update(db, actor, point_id, data):
     def change(doc):
         _require_open(doc)
-        return {k: data[k] for k in EDITABLE if k in data}, ["office_updated"]
-    return _apply(db, actor, point_id, change)
+        fields = {k: data[k] for k in EDITABLE if k in data}
+        if "location" in data:
+            fields["pin"] = new_pin(actor, data.get("pin"), _now())
+        return fields, ["office_updated"]
+    return _apply(db, actor, point_id, change, "point.update")
 
 
 def close(db, actor, point_id):
     def change(doc):
         _require_open(doc)
         return {"status": "closed", "closed_at": _now()}, ["office_closed"]
-    return _apply(db, actor, point_id, change)
+    return _apply(db, actor, point_id, change, "point.close")
 
 
 def set_services(db, actor, point_id, declaration):
@@ -187,7 +274,7 @@ def set_services(db, actor, point_id, declaration):
         surveyed, zero_copy = survey_status(services)
         return ({"services": services, "surveyed": surveyed, "zero_copy": zero_copy},
                 ["services_changed"])
-    return _apply(db, actor, point_id, change)
+    return _apply(db, actor, point_id, change, "point.services")
 
 
 def list_points(db, query):

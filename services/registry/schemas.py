@@ -1,6 +1,7 @@
 """Input schemas of the registry: used by the gateway at the edge and again by
 the registry for RPC callers (one definition, two checks)."""
 import re
+from datetime import datetime, timedelta, timezone
 
 from marshmallow import (RAISE, Schema, ValidationError, fields, validate,
                          validates, validates_schema)
@@ -91,6 +92,58 @@ class Location(StrictSchema):
                 "on Thai land or its coast).", "_schema")
 
 
+PIN_METHODS = ("gps", "drag", "typed")
+MAX_PIN_ACCURACY_M = 10_000
+# a phone's clock may run a little fast; a pin older than a month is not
+# "pinned on site" any more, whatever the phone says
+PIN_CLOCK_SKEW = timedelta(minutes=5)
+PIN_MAX_AGE = timedelta(days=30)
+
+
+class AwareTimestamp(fields.AwareDateTime):
+    """An ISO 8601 date and time with its time zone (a phone's local time
+    without an offset cannot be placed on the timeline); loaded as UTC ISO
+    text, so the loaded form travels over RPC as it is (like IsoDate)."""
+    default_error_messages = {
+        "invalid": "Must be an ISO 8601 date and time with a time zone, "
+                   "e.g. 2026-03-01T09:30:00+07:00.",
+        "invalid_awareness": "Give the time zone, e.g. +07:00 or Z."}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise self.make_error("invalid")
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment.astimezone(timezone.utc).isoformat()
+
+
+class Pin(StrictSchema):
+    """How the officer placed the pin: the phone's GPS fix (with its
+    accuracy), a drag on the map, or typed coordinates."""
+    method = fields.String(required=True, validate=validate.OneOf(
+        PIN_METHODS, error="One of: gps, drag, typed."))
+    accuracy_m = StrictFloat(validate=validate.Range(
+        min=0, max=MAX_PIN_ACCURACY_M, error="Must be between 0 and 10,000 metres."))
+    captured_at = AwareTimestamp()
+
+    @validates("captured_at")
+    def recent(self, value, **kwargs):
+        now = datetime.now(timezone.utc)
+        value = datetime.fromisoformat(value)
+        if value > now + PIN_CLOCK_SKEW:
+            raise ValidationError("Must not be more than 5 minutes in the future "
+                                  "(check the phone's clock).")
+        if value < now - PIN_MAX_AGE:
+            raise ValidationError("Must be within the last 30 days.")
+
+    @validates_schema
+    def gps_has_accuracy(self, data, **kwargs):
+        if data.get("method") == "gps" and "accuracy_m" not in data:
+            raise ValidationError("Required when method is gps.", "accuracy_m")
+
+
 class ServicePointFields(StrictSchema):
     name_th = Text(max_length=200)
     name_en = Text(max_length=200)
@@ -99,6 +152,8 @@ class ServicePointFields(StrictSchema):
     location = fields.Nested(Location)
     opening_hours = Text(max_length=200)
     phone = ThaiPhone()
+    # how `location` was captured; without it a location counts as typed
+    pin = fields.Nested(Pin)
 
 
 class ServicePointCreate(ServicePointFields):
@@ -114,6 +169,11 @@ class ServicePointUpdate(ServicePointFields):
     def not_empty(self, data, **kwargs):
         if not data:
             raise ValidationError("Send at least one field to change.", "_schema")
+
+    @validates_schema
+    def pin_with_location(self, data, **kwargs):
+        if "pin" in data and "location" not in data:
+            raise ValidationError("Send the location this pin is for.", "pin")
 
 
 class DocumentRequirement(StrictSchema):
@@ -178,7 +238,17 @@ class CatalogueQuery(StrictSchema):
 
 
 class AgencyQuery(StrictSchema):
-    status = fields.String(validate=validate.OneOf(["pending", "approved"]))
+    status = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class AuditQuery(StrictSchema):
+    limit = QueryInteger(validate=validate.Range(min=1, max=200), load_default=50)
+    offset = QueryInteger(validate=validate.Range(min=0, max=1_000_000), load_default=0)
+
+
+class AgencyRejection(StrictSchema):
+    # shown to the agency's officer when they try to log in
+    reason = Text(required=True, max_length=500, multiline=True)
 
 
 class CoverageQuery(StrictSchema):

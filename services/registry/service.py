@@ -8,18 +8,19 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
-from services.common import auth, outbox
+from services.common import outbox
 from services.common.config import get_bool, get_int
 from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import Forbidden, NotFound
+from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo, is_embedded
-from services.registry import accounts, catalogue, demo, points, schemas
+from services.registry import accounts, audit, catalogue, demo, points, schemas
 
 log = logging.getLogger(__name__)
 
-INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES}
+INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES, **audit.INDEXES}
 OUTBOX_COLLECTIONS = ("points",)
 
 
@@ -51,8 +52,9 @@ class RegistryService(HealthMixin):
     def _actor(self, token):
         """Who is calling: RPC callers pass the bearer token they were
         given, and the registry checks it itself rather than trusting a
-        caller's claim (the broker is not the only line of defence)."""
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        caller's claim (the broker is not the only line of defence),
+        including that its account has not been disabled since."""
+        return accounts.verify_actor(self.db, self.config["CFZ_JWT_SECRET"], token)
 
     # --- agencies and accounts -------------------------------------------
     @rpc
@@ -63,6 +65,32 @@ class RegistryService(HealthMixin):
     @rpc
     def approve_agency(self, token, agency_id):
         return accounts.approve_agency(self.db, self._actor(token), agency_id)
+
+    @rpc
+    def reject_agency(self, token, agency_id, data):
+        actor = self._actor(token)
+        data = schemas.load(schemas.AgencyRejection, data)
+        return accounts.reject_agency(self.db, actor, agency_id, data["reason"])
+
+    @rpc
+    def check_token(self, token):
+        """The token's claims if its account still honours it (for the
+        gateway, which checks every token here before it is used)."""
+        return self._actor(token)
+
+    @rpc
+    def disable_account(self, token, account_id):
+        return accounts.disable_account(self.db, self._actor(token), account_id)
+
+    @rpc
+    def list_officers(self, token, agency_id):
+        return accounts.list_officers(self.db, self._actor(token), agency_id)
+
+    @rpc
+    def audit_trail(self, token, agency_id, query=None):
+        actor = self._actor(token)
+        query = schemas.load(schemas.AuditQuery, query or {})
+        return accounts.audit_trail(self.db, actor, agency_id, query)
 
     @rpc
     def list_agencies(self, token, status=None):
@@ -86,9 +114,11 @@ class RegistryService(HealthMixin):
 
     # --- service points ----------------------------------------------------
     @rpc
-    def create_service_point(self, token, data, agency_id=None):
+    def create_service_point(self, token, data, agency_id=None, idempotency_key=None):
+        actor = self._actor(token)
+        key = idempotency_key_field(idempotency_key)
         data = schemas.load(schemas.ServicePointCreate, data)
-        return points.create(self.db, self._actor(token), data, agency_id=agency_id)
+        return points.create(self.db, actor, data, agency_id=agency_id, idempotency_key=key)
 
     @rpc
     def get_service_point(self, point_id):
