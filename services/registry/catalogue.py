@@ -173,18 +173,17 @@ _SUMMARY_FIELDS = ("service_code", "name_th", "name_en", "responsible_agency_th"
 
 
 def search(db, q, limit=20):
-    """Entries matching most words of `q`, best first (ties by code).
+    """Entries answering the query, best first (ties by code).
 
-    An entry must answer at least half of the query's words (after fillers
-    are dropped; a word found only inside a longer one counts half): a citizen's sentence ("ทำบัตรประชาชนใหม่เพราะหาย") has
-    words no entry contains, and the entry with most of them should still
-    come first. An empty query lists the whole catalogue; a query of only
-    fillers finds nothing.
+    A citizen's sentence ("ทำบัตรประชาชนใหม่เพราะหาย") has words no entry
+    contains, so an entry need not match every word: it must answer at
+    least half as much of the query as the best entry does (a word found
+    only inside a longer one counts half). An empty query lists the whole
+    catalogue; a query of only fillers finds nothing.
     """
     terms = query_terms(q)
     if not terms and loose_key(q):
         return {"results": [], "total": 0}
-    needed = len(terms) / 2
     docs = db.catalogue.find({}, dict({"search": 1}, **{k: 1 for k in _SUMMARY_FIELDS}))
     scored = []
     for doc in docs:
@@ -193,11 +192,12 @@ def search(db, q, limit=20):
             # Indexed by an older version (the registry reindexes at start).
             s = _search_fields(db.catalogue.find_one({"_id": doc["_id"]}))
         score, coverage = _score(terms, ((3, s["names"]), (2, s["keywords"]), (1, s["text"])))
-        if terms and (not coverage or coverage < needed):
-            continue
-        scored.append((-score, doc["service_code"], doc))
+        scored.append((-score, doc["service_code"], coverage, doc))
+    if terms:
+        best = max((coverage for _, _, coverage, _ in scored), default=0)
+        scored = [item for item in scored if item[2] and item[2] >= best / 2]
     scored.sort(key=lambda item: item[:2])
-    return {"results": [summary_view(doc) for _, _, doc in scored[:limit]],
+    return {"results": [summary_view(doc) for _, _, _, doc in scored[:limit]],
             "total": len(scored)}
 
 
