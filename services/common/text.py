@@ -1,4 +1,5 @@
 """Text normalisation: Thai text is stored and compared in Unicode NFC."""
+import os
 import re
 import unicodedata
 
@@ -36,3 +37,64 @@ def has_control_chars(value, multiline=False):
 def search_key(value):
     """A form for substring search: NFC, case-folded, single spaces."""
     return " ".join(nfc(value).casefold().split())
+
+
+# --- search -----------------------------------------------------------------
+# What citizens type is looser than what agencies publish: Thai digits,
+# stretched letters ("บัตรรรร", "ด่วนนน"), doubled tone marks, abbreviation
+# dots ("ท.ร.14", "รง.4") and punctuation. Both the query and the indexed
+# text go through the same folding, so they meet in the middle.
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# A vowel sign or tone mark typed twice shows as one.
+_REPEATED_MARK = re.compile(r"([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\1+")
+# Three or more of one letter is stretching, never spelling: Thai words
+# double a letter at most ("ธรรม"), English ones too ("passport").
+_REPEATED_THAI = re.compile(r"([\u0e01-\u0e2e\u0e30\u0e32\u0e33\u0e40-\u0e44])\1{2,}")
+_REPEATED_LATIN = re.compile(r"([a-z])\1{2,}")
+# Dots and apostrophes join ("ท.ร.14" = "ทร14", "driver's" = "drivers");
+# any other non-letter, non-digit separates words. MAI YAMOK (ๆ) repeats
+# the word before it, which adds nothing to a search.
+_JOINERS = re.compile(r"[.'\u2019]")
+_SEPARATORS = re.compile(r"[^\w\u0e00-\u0e4e]+|_|ๆ")
+
+
+def loose_key(value):
+    """search_key, plus the folding above: what search compares."""
+    value = search_key(value).translate(_THAI_DIGITS)
+    value = _REPEATED_MARK.sub(r"\1", value)
+    value = _REPEATED_THAI.sub(r"\1", value)
+    value = _REPEATED_LATIN.sub(r"\1\1", value)
+    value = _JOINERS.sub("", value)
+    return " ".join(_SEPARATORS.sub(" ", value).split())
+
+
+_segment = None
+
+
+def _segmenter():
+    """PyThaiNLP's newmm (dictionary maximal matching) tokenizer, loaded on
+    first use: importing it costs ~0.1 s and its dictionary ~0.8 s more, so
+    only a process that searches pays, once. It needs only the dictionary
+    shipped inside the package; read-only and offline mode make sure it
+    never creates ~/pythainlp-data or tries to download anything."""
+    global _segment
+    if _segment is None:
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+        os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+        from pythainlp.tokenize import word_tokenize
+
+        def _segment(text):
+            return word_tokenize(text, engine="newmm", keep_whitespace=False)
+        _segment("บัตรประชาชน")  # loads the dictionary now, not in a request
+    return _segment
+
+
+def words(value):
+    """The words of `value` after loose_key: Thai is written without spaces
+    between words, so it is segmented with the dictionary; other scripts
+    split at spaces."""
+    key = loose_key(value)
+    if not key:
+        return []
+    segment = _segmenter()
+    return [token for token in segment(key) if token.strip()]

@@ -25,7 +25,9 @@ OUTBOX_COLLECTIONS = ("points",)
 
 
 def bootstrap(db, container):
-    """First start: the system administrator and the starter catalogue."""
+    """On start: the system administrator and the starter catalogue (first
+    start), and a catalogue search index of this version (see
+    catalogue.SEARCH_VERSION)."""
     config = container.config
     hasher = next(d for d in container.dependencies if isinstance(d, PasswordHasher))
     if accounts.ensure_admin(db, hasher.passwords, config["CFZ_ADMIN_USERNAME"],
@@ -35,6 +37,9 @@ def bootstrap(db, container):
         result = catalogue.load_starter(db)
         if result:
             log.info("imported starter catalogue: %s entries", result["total"])
+    reindexed = catalogue.reindex(db)
+    if reindexed:
+        log.info("rebuilt the search index of %s catalogue entries", reindexed)
 
 
 
