@@ -56,6 +56,11 @@ def _banner(config, names, demo, pmoc_sim=None):
         lines.append("  Demo:     {} points; officers {} / {}".format(
             demo["points"], ", ".join(l["username"] for l in demo.get("logins", [])) or "(loaded before)",
             demo.get("password", "demo-password-2569")))
+        feedback, complaints = demo.get("feedback") or {}, demo.get("complaints") or {}
+        if feedback.get("loaded") or complaints.get("loaded"):
+            lines.append("            {} ratings and {} complaints over six months; {} satisfaction "
+                         "alerts".format(feedback.get("ratings", 0), complaints.get("complaints", 0),
+                                         demo.get("alerts", 0)))
     lines.append("Stop with Ctrl-C.")
     print("\n".join(lines), flush=True)
 
@@ -88,6 +93,41 @@ def _purge_stale_queues(uri, classes):
                 except Exception:
                     pass
     return purged
+
+
+def _load_activity(cluster, names, scale=1.0, wait_seconds=120):
+    """Demo ratings and complaints (backdated, through the services' own
+    write paths); once reporting has counted them, one alert check, so the
+    demo's satisfaction drops show without waiting CFZ_ALERT_INTERVAL."""
+    import logging
+    import time
+    from datetime import datetime, timedelta
+
+    import eventlet
+
+    from services.common.thai import BANGKOK
+    started = time.monotonic()
+    loaded = {}
+    if "feedback" in names:
+        loaded["feedback"] = cluster.feedback.load_demo(scale=scale)
+    if "complaints" in names:
+        loaded["complaints"] = cluster.complaints.load_demo(scale=scale)
+    fresh = [part for part in loaded.values() if part.get("loaded")]
+    if "reporting" in names and fresh:
+        today = datetime.now(BANGKOK).date()
+        span = {"from": (today - timedelta(days=365)).isoformat(), "to": today.isoformat()}
+        ratings = loaded.get("feedback", {}).get("ratings", 0)
+        complaints = loaded.get("complaints", {}).get("complaints", 0)
+
+        def counted():
+            report = cluster.reporting.report("nation", "TH", span)
+            return report["count"] >= ratings and report["complaints"]["filed"] >= complaints
+        with eventlet.Timeout(wait_seconds, False):
+            while not counted():
+                eventlet.sleep(1.0)
+        loaded["alerts"] = cluster.reporting.check_alerts_now()["raised"]
+    logging.getLogger("cfz").info("demo activity in %.1f s: %s", time.monotonic() - started, loaded)
+    return loaded
 
 
 def run(args):
@@ -150,6 +190,7 @@ def run(args):
     if want_demo and "registry" in names:
         with ClusterRpcProxy(config, timeout=300) as cluster:
             demo = cluster.registry.load_demo()
+            demo.update(_load_activity(cluster, names))
     _banner(config, names, demo, pmoc_sim)
 
     def shutdown(signum, frame):

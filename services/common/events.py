@@ -185,6 +185,18 @@ class UnknownEvent(KeyError):
     pass
 
 
+# One schema instance per event: building a marshmallow schema costs more
+# than loading a payload with it, and a loaded schema keeps no state.
+_SCHEMAS = {}
+
+
+def _schema(event_spec):
+    schema = _SCHEMAS.get(event_spec.name)
+    if schema is None:
+        schema = _SCHEMAS[event_spec.name] = event_spec.schema()
+    return schema
+
+
 def spec(name):
     try:
         return EVENTS[name]
@@ -203,10 +215,10 @@ def new_event(name, payload, now=None):
     body["event_id"] = str(uuid.uuid4())
     body["occurred_at"] = (now or datetime.now(timezone.utc)).isoformat()
     body["version"] = event_spec.version
-    event_spec.schema().load(body)  # validate only; keep the producer's form
+    _schema(event_spec).load(body)  # validate only; keep the producer's form
     return body
 
 
 def parse_event(name, payload):
     """A consumer's view of an event payload, validated."""
-    return spec(name).schema().load(payload)
+    return _schema(spec(name)).load(payload)

@@ -12,13 +12,14 @@ from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
 from services.common import auth, outbox
+from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound, ValidationFailed, validation_error
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
-from services.complaints import categories, open311, relay, schemas, store
+from services.complaints import categories, demo, open311, relay, schemas, store
 from services.registry.accounts import require_admin
 from services.registry.schemas import load
 
@@ -149,6 +150,24 @@ class ComplaintsService(HealthMixin):
     def relay_stats(self, token):
         require_admin(self._actor(token))
         return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
+
+    @rpc
+    def load_demo(self, seed=demo.SEED, scale=1.0):
+        """Backdated demo complaints about the open points (`cfz run`),
+        relayed to PMOC when one is configured; refused outside a demo."""
+        demo_data.require_demo_data(self.config)
+        seed, scale = demo_data.options(seed, scale)
+        timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
+        points = [point for page in rpc_calls.call_pages(self.registry, "open_points", 1000,
+                                                         timeout=timeout) for point in page]
+        agencies = {agency_id: rpc_calls.call(self.registry, "get_agency", agency_id,
+                                              timeout=timeout)
+                    for agency_id in sorted({p["agency_id"] for p in points})}
+        settings = self._settings()
+        client = self._client(settings) if settings.url else None
+        pool = eventlet.GreenPool(max(1, settings.concurrency))
+        return demo.load(self.db, points, agencies, settings, client, pool.imap, seed=seed,
+                         scale=scale, pause=eventlet.sleep)
 
     # --- Open311 ---------------------------------------------------------------
     @rpc

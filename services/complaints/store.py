@@ -261,9 +261,13 @@ def _apply(db, complaint_id, change, now, doc=None):
             return doc
         fields, history, event_names = result
         version = doc["entity_version"]
-        new = dict(doc, **fields, entity_version=version + 1, updated_at=now)
+        # consumers copy a complaint by version from its events, so a change
+        # no event announces (PMOC's bookkeeping) keeps the version: else
+        # every copy would look stale to a recount
+        bumped = version + 1 if event_names else version
+        new = dict(doc, **fields, entity_version=bumped, updated_at=now)
         new["history"] = doc.get("history", []) + list(history)
-        update = {"$set": dict(fields, entity_version=version + 1, updated_at=now)}
+        update = {"$set": dict(fields, entity_version=bumped, updated_at=now)}
         if history:
             update["$push"] = {"history": {"$each": list(history)}}
         push_events(update, [_event(name, new, doc["status"], now) for name in event_names])

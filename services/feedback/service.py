@@ -1,10 +1,12 @@
 """feedback: ratings, comments, visit tokens and moderation (thin shell)."""
+import eventlet
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.common import auth, outbox
+from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
@@ -12,7 +14,7 @@ from services.common.errors import Forbidden
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
-from services.feedback import questionnaire, ratelimit, schemas, store, tokens
+from services.feedback import demo, questionnaire, ratelimit, schemas, store, tokens
 from services.registry.schemas import load
 
 POINT_CACHE_SECONDS = 10.0
@@ -124,6 +126,19 @@ class FeedbackService(HealthMixin):
     def moderate(self, token, feedback_id, decision):
         decision = load(schemas.ModerationDecision, decision)
         return store.moderate(self.db, self._actor(token), feedback_id, decision)
+
+    @rpc
+    def load_demo(self, seed=demo.SEED, scale=1.0):
+        """Backdated demo ratings for the open points (`cfz run`); refused
+        outside a demo, like the registry's demo points."""
+        demo_data.require_demo_data(self.config)
+        seed, scale = demo_data.options(seed, scale)
+        points = [point for page in rpc_calls.call_pages(
+            self.registry, "open_points", 1000, timeout=get_float(self.config, "CFZ_RPC_TIMEOUT"))
+            for point in page]
+        # pauses let the outbox publish (and reporting count) while it loads
+        return demo.load(self.db, points, self.config["CFZ_JWT_SECRET"], seed=seed, scale=scale,
+                         pause=eventlet.sleep)
 
     @outbox_timer()
     def publish_outbox(self):

@@ -10,12 +10,13 @@ from nameko.events import EventDispatcher
 
 from services.common import outbox
 from services.common.config import get_bool, get_int
+from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
-from services.common.storage import Mongo, is_embedded
+from services.common.storage import Mongo
 from services.registry import accounts, audit, catalogue, demo, points, schemas
 
 log = logging.getLogger(__name__)
@@ -178,10 +179,7 @@ class RegistryService(HealthMixin):
     # --- demo data and outbox ---------------------------------------------
     @rpc
     def load_demo(self):
-        # never into a real database by accident: only embedded or opted in
-        if not (is_embedded(self.config["MONGO_URI"]) or get_bool(self.config, "CFZ_DEMO_DATA")):
-            raise Forbidden("Demo data is only loaded on embedded storage or with "
-                            "CFZ_DEMO_DATA=1.", code="DEMO_DISABLED")
+        require_demo_data(self.config)
         return demo.load(self.db, self.passwords)
 
     @outbox_timer()

@@ -127,8 +127,15 @@ def remember_keys(db, keys):
     additions = {}
     for level, key in keys:
         additions.setdefault(level, []).append(key)
-    db.keys.update_one({"_id": "levels"}, {"$addToSet": {
-        level: {"$each": sorted(found)} for level, found in additions.items()}}, upsert=True)
+    # almost every feedback names keys already remembered: then the filter
+    # matches nothing and the (large) document is not rewritten; the upsert
+    # that follows a miss hits the existing _id
+    unknown = {"_id": "levels", "$or": [{level: {"$ne": key}} for level, key in keys]}
+    try:
+        db.keys.update_one(unknown, {"$addToSet": {
+            level: {"$each": sorted(found)} for level, found in additions.items()}}, upsert=True)
+    except DuplicateKeyError:
+        pass
 
 
 def apply_feedback(db, fact):

@@ -84,7 +84,9 @@ def trend(db, level, key, start, end, min_sample):
 def summary_row(key, total, prior_mean, prior_weight, min_sample):
     summary = stats.summarise(total.get("hist", {}).get("satisfaction", {}), prior_mean,
                               prior_weight, min_sample)
-    return summary, {"id": key, "count": summary.count, "score": _r(summary.score),
+    # no ratings: "no ratings", never the prior passed off as a score
+    score = _r(summary.score) if summary.count else None
+    return summary, {"id": key, "count": summary.count, "score": score,
                      "csat": _r(summary.csat),
                      "csat_ci": [_r(summary.csat_ci[0]), _r(summary.csat_ci[1])]}
 

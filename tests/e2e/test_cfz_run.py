@@ -29,7 +29,7 @@ def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix)
                                stderr=subprocess.STDOUT, text=True)
     output = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 150
         url = "http://127.0.0.1:{}/".format(port)
         while time.monotonic() < deadline:
             line = process.stdout.readline()
@@ -59,6 +59,15 @@ def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix)
                                   timeout=10).json()["groups"]
             return sum(g["pinned"] for g in groups) == sum(p["pinned"] for p in provinces)
         assert wait_for(reporting_has_the_demo, timeout=60, interval=0.5)
+        # ...and its ratings and complaints, counted before the banner: a
+        # newcomer sees rankings, the alerts of the demo's drops, complaints
+        rankings = requests.get(url + "api/v1/reports/rankings", params={"level": "agency"},
+                                timeout=10).json()
+        assert rankings["results"] and "ratings and" in text, text[-3000:]
+        assert requests.get(url + "api/v1/reports/alerts", params={"scope": "point"},
+                            timeout=10).json()["results"]
+        bangkok = requests.get(url + "api/v1/reports/provinces/10", timeout=10).json()
+        assert bangkok["count"] > 0 and bangkok["complaints"]["filed"] > 0
         recount = subprocess.run(cfz_command() + ["reporting", "recount"], env=env, timeout=120,
                                  capture_output=True, text=True)
         assert recount.returncode == 0, recount.stdout + recount.stderr

@@ -275,9 +275,12 @@ def test_a_refusal_dead_letters_at_once_and_a_crashed_claim_comes_due_again(db):
 
 def test_pmoc_closing_a_complaint_resolves_it_once(db):
     view = filed(db)
-    store.record_relayed(db, view["complaint_id"], "PMOC-9", 1)
+    relayed = store.record_relayed(db, view["complaint_id"], "PMOC-9", 1)
     store.apply_pmoc_status(db, view["complaint_id"], "open", None)
-    assert store.get(db, view["complaint_id"])["status"] == "relayed"
+    synced = store.get(db, view["complaint_id"])
+    assert synced["status"] == "relayed" and synced["relay"]["pmoc_status"] == "open"
+    # no event told consumers of this change, so their copies stay current
+    assert synced["entity_version"] == relayed["entity_version"]
     store.apply_pmoc_status(db, view["complaint_id"], "closed", "หน่วยงานแก้ไขแล้ว")
     store.apply_pmoc_status(db, view["complaint_id"], "closed", "หน่วยงานแก้ไขแล้ว")
     doc = db.complaints.find_one({"_id": view["complaint_id"]})

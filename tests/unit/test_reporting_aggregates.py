@@ -414,3 +414,11 @@ def test_trend_periods_count_what_the_day_buckets_hold(db):
     assert [p["count"] for p in result["periods"]] == [
         by_days(db, "point", "sp-2", date.fromisoformat(p["from"]), date.fromisoformat(p["to"]))["count"]
         for p in result["periods"]]
+
+
+def test_a_report_without_ratings_says_so_instead_of_a_score(db):
+    from services.reporting import reports
+    day = date(2026, 3, 4)
+    report = reports.report(db, "agency", "ag-nobody", day, day, prior_value=(4.0, 5.0))
+    # the prior is not a score: "no ratings" is
+    assert report["count"] == 0 and report["score"] is None and report["csat"] is None
