@@ -86,8 +86,9 @@ def test_dashboard_is_served_in_thai_and_english_with_its_script(api):
         assert th in text and en in text, (th, en)
     assert "innerHTML" not in text  # data goes in as text, never as markup
 
-    index = api.get("/").content.decode("utf-8")
-    assert 'href="/dashboard"' in index
+    # every page's header (cfz.js) links to the dashboard
+    assert "/static/cfz.js" in api.get("/").content.decode("utf-8")
+    assert '["/dashboard", "dashboard"]' in api.get("/static/cfz.js").content.decode("utf-8")
 
 
 def _stack_with_feedback(api):

@@ -2,7 +2,6 @@
 is a clear error, the service stays up, and the request does not stay queued
 (abuse table: one report request once stopped the whole suite)."""
 import pytest
-import requests
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.common.entrypoints import rpc
