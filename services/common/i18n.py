@@ -118,6 +118,14 @@ FIELD_PATTERNS = [(re.compile(p), th) for p, th in [
     (r".*(outside Thailand|not in Thailand|must lie in Thailand).*", "ตำแหน่งนี้อยู่นอกประเทศไทย"),
     (r"Send at least one field to change\.", "กรุณาแก้ไขอย่างน้อยหนึ่งช่อง"),
     (r"Send a JSON object\.", "รูปแบบข้อมูลไม่ถูกต้อง"),
+    (r"Say why a copy is still demanded\.", "กรุณาระบุเหตุผลที่ยังขอสำเนา"),
+    (r"Say where.*", "กรุณาระบุสถานที่: จุดบริการ ตำแหน่งบนแผนที่ หรือที่อยู่"),
+    (r"Say why.*", "กรุณาระบุเหตุผล"),
+    (r"Send the location this pin is for\.", "กรุณาส่งตำแหน่งพร้อมกับข้อมูลการปักหมุด"),
+    (r"One of: gps, drag, typed\.", "วิธีปักหมุดไม่ถูกต้อง"),
+    (r"Must be between 0 and 10,000 metres\.", "ความคลาดเคลื่อนต้องอยู่ระหว่าง 0 ถึง 10,000 เมตร"),
+    (r"8-128 characters.*", "รหัสคำขอไม่ถูกต้อง"),
+    (r"Each service once.*", "เลือกงานบริการแต่ละงานได้ครั้งเดียว"),
 ]]
 
 

@@ -2,6 +2,7 @@
 points, the services they offer, rollout and the catalogue."""
 import re
 
+from services.common import thai
 from services.common.config import get_int
 from services.common.errors import validation_error
 from services.common.fields import idempotency_key
@@ -50,6 +51,8 @@ OPERATIONS = [
      None, None, False, "service points"),
     ("get", "/api/v1/rollout", "Points pinned and surveyed per agency or province",
      None, schemas.CoverageQuery, False, "reports"),
+    ("get", "/api/v1/provinces", "The 77 provinces: official code, Thai and English names",
+     None, None, False, "catalogue"),
     ("get", "/api/v1/services", "Search the Citizen's Manual catalogue (Thai or English)",
      None, schemas.CatalogueQuery, False, "catalogue"),
     ("get", "/api/v1/services/{service_code}", "A catalogue entry: steps, documents, fee, time, law",
@@ -194,6 +197,13 @@ class RegistryRoutes:
         return json_response(self._call(self.registry, "coverage", query["group_by"]))
 
     # --- Citizen's Manual catalogue ---------------------------------------
+    @http("GET", "/api/v1/provinces")
+    @api
+    def provinces(self, request):
+        """For the officer's form: official codes and names (geothai)."""
+        provinces = [thai.province_names(code) for code in thai.province_codes()]
+        return json_response({"results": provinces}, headers={"Cache-Control": "public, max-age=86400"})
+
     @http("GET", "/api/v1/services")
     @api
     def search_catalogue(self, request):

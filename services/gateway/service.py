@@ -122,6 +122,15 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
     def track_page(self, request, tracking_code):
         return self.web.app.response(request, "track.html")
 
+    @http("GET", "/officer")
+    def officer_home(self, request):
+        """The officer app: one page script, one address per view."""
+        return self.web.app.response(request, "officer.html")
+
+    @http("GET", "/officer/<path:view>")
+    def officer_view(self, request, view):
+        return self.web.app.response(request, "officer.html")
+
     @http("GET", "/dashboard")
     def dashboard(self, request):
         """Executives' dashboard over the report endpoints."""

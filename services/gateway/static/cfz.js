@@ -189,7 +189,7 @@
       item.idempotencyKey = item.idempotencyKey || uuid();
       item.id = item.id || item.idempotencyKey;
       item.queuedAt = item.queuedAt || new Date().toISOString();
-      return api(item.method, item.path, { body: item.body, idempotencyKey: item.idempotencyKey, retries: 1 })
+      return api(item.method, item.path, { body: item.body, idempotencyKey: item.idempotencyKey, retries: 1, auth: item.auth })
         .catch(function (err) {
           if (!isOffline(err)) throw err;
           var items = outboxItems().filter(function (i) { return i.id !== item.id; });
@@ -202,7 +202,7 @@
       if (!items.length || navigator.onLine === false) return Promise.resolve([]);
       return items.reduce(function (chain, item) {
         return chain.then(function (done) {
-          return api(item.method, item.path, { body: item.body, idempotencyKey: item.idempotencyKey, retries: 0 })
+          return api(item.method, item.path, { body: item.body, idempotencyKey: item.idempotencyKey, retries: 0, auth: item.auth })
             .then(function (res) { drop(item); done.push({ item: item, result: res }); return done; },
                   function (err) {
                     if (!isOffline(err) && err.status !== 503) { drop(item); done.push({ item: item, error: err }); }
@@ -230,7 +230,7 @@
   };
 
   // --- the page frame --------------------------------------------------------
-  var NAV = [["/", "map"], ["/complaints/new", "fileComplaint"], ["/track", "track"], ["/dashboard", "dashboard"]];
+  var NAV = [["/", "map"], ["/complaints/new", "fileComplaint"], ["/track", "track"], ["/dashboard", "dashboard"], ["/officer", "officer"]];
   function header() {
     var top = $("top");
     if (!top) return;
@@ -279,6 +279,16 @@
   }
   function params() { return new URLSearchParams(location.search); }
   function pathPart(n) { return decodeURIComponent(location.pathname.split("/").filter(Boolean)[n] || ""); }
+
+  // a field's error goes as soon as the user changes the field
+  document.addEventListener("input", function (ev) {
+    var input = ev.target;
+    if (!input || !input.getAttribute || input.getAttribute("aria-invalid") !== "true") return;
+    input.removeAttribute("aria-invalid");
+    var note = document.getElementById(input.getAttribute("aria-describedby") || "");
+    if (note && note.classList.contains("field-error")) note.remove();
+    input.removeAttribute("aria-describedby");
+  }, true);
 
   function start(init) {
     document.documentElement.lang = lang;

@@ -4,11 +4,12 @@
 "use strict";
 var SHELL = "cfz-shell-v1", DATA = "cfz-data-v1", MAX_DATA = 60;
 var PAGES = { "/": "/static/index.html", "/services/": "/static/service.html", "/points/": "/static/point.html",
-              "/feedback": "/static/feedback.html", "/complaints/new": "/static/complaint.html", "/track": "/static/track.html" };
+              "/feedback": "/static/feedback.html", "/complaints/new": "/static/complaint.html", "/track": "/static/track.html",
+              "/officer": "/static/officer.html", "/officer/": "/static/officer.html" };
 var FILES = ["/static/index.html", "/static/service.html", "/static/point.html", "/static/feedback.html",
              "/static/complaint.html", "/static/track.html", "/static/app.css", "/static/cfz.js", "/static/map.js",
              "/static/service.js", "/static/point.js", "/static/feedback.js", "/static/complaint.js", "/static/track.js",
-             "/static/icon.svg", "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css"];
+             "/static/officer.html", "/static/officer.js", "/static/icon.svg", "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css"];
 // what a citizen reads again offline: points, services, the questionnaire
 var KEEP = [/^\/api\/v1\/service-points\/[^/]+$/, /^\/api\/v1\/service-points\/[^/]+\/feedback$/, /^\/api\/v1\/services\//,
             /^\/api\/v1\/questionnaire$/, /^\/api\/v1\/complaint-categories$/, /^\/api\/v1\/complaints\/[^/]+$/,
