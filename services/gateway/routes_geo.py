@@ -36,7 +36,9 @@ class GeoRoutes:
     def in_bbox(self, request):
         query = load(geo_schemas.BboxQuery, query_dict(request))
         self._require_catalogue_code(query)
-        return json_response(self._call(self.geo, "within_bbox", query))
+        # the map asks again on every pan: a minute of caching spares phones
+        return json_response(self._call(self.geo, "within_bbox", query),
+                             headers={"Cache-Control": "public, max-age=60"})
 
     @http("POST", "/api/v1/service-points/within")
     @api

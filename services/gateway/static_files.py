@@ -36,8 +36,8 @@ class StaticFiles:
         if entry is None:
             return Response("Not found", status=404, mimetype="text/plain")
         body, gzipped, etag, mimetype = entry
-        headers = {"Cache-Control": "public, max-age={}".format(self.max_age), "ETag": etag}
-        if etag in request.if_none_match:
+        headers = {"Cache-Control": "public, max-age={}".format(self.max_age), "ETag": '"{}"'.format(etag)}
+        if request.if_none_match.contains(etag):  # werkzeug compares unquoted tags
             return Response(status=304, headers=headers)
         response = Response(body, mimetype=mimetype, headers=headers)
         if gzipped is not None and accepts_gzip(request):
@@ -69,7 +69,7 @@ class StaticFiles:
                 text = text.replace("{{" + key + "}}", value)
             body = text.encode("utf-8")
         gzipped = compress(body) if compressible(mimetype, len(body)) else None
-        etag = '"{}"'.format(hashlib.sha256(body).hexdigest()[:20])
+        etag = hashlib.sha256(body).hexdigest()[:20]
         return body, gzipped, etag, mimetype
 
 

@@ -7,8 +7,6 @@ import pathlib
 import re
 import signal
 import subprocess
-import threading
-import time
 import uuid
 
 import pytest
@@ -17,7 +15,7 @@ from nameko.testing.utils import find_free_port
 from six.moves.urllib.parse import urlparse
 
 from tests.conftest import TEST_SETTINGS
-from tests.e2e.test_cfz_run import cfz_command
+from tests.e2e.test_cfz_run import start_cfz_run
 
 CHROMIUM = os.environ.get("CFZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -41,20 +39,9 @@ def site(request, vhost_pipeline):
                    CFZ_TILE_URL="", CFZ_PUBLIC_URL="http://127.0.0.1:{}".format(port),
                    CFZ_PMOC_RELAY_INTERVAL="0.3", PMOC_POLL_SECONDS="1")
         env.pop("MONGO_URI", None)
-        process = subprocess.Popen(cfz_command() + ["run"], env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
-        output = []
+        process, output = start_cfz_run(env, seconds=180)
         try:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                line = process.stdout.readline()
-                if not line:
-                    break
-                output.append(line)
-                if "Stop with Ctrl-C" in line:
-                    break
             assert "Stop with Ctrl-C" in "".join(output), "".join(output)[-3000:]
-            threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
             base = "http://127.0.0.1:{}".format(port)
             yield Site(base, output)
         finally:

@@ -19,30 +19,36 @@ def cfz_command():
     return [script] if os.path.exists(script) else [sys.executable, "-m", "services.cli"]
 
 
+def start_cfz_run(env, seconds=150):
+    """`cfz run` started and read up to its banner (at most `seconds`); its
+    log keeps being read into the returned list, so a full pipe never
+    blocks it."""
+    process = subprocess.Popen(cfz_command() + ["run"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    output = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if "Stop with Ctrl-C" in line:
+            break
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    return process, output
+
+
 def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix):
     port, metrics_port = find_free_port(), find_free_port()
     env = dict(os.environ, **TEST_SETTINGS)
     env.update(AMQP_URI=rabbit_config["AMQP_URI"], GATEWAY_PORT=str(port),
                CFZ_METRICS_PORT=str(metrics_port), CFZ_DB_PREFIX=db_prefix)
     env.pop("MONGO_URI", None)  # the README's command: embedded storage
-    process = subprocess.Popen(cfz_command() + ["run"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    output = []
+    process, output = start_cfz_run(env)
     try:
-        deadline = time.monotonic() + 150
         url = "http://127.0.0.1:{}/".format(port)
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Stop with Ctrl-C" in line:
-                break
         text = "".join(output)
         assert "Web UI:   " + url in text, text[-3000:]
-        # keep reading its log, so a full pipe can never block the process
-        drain = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
-        drain.start()
 
         assert "Dashboard: " + url + "dashboard" in text
         assert requests.get(url + "readyz", timeout=10).json()["status"] == "ready"

@@ -277,6 +277,16 @@
     var unplaced = form ? showFieldErrors(form, err) : [];
     status(statusNode, [err.text()].concat(unplaced).join(" "), "error");
   }
+  // The configured tile server (meta cfz-tile-url); none, or failing tiles,
+  // leave the map usable: points and lists never depend on tiles.
+  function mapTiles(map, onError) {
+    var meta = document.querySelector('meta[name="cfz-tile-url"]'), url = meta ? meta.content : "";
+    if (!url || url.indexOf("{{") >= 0) return null;
+    var attribution = document.querySelector('meta[name="cfz-tile-attribution"]');
+    var layer = L.tileLayer(url, { maxZoom: 19, attribution: attribution ? attribution.content : "" });
+    if (onError) { var told = false; layer.on("tileerror", function () { if (!told) { told = true; onError(); } }); }
+    return layer.addTo(map);
+  }
   function params() { return new URLSearchParams(location.search); }
   function pathPart(n) { return decodeURIComponent(location.pathname.split("/").filter(Boolean)[n] || ""); }
 
@@ -303,6 +313,6 @@
     t: t, addTexts: addTexts, pick: pick, lang: function () { return lang; }, setLang: setLang, onLang: onLang,
     applyTexts: applyTexts, el: el, $: $, clear: clear, formatDate: formatDate, buddhistYear: buddhistYear, formatPhone: formatPhone,
     api: api, ApiError: ApiError, isOffline: isOffline, uuid: uuid, outbox: outbox, session: session,
-    status: status, showFieldErrors: showFieldErrors, showError: showError, params: params, pathPart: pathPart, start: start
+    status: status, showFieldErrors: showFieldErrors, showError: showError, mapTiles: mapTiles, params: params, pathPart: pathPart, start: start
   };
 })();

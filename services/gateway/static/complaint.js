@@ -41,8 +41,7 @@
   }
   function initMap() {
     map = L.map("map").setView([13.5, 100.9], 5);
-    var url = document.querySelector('meta[name="cfz-tile-url"]').content;
-    if (url && url.indexOf("{{") < 0) L.tileLayer(url, { maxZoom: 19, attribution: document.querySelector('meta[name="cfz-tile-attribution"]').content }).addTo(map);
+    cfz.mapTiles(map);
     map.on("click", function (ev) { pick(ev.latlng.lat, ev.latlng.lng); });
   }
   function pick(lat, lon) {

@@ -578,4 +578,6 @@
   $("rollout").querySelector("select.group").value = state.level === "province" ? "province" : "agency";
   applyLang();
   loadAll();
+  // a shared link (e.g. the officer app's "own results") opens one entity's report
+  if (/^[A-Za-z0-9_-]{1,100}$/.test(params.get("id") || "")) openEntity(state.level, params.get("id"));
 })();

@@ -50,13 +50,7 @@
 
   function initMap() {
     map = L.map("map", { zoomControl: true }).setView([13.5, 100.9], 6);
-    var tileUrl = document.querySelector('meta[name="cfz-tile-url"]').content;
-    if (tileUrl && tileUrl.indexOf("{{") < 0) {
-      var tiles = L.tileLayer(tileUrl, { maxZoom: 19, attribution: document.querySelector('meta[name="cfz-tile-attribution"]').content });
-      var warned = false;
-      tiles.on("tileerror", function () { if (!warned) { warned = true; $("map-status").textContent = cfz.t("noTiles"); } });
-      tiles.addTo(map);
-    }
+    cfz.mapTiles(map, function () { $("map-status").textContent = cfz.t("noTiles"); });
     layer = L.layerGroup().addTo(map);
     map.on("moveend", loadPoints);
     map.on("click", function (ev) {

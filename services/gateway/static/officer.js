@@ -294,8 +294,7 @@
       node: box,
       mount: function () {
         map = L.map(mapBox).setView(start ? [start.lat, start.lon] : [13.5, 100.9], start ? 16 : 5);
-        var url = document.querySelector('meta[name="cfz-tile-url"]').content;
-        if (url && url.indexOf("{{") < 0) L.tileLayer(url, { maxZoom: 19, attribution: document.querySelector('meta[name="cfz-tile-attribution"]').content }).addTo(map);
+        cfz.mapTiles(map);
         map.on("click", function (ev) { stop(); place(ev.latlng.lat, ev.latlng.lng, "drag"); });
         if (start) { setInputs(start.lat, start.lon); marker = L.marker([start.lat, start.lon], { draggable: true }).addTo(map)
           .on("dragend", function () { var p = marker.getLatLng(); place(p.lat, p.lng, "drag"); }); }
@@ -498,7 +497,6 @@
     page(cfz.t("queue"), [st, list]);
     function highlight(text, words) {
       var nodes = [], rest = text;
-      (words || []).forEach(function () {});
       if (!words || !words.length) return [text];
       var re = new RegExp("(" + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "g");
       rest.split(re).forEach(function (part) { nodes.push(words.indexOf(part) >= 0 ? el("mark", {}, part) : part); });
