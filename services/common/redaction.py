@@ -19,6 +19,7 @@ elsewhere, and a zero-width space inside a number does not hide it.
 """
 import re
 import unicodedata
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from services.common.text import nfc
 
@@ -201,3 +202,30 @@ def redact(text):
 def public_text(text):
     """redact() for a public view: the masked text, None and "" as they are."""
     return redact(text)[0] if text else text
+
+
+def public_url(url):
+    """A citizen's link (a photo) as the public may see it, or None.
+
+    The query string, fragment and any user:password@ are dropped rather
+    than masked: they carry form fields, tokens and tracking ("?phone=…",
+    "?email=…") that no reader needs, and a photo host names the photo in
+    the path. A link whose path itself holds personal data is left out
+    altogether: a masked link would not open anyway."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.port:
+        host += ":{}".format(parts.port)
+    if spans(unquote(host + parts.path)):
+        return None
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def public_urls(urls):
+    """public_url of each link, the ones left out removed."""
+    return [u for u in map(public_url, urls or []) if u]
