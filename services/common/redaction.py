@@ -21,7 +21,7 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from services.common.text import nfc
+from services.common.text import ZERO_WIDTH, nfc
 
 PHONE_MASK = "[เบอร์โทรถูกซ่อน]"
 ID_MASK = "[เลขบัตรถูกซ่อน]"
@@ -29,9 +29,8 @@ EMAIL_MASK = "[อีเมลถูกซ่อน]"
 LINE_MASK = "[ไลน์ไอดีถูกซ่อน]"
 MASKS = (PHONE_MASK, ID_MASK, EMAIL_MASK, LINE_MASK)
 
-# zero-width space/non-joiner/joiner, word joiner, BOM, soft hyphen: shown
-# as nothing, so they can hide inside a number or an address
-INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+# shown as nothing, so they can hide inside a number or an address
+INVISIBLE = ZERO_WIDTH
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
