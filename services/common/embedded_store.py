@@ -10,14 +10,55 @@ a real server's indexes prevent. Each shortcut gives the library's answers
 lookups by `_id`, by a single-field unique index and by a sparse index's
 `$exists`; unique checks from entry maps; linear cursors; and
 `stored_by_ids`, the stored documents themselves for read-only callers.
+It also refuses, as a server does, what BSON cannot encode: the library
+stores a lone surrogate through `$push` or `$addToSet`, which a server
+never would, so only tests against a real MongoDB would have seen it.
 """
 
 
 def install():
     from mongomock_ng.collection import Collection, Cursor
+    _refuse_unencodable_strings(Collection)
     _use_primary_key(Collection)
     _use_unique_indexes(Collection)
     _use_linear_cursors(Cursor)
+
+
+# every call whose filter, document or update pymongo would encode as BSON
+_COMMANDS = ("insert_one", "insert_many", "update_one", "update_many", "replace_one",
+             "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
+             "delete_one", "delete_many", "find", "find_one", "count_documents",
+             "distinct", "aggregate")
+
+
+def _check_encodable(value):
+    """Raise pymongo's UnicodeEncodeError for a string BSON cannot hold."""
+    if isinstance(value, str):
+        value.encode("utf-8")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_encodable(key)
+            _check_encodable(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_encodable(item)
+
+
+def _refuse_unencodable_strings(collection_class):
+    """The whole command is refused before anything is written (the
+    library would apply a `$set` field by field and stop half way)."""
+    for name in _COMMANDS:
+        original = getattr(collection_class, name)
+        if getattr(original, "cfz_encodable", False):
+            continue
+
+        def checked(self, *args, _original=original, **kwargs):
+            _check_encodable(args)
+            _check_encodable(kwargs)
+            return _original(self, *args, **kwargs)
+        checked.cfz_encodable = True
+        checked.__name__ = name
+        setattr(collection_class, name, checked)
 
 
 _SCALAR_IDS = (str, int)

@@ -15,9 +15,38 @@ from services.common import thai
 from services.common.errors import validation_error
 
 
+UNENCODABLE = "Must be valid Unicode text (a lone surrogate such as \\ud800 cannot be stored)."
+
+
+def unencodable_fields(data):
+    """marshmallow-shaped field messages for every string in a JSON value
+    (keys included) that UTF-8 cannot hold, or {}: such text would be stored
+    and then break every read of it, so it is refused at the edge."""
+    if isinstance(data, str):
+        return [UNENCODABLE] if not textmod.encodable(data) else {}
+    if isinstance(data, dict):
+        found = {}
+        for key, value in data.items():
+            name = key if textmod.encodable(key) else key.encode("utf-8", "backslashreplace").decode()
+            inner = [UNENCODABLE] if name is not key else unencodable_fields(value)
+            if inner:
+                found[name] = inner
+        return found
+    if isinstance(data, list):
+        return {i: inner for i, inner in enumerate(map(unencodable_fields, data)) if inner}
+    return {}
+
+
 class Text(fields.String):
+    """Text a person wrote. Single-line text (names, titles) loses
+    zero-width characters: Thai copied from a web page or Word often
+    carries them, the writer cannot see or remove them, and without them
+    two names that look the same are the same. Multi-line text keeps them
+    (emoji sequences need the joiner; redaction matches through them)."""
     default_error_messages = {
+        "unencodable": UNENCODABLE,
         "control": "Must not contain control characters.",
+        "bidi": "Must not contain bidirectional control characters.",
         "blank": "Must not be blank.",
         "too_long": "Must be at most {max} characters.",
     }
@@ -30,8 +59,14 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
+        if not textmod.encodable(value):
+            raise self.make_error("unencodable")
         if textmod.has_control_chars(value, self.multiline):
             raise self.make_error("control")
+        if textmod.BIDI_CONTROLS.search(value):
+            raise self.make_error("bidi")
+        if not self.multiline:
+            value = textmod.strip_zero_width(value)
         value = textmod.clean_text(value, self.multiline)
         if not value and not self.allow_blank:
             raise self.make_error("blank")

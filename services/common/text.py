@@ -8,6 +8,31 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Shown as nothing: zero-width space, non-joiner and joiner, word joiner,
+# BOM, soft hyphen. They can hide inside a number (redaction.py matches
+# through them) or make two names that look the same differ.
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+# Bidirectional embeddings, overrides and isolates: they reorder what a
+# reader sees ("8765432180" shown as "0812345678"), which no Thai or
+# English text needs. (The plain marks U+200E/U+200F are left alone.)
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_ZERO_WIDTH = re.compile("[" + "".join(sorted(ZERO_WIDTH)) + "]")
+
+
+def encodable(value):
+    """False for text UTF-8 cannot hold (a lone surrogate such as "\\ud800",
+    which JSON can carry but BSON, and so MongoDB, cannot store)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def strip_zero_width(value):
+    return _ZERO_WIDTH.sub("", value)
+
+
 # Thai sequences NFC leaves alone but readers see as one letter: SARA AM
 # typed as NIKHAHIT + SARA AA, and SARA AE typed as two SARA E.
 _THAI_LOOKALIKES = (("\u0e4d\u0e32", "\u0e33"), ("\u0e40\u0e40", "\u0e41"))

@@ -211,10 +211,8 @@ def find_requests(db, parsed, now=None):
 
 
 # --- a request, as the public sees it ---------------------------------------
-def redact(text):
-    """Public text without personal data: the one redaction every public
-    text goes through (services/common/redaction.py)."""
-    return redaction.redact(text)[0] if text else text
+# the one redaction every public text goes through (services/common/redaction.py)
+redact = redaction.public_text
 
 
 def _iso(value):
@@ -223,7 +221,8 @@ def _iso(value):
 
 def request_view(doc):
     """One complaint as an Open311 request: no contact details, personal data
-    redacted from the description, never the tracking code."""
+    redacted from the description, address, notes and photo link, never the
+    tracking code."""
     category = categories.get(doc["category"]) or {"name_th": doc["category"],
                                                    "name_en": doc["category"]}
     name_th, name_en = lifecycle.STATUSES[doc["status"]]
@@ -246,10 +245,10 @@ def request_view(doc):
         "requested_datetime": _iso(doc["filed_at"]),
         "updated_datetime": _iso(doc["updated_at"]),
         "expected_datetime": _iso(doc["due_at"]),
-        "address": doc.get("address"),
+        "address": redact(doc.get("address")),
         "address_id": doc.get("service_point_id"),
         "zipcode": None,
         "lat": location.get("lat"),
         "long": location.get("lon"),
-        "media_url": (doc.get("media_urls") or [None])[0],
+        "media_url": (redaction.public_urls(doc.get("media_urls")) or [None])[0],
     }

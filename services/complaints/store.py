@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
-from services.common import events
+from services.common import events, redaction
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from services.common.outbox import outbox_entry, push_events
 from services.complaints import categories, lifecycle, tracking
@@ -217,16 +217,24 @@ def _common_view(doc, now):
 
 
 def public_view(doc, now=None):
-    """What the complainant sees with the tracking code: no contact details."""
+    """What anyone holding the tracking code sees (it is shared on LINE,
+    read aloud, typed at a counter): no contact details, and personal data
+    masked from every text the citizen or an officer wrote."""
     view = _common_view(doc, now)
+    view["description"] = redaction.public_text(view["description"])
+    view["address"] = redaction.public_text(view["address"])
+    view["media_urls"] = redaction.public_urls(view["media_urls"])
+    for entry in view["history"]:
+        entry["note"] = redaction.public_text(entry["note"])
     view["tracking_code"] = doc["tracking_code"]
     view["complaint_id"] = doc["_id"]
     return view
 
 
 def agency_view(db, doc, now=None):
-    """What the handling agency sees: contact details unless the
-    complainant chose to stay anonymous; never the tracking code."""
+    """What the handling agency sees: the original texts (it calls the
+    citizen back) and contact details unless the complainant chose to stay
+    anonymous; never the tracking code."""
     view = _common_view(doc, now)
     view["complaint_id"] = doc["_id"]
     view["rating_comment"] = doc.get("rating_comment")

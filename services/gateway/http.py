@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 
 from services.common import i18n
 from services.common.errors import (CfzError, PayloadTooLarge, Unauthorized,
-                                    UnsupportedMediaType, ValidationFailed)
+                                    UnsupportedMediaType, ValidationFailed, validation_error)
+from services.common.fields import unencodable_fields
 
 log = logging.getLogger(__name__)
 JSON_TYPE = "application/json; charset=utf-8"
@@ -96,6 +97,11 @@ def read_json(request, max_bytes):
     if not isinstance(data, dict):
         raise ValidationFailed("The body must be a JSON object.",
                                {"fields": {"_schema": ["Send a JSON object."]}})
+    # every field of every body, also those no Text field checks (ids,
+    # e-mails, a catalogue import): a lone surrogate is never stored
+    unencodable = unencodable_fields(data)
+    if unencodable:
+        raise validation_error(unencodable)
     return data
 
 

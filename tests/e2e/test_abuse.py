@@ -2,6 +2,8 @@
 suite, now answered with a clear 4xx and the suite still up. (Slow clients:
 tests/interface/test_gateway_slow_clients.py; oversized RPC answers:
 tests/interface/test_rpc_guard.py.)"""
+import json
+
 from tests.e2e.test_bad_input import check
 from tests.helpers import POINT, agency
 
@@ -40,3 +42,82 @@ def test_hostile_queries_get_a_clear_4xx_and_the_suite_stays_up(api):
     assert api.get("/vendor/leaflet/%00").status_code == 404
     ready = api.get("/readyz")
     assert ready.status_code == 200, ready.text
+
+
+LONE = "\ud800"  # JSON can carry it ("\ud800"); UTF-8 and BSON cannot
+
+
+def test_lone_surrogates_are_refused_and_never_stored(api):
+    officer, own = api.approved_agency(agency("poison"))
+    point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
+    api.put("/api/v1/service-points/{}/services".format(point["id"]), token=officer,
+            json={"services": [{"service_code": "DOPA-ID-NEW", "documents": []}]})
+    filed = api.post("/api/v1/complaints", json={
+        "category": "OTHER", "description": "รอนานมาก", "service_point_id": point["id"]}).json()
+    path = "/api/v1/officer/complaints/" + filed["complaint_id"]
+    assert api.post(path + "/status", json={"status": "resolved", "note": "แก้แล้ว"},
+                    token=officer).status_code == 200
+    feedback = "/api/v1/service-points/{}/feedback".format(point["id"])
+    rating = {"service_code": "DOPA-ID-NEW", "answers": {"satisfaction": 3}}
+    cases = [
+        ("reopen reason", "POST", "/api/v1/complaints/{}/reopen".format(filed["tracking_code"]),
+         dict(json={"reason": "ยังไม่ได้รับการแก้ไข" + LONE}), 400, "VALIDATION_ERROR", "reason"),
+        ("agency name", "POST", "/api/v1/agencies",
+         dict(json=agency("poison2", name_th="สำนักงาน" + LONE)), 400, "VALIDATION_ERROR", "name_th"),
+        ("username", "POST", "/api/v1/agencies",
+         dict(json=agency("poison3", username="officer" + LONE)), 400, "VALIDATION_ERROR", "username"),
+        ("contact e-mail", "POST", "/api/v1/agencies",
+         dict(json=agency("poison4", contact_email="a" + LONE + "@example.go.th")), 400,
+         "VALIDATION_ERROR", "contact_email"),
+        ("complaint description", "POST", "/api/v1/complaints",
+         dict(json={"category": "OTHER", "description": "x" + LONE, "service_point_id": point["id"]}),
+         400, "VALIDATION_ERROR", "description"),
+        ("complaint contact name", "POST", "/api/v1/complaints",
+         dict(json={"category": "OTHER", "description": "x", "service_point_id": point["id"],
+                    "contact": {"first_name": LONE, "phone": "0812345678"}}),
+         400, "VALIDATION_ERROR", "contact.first_name"),
+        ("comment", "POST", feedback, dict(json=dict(rating, comment="ดีมาก" + LONE)),
+         400, "VALIDATION_ERROR", "comment"),
+        ("service code", "POST", feedback, dict(json=dict(rating, service_code=LONE)),
+         400, "VALIDATION_ERROR", "service_code"),
+        ("point name", "PATCH", "/api/v1/service-points/" + point["id"],
+         dict(json={"name_th": "จุด" + LONE}, token=officer), 400, "VALIDATION_ERROR", "name_th"),
+        ("point name with a bidi override", "PATCH", "/api/v1/service-points/" + point["id"],
+         dict(json={"name_th": "จุด\u202e8765432180"}, token=officer), 400, "VALIDATION_ERROR", "name_th"),
+        ("status note", "POST", path + "/status",
+         dict(json={"status": "in_progress", "note": LONE}, token=officer), 400,
+         "VALIDATION_ERROR", "note"),
+        # a key is refused too: "Unknown field." would echo it in the answer
+        ("field name", "POST", "/api/v1/complaints",
+         dict(json={"category": "OTHER", "description": "x", "address": "y", LONE: 1}),
+         400, "VALIDATION_ERROR", "\\ud800"),
+        # a query string or path segment cannot carry one: the gateway
+        # decodes invalid UTF-8 there as U+FFFD
+        ("search query", "GET", "/api/v1/services?q=%ED%A0%80", {}, 200, None, None),
+        ("tracking code", "GET", "/api/v1/complaints/%ED%A0%80", {}, 404, "UNKNOWN_TRACKING_CODE", None),
+    ]
+    failures = []
+    for case in cases:
+        if case[4] == 200:
+            response = api.request(case[1], case[2])
+            if response.status_code != 200:
+                failures.append("{}: {} {}".format(case[0], response.status_code, response.text[:200]))
+            continue
+        check(api, case, failures)
+    assert not failures, "\n".join(failures)
+    # nothing was written: no second complaint, no comment, no agency
+    listed = api.get("/api/v1/officer/complaints", token=officer)
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["total"] == 1
+    assert listed.json()["results"][0]["status"] == "resolved"
+    assert api.get(feedback).json()["total"] == 0
+    pending = api.get("/api/v1/admin/agencies?status=pending", token=api.admin_token()).json()
+    assert not [a for a in pending["results"]
+                if any(n in json.dumps(a) for n in ("poison2", "poison3", "poison4"))]
+    assert api.get("/api/v1/complaints/" + filed["tracking_code"]).status_code == 200
+    assert api.get("/open311/v2/requests.json").status_code == 200
+    # zero-width characters in a name are dropped, not refused: the writer cannot see them
+    moved = api.patch("/api/v1/service-points/" + point["id"], token=officer,
+                      json={"name_th": "จุด\u200bบริการ\ufeffทดสอบ"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["name_th"] == "จุดบริการทดสอบ"

@@ -133,3 +133,30 @@ def test_pages_follow_the_ids_until_a_short_page():
         return [{"id": i} for i in rest[:limit]]
     pages = [[p["id"] for p in page] for page in pages(call, 3)]
     assert pages == [ids[:3], ids[3:6], ids[6:]] and asked == [None, "sp-02", "sp-05"]
+
+
+def test_text_fields_refuse_what_cannot_be_stored_or_reorders_what_is_read():
+    from marshmallow import Schema, ValidationError
+    from services.common.fields import Text, unencodable_fields
+    from services.common.i18n import thai_fields
+
+    class Form(Schema):
+        name = Text()
+        comment = Text(multiline=True)
+
+    for bad, message in [({"name": "สมชาย\ud800"}, "Must be valid Unicode text"),
+                         ({"comment": "ok \udfff"}, "Must be valid Unicode text"),
+                         ({"name": "ร้าน\u202eabc"}, "bidirectional"),
+                         ({"comment": "\u20668765432180\u2069"}, "bidirectional")]:
+        with pytest.raises(ValidationError) as caught:
+            Form().load(bad)
+        [field] = bad
+        assert message in caught.value.messages[field][0]
+        thai = thai_fields(caught.value.messages)[field][0]
+        assert "อักขระ" in thai
+    # zero-width characters leave a name (the writer cannot see them) and stay in a comment
+    loaded = Form().load({"name": "สำนักงาน\u200bเขต\ufeff", "comment": "👨\u200d👩\u200d👧 ดีมาก"})
+    assert loaded == {"name": "สำนักงานเขต", "comment": "👨\u200d👩\u200d👧 ดีมาก"}
+    assert unencodable_fields({"a": ["ok", "\ud800"], "b": {"\udc00": 1}, "c": 3}) == {
+        "a": {1: ["Must be valid Unicode text (a lone surrogate such as \\ud800 cannot be stored)."]},
+        "b": {"\\udc00": ["Must be valid Unicode text (a lone surrogate such as \\ud800 cannot be stored)."]}}

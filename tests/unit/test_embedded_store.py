@@ -196,3 +196,25 @@ def test_read_only_lookups_by_id_project_like_find(collection):
         got = sorted(map(canonical, read_only_by_ids(collection, ids, projection)))
         want = sorted(map(canonical, collection.find({"_id": {"$in": ids}}, projection)))
         assert got == want, projection
+
+
+@pytest.mark.parametrize("update", [
+    {"$push": {"history": {"$each": [{"note": "\ud800"}]}}},
+    {"$push": {"history": "\udfff"}},
+    {"$addToSet": {"tags": "\ud800"}},
+    {"$set": {"ok": 1, "name": "x\ud800"}},
+    {"$set": {"\ud800": 1}},
+])
+def test_strings_bson_cannot_encode_are_refused_like_a_server(collection, update):
+    collection.insert_one({"_id": "a", "history": []})
+    with pytest.raises(UnicodeEncodeError):
+        collection.update_one({"_id": "a"}, update)
+    with pytest.raises(UnicodeEncodeError):
+        collection.find_one_and_update({"_id": "a"}, update)
+    # refused whole: not even the encodable part of the update was applied
+    assert collection.find_one({"_id": "a"}) == {"_id": "a", "history": []}
+    with pytest.raises(UnicodeEncodeError):
+        collection.insert_one({"_id": "b", "note": "\ud800"})
+    with pytest.raises(UnicodeEncodeError):
+        collection.find_one({"note": "\ud800"})
+    assert collection.count_documents({}) == 1

@@ -81,3 +81,18 @@ def test_citizen_id_checksum():
 def test_decomposed_thai_is_normalised_before_publication():
     public, _ = redact("ทํางานดี")  # NIKHAHIT + SARA AA typed for SARA AM
     assert public == "ทำงานดี"
+
+
+@pytest.mark.parametrize("url,public", [
+    ("https://example.org/photo1.jpg", "https://example.org/photo1.jpg"),
+    ("https://example.org/p.jpg?phone=0812345678&x=1#top", "https://example.org/p.jpg"),
+    ("https://somchai:secret@example.org/p.jpg", "https://example.org/p.jpg"),
+    ("https://example.org:8443/a/b.png?email=a%40b.co", "https://example.org:8443/a/b.png"),
+    ("https://example.org/u/0812345678/p.jpg", None),
+    ("https://example.org/u/081%20234%205678.jpg", None),
+    ("https://example.org/somchai@gmail.com/p.jpg", None),
+    ("https://example.org/photos/2567-10-12/125.jpg", "https://example.org/photos/2567-10-12/125.jpg"),
+])
+def test_public_links_lose_query_strings_and_personal_paths(url, public):
+    from services.common.redaction import public_url
+    assert public_url(url) == public
