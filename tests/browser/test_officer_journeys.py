@@ -175,6 +175,18 @@ def test_register_pin_survey_poster_rate_moderate_and_answer_a_complaint(site, p
     expect(cpage.get_by_role("heading", name="แก้ไขเสร็จสิ้น")).to_be_visible()
     expect(cpage.locator("#history")).to_contain_text("ได้ดำเนินการแก้ไขแล้ว ขอบคุณที่แจ้ง")
 
+    # the agency administrator sees each change in the audit trail and adds an officer
+    page.goto(site.base + "/officer/audit")
+    expect(page.locator("#audit li").first).to_be_visible()
+    assert page.locator("#audit li").count() >= 3  # created, surveyed twice
+    expect(page.locator("#audit")).to_contain_text("ระบบเชื่อมโยงข้อมูลยังไม่พร้อม")
+    officer_phone.shot("audit")
+    page.goto(site.base + "/officer/officers")
+    page.get_by_label("ชื่อผู้ใช้").fill(who["username"] + "-b")
+    page.get_by_label(re.compile("^รหัสผ่าน")).fill("another long password 42")
+    page.get_by_role("button", name="เพิ่มเจ้าหน้าที่").click()
+    expect(page.locator("#officers")).to_contain_text(who["username"] + "-b")
+
     # another agency's point cannot be opened for editing
     other = site.api("GET", "/api/v1/service-points", params={"limit": 1}).json()["results"][0]
     page.goto(site.base + "/officer/points/" + other["id"])

@@ -36,7 +36,10 @@
       due: "ครบกำหนด {date}", daysLeft: "เหลือ {n} วัน", daysOver: "เลยกำหนด {n} วัน", contact: "ผู้ร้องเรียน (เห็นเฉพาะหน่วยงาน)",
       anonymousC: "ผู้ร้องเรียนไม่ประสงค์เปิดเผยตัว", newStatus: "เปลี่ยนสถานะ", responses: "ข้อความสำเร็จรูป", changed: "เปลี่ยนสถานะแล้ว",
       resp1: "รับเรื่องแล้ว กำลังตรวจสอบข้อเท็จจริง", resp2: "ได้ดำเนินการแก้ไขแล้ว ขอบคุณที่แจ้ง", resp3: "เรื่องนี้อยู่นอกอำนาจหน้าที่ ได้ส่งต่อหน่วยงานที่รับผิดชอบแล้ว",
-      forbidden: "หน้านี้สำหรับเจ้าหน้าที่ของหน่วยงานเจ้าของจุดบริการ", back: "กลับ"
+      forbidden: "หน้านี้สำหรับเจ้าหน้าที่ของหน่วยงานเจ้าของจุดบริการ", back: "กลับ",
+      officers: "เจ้าหน้าที่ของหน่วยงาน", addOfficer: "เพิ่มเจ้าหน้าที่", fullName: "ชื่อ-นามสกุล", isAdmin: "เป็นผู้ดูแลของหน่วยงาน",
+      disable: "ระงับบัญชี", disabled: "ระงับแล้ว", disableConfirm: "ระงับบัญชี {u}? จะเข้าสู่ระบบไม่ได้อีก", added: "เพิ่มแล้ว",
+      noAudit: "ยังไม่มีการแก้ไข", before: "ก่อน", after: "หลัง"
     },
     en: {
       oTitle: "For officers", login: "Log in", logout: "Log out", username: "Username", password: "Password",
@@ -69,7 +72,10 @@
       due: "Due {date}", daysLeft: "{n} days left", daysOver: "{n} days overdue", contact: "Complainant (seen only by the agency)",
       anonymousC: "The complainant chose to stay anonymous", newStatus: "Change status", responses: "Ready-made texts", changed: "Status changed",
       resp1: "Received; we are checking the facts", resp2: "It has been fixed; thank you for telling us", resp3: "Outside our remit; forwarded to the body responsible",
-      forbidden: "This page is for officers of the point's agency", back: "Back"
+      forbidden: "This page is for officers of the point's agency", back: "Back",
+      officers: "Your agency's officers", addOfficer: "Add an officer", fullName: "Full name", isAdmin: "Agency administrator",
+      disable: "Disable", disabled: "Disabled", disableConfirm: "Disable {u}? They will no longer be able to log in.", added: "Added",
+      noAudit: "No changes yet", before: "before", after: "after"
     }
   });
   var el = cfz.el, $ = cfz.$, main = $("content");
@@ -191,7 +197,8 @@
     if (c.role === "admin") links.appendChild(el("a", { class: "button primary", href: "/officer/admin" }, cfz.t("admin")));
     if (c.agency_id) {
       [["/officer/points/new", "newPoint", "primary"], ["/officer/moderation", "moderation"], ["/officer/complaints", "complaints"],
-       ["/dashboard?level=agency&id=" + encodeURIComponent(c.agency_id), "results"]].forEach(function (l) {
+       ["/dashboard?level=agency&id=" + encodeURIComponent(c.agency_id), "results"]].concat(c.agency_admin
+        ? [["/officer/officers", "officers"], ["/officer/audit", "audit"]] : []).forEach(function (l) {
         links.appendChild(el("a", { class: "button" + (l[2] ? " " + l[2] : ""), href: l[0] }, cfz.t(l[1])));
       });
       call("GET", "/api/v1/service-points?limit=200&agency_id=" + encodeURIComponent(c.agency_id)).then(function (r) {
@@ -581,6 +588,60 @@
     }, function (err) { page(cfz.t("complaints"), el("p", { class: "status error" }, err.text())); });
   }
 
+  function officersView() {
+    var c = requireLogin();
+    if (!c) return;
+    var list = el("ul", { class: "list", id: "officers" }), st = statusLine();
+    var form = el("form", { id: "officer-form", novalidate: true }, [
+      field(cfz.t("fullName"), "full_name", { maxlength: 200 }), field(cfz.t("username"), "username", { autocapitalize: "none" }),
+      field(cfz.t("password") + " (" + cfz.t("passwordHint") + ")", "password", { type: "password", autocomplete: "new-password" }),
+      el("label", { class: "inline", for: "agency_admin" }, [el("input", { type: "checkbox", id: "agency_admin", name: "agency_admin" }), cfz.t("isAdmin")]),
+      el("button", { type: "submit", class: "primary wide" }, cfz.t("addOfficer"))]);
+    page(cfz.t("officers"), [st, list, el("h2", {}, cfz.t("addOfficer")), form]);
+    var base = "/api/v1/agencies/" + encodeURIComponent(c.agency_id) + "/officers";
+    function load() {
+      call("GET", base).then(function (r) {
+        cfz.clear(list);
+        r.data.results.forEach(function (a) {
+          list.appendChild(el("li", {}, [el("strong", {}, a.username), a.full_name ? " · " + a.full_name : "", " ",
+            el("span", { class: "badge " + (a.status === "active" ? "nocopy" : "unknown") }, a.status === "disabled" ? cfz.t("disabled") : a.status),
+            a.status === "active" && a.id !== c.sub ? el("div", { class: "actions" }, el("button", { type: "button", onclick: function () {
+              if (!window.confirm(cfz.t("disableConfirm", { u: a.username }))) return;
+              call("POST", "/api/v1/admin/accounts/" + encodeURIComponent(a.id) + "/disable").then(load, function (err) { cfz.showError(null, st, err); });
+            } }, cfz.t("disable"))) : null]));
+        });
+      }, function (err) { cfz.status(st, err.text(), "error"); });
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = { username: form.username.value.trim(), password: form.password.value, agency_admin: form.agency_admin.checked };
+      if (form.full_name.value.trim()) body.full_name = form.full_name.value;
+      call("POST", base, { body: body }).then(function () { form.reset(); cfz.status(st, cfz.t("added"), "ok"); load(); },
+        function (err) { cfz.showError(form, st, err); });
+    });
+    load();
+  }
+
+  function auditView() {
+    var c = requireLogin();
+    if (!c) return;
+    var list = el("ol", { class: "timeline", id: "audit" }), st = statusLine();
+    page(cfz.t("audit"), [st, list]);
+    function changes(before, after) {
+      return el("ul", {}, Object.keys(Object.assign({}, before || {}, after || {})).map(function (k) {
+        var show = function (v) { return v === undefined || v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v); };
+        return el("li", {}, k + ": " + cfz.t("before") + " " + show((before || {})[k]) + " → " + cfz.t("after") + " " + show((after || {})[k]));
+      }));
+    }
+    call("GET", "/api/v1/agencies/" + encodeURIComponent(c.agency_id) + "/audit?limit=100").then(function (r) {
+      if (!r.data.results.length) list.appendChild(el("li", { class: "muted" }, cfz.t("noAudit")));
+      r.data.results.forEach(function (e) {
+        list.appendChild(el("li", {}, [el("strong", {}, e.action), " ", el("span", { class: "muted" }, cfz.formatDate(e.at, true) + " · " + (e.actor.username || "")),
+          changes(e.before, e.after)]));
+      });
+    }, function (err) { cfz.status(st, err.text(), "error"); });
+  }
+
   function route() {
     var m;
     if (path === "/officer/login") return loginView();
@@ -590,6 +651,8 @@
     if ((m = path.match(/^\/officer\/points\/([^/]+)\/poster$/))) return posterView(decodeURIComponent(m[1]));
     if ((m = path.match(/^\/officer\/points\/([^/]+)$/))) return pointView(decodeURIComponent(m[1]));
     if (path === "/officer/moderation") return moderationView();
+    if (path === "/officer/officers") return officersView();
+    if (path === "/officer/audit") return auditView();
     if (path === "/officer/complaints") return complaintsView();
     if ((m = path.match(/^\/officer\/complaints\/([^/]+)$/))) return complaintView(decodeURIComponent(m[1]));
     return homeView();
