@@ -14,7 +14,8 @@ from services.common.errors import Forbidden
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
-from services.feedback import demo, questionnaire, ratelimit, schemas, store, tokens
+from services.common import ratelimit
+from services.feedback import demo, questionnaire, schemas, store, tokens
 from services.registry.schemas import load
 
 POINT_CACHE_SECONDS = 10.0
