@@ -8,6 +8,7 @@ from services.common.config import get_float, get_int
 from services.common.dependencies import ThailandOutline
 from services.common.errors import Forbidden
 from services.common.metrics import Metrics
+from services.gateway import clients
 from services.gateway.http import bearer_token, read_json
 from services.registry.schemas import load
 
@@ -25,6 +26,11 @@ class GatewayBase:
 
     def _json(self, request, max_bytes=None):
         return read_json(request, max_bytes or get_int(self.config, "CFZ_MAX_BODY_BYTES"))
+
+    def _client(self, request):
+        """The pseudonymous client id every rate limit counts by
+        (services/gateway/clients.py)."""
+        return clients.client_id(request, self.config)
 
     def _body(self, request, schema_cls):
         return load(schema_cls, self._json(request))
