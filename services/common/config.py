@@ -39,6 +39,8 @@ DEFAULTS = {
     "CFZ_ARGON2_CONCURRENCY": "1",
     "CFZ_ARGON2_QUEUE": "4",
     "CFZ_ARGON2_WAIT": "2",
+    # logins and registrations in flight from one gateway process
+    "CFZ_LOGIN_CONCURRENCY": "4",
     # login throttling (services/registry/throttle.py): failures counted while
     # each follows the last within the window; past the free failures each
     # further failure locks for base * 2^n seconds, up to the cap

@@ -1,20 +1,48 @@
 """What every group of gateway routes shares: config, metrics, bounded RPC
 calls, JSON bodies checked with the owning service's schemas, tokens."""
+import contextlib
+
+from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.common import auth, rpc
 from services.common.config import get_float, get_int
 from services.common.dependencies import ThailandOutline
-from services.common.errors import Forbidden
+from services.common.errors import Busy, Forbidden
 from services.common.metrics import Metrics
 from services.gateway import clients
 from services.gateway.http import bearer_token, read_json
 from services.registry.schemas import load
 
 
+class PasswordSlots(DependencyProvider):
+    """At most CFZ_LOGIN_CONCURRENCY requests that make the registry hash a
+    password (logins, registrations) in flight from this gateway process;
+    more are refused here at once (503), so a flood never queues in front
+    of the registry's other RPCs. The registry bounds hashing itself too."""
+
+    def setup(self):
+        self.slots = Semaphore(max(1, get_int(self.container.config, "CFZ_LOGIN_CONCURRENCY")))
+
+    @contextlib.contextmanager
+    def slot(self):
+        if not self.slots.acquire(blocking=False):
+            raise Busy("Too many logins at once; try again in a moment.",
+                       {"retry_after_seconds": 1}, code="HASHING_BUSY")
+        try:
+            yield
+        finally:
+            self.slots.release()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
 class GatewayBase:
     config = Config()
+    password_slots = PasswordSlots()
     # owns accounts: every token is checked with it (see _verified)
     registry = RpcProxy("registry")
     metrics = Metrics()

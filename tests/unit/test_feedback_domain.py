@@ -7,7 +7,8 @@ import pytest
 
 from services.common.storage import ensure_indexes
 from services.common.errors import Conflict, RateLimited, ValidationFailed
-from services.feedback import moderation, ratelimit, schemas, store, tokens
+from services.common import ratelimit
+from services.feedback import moderation, schemas, store, tokens
 from services.registry.schemas import load
 
 SECRET = "unit-test-secret-0123456789abcdefgh"
