@@ -5,6 +5,7 @@ tests/interface/test_gateway_slow_clients.py; oversized RPC answers:
 tests/interface/test_rpc_guard.py.) Limits are small here so the tests are
 fast; the defaults are in services/common/config.py."""
 import time
+from urllib.parse import parse_qs, urlparse
 
 import eventlet
 import pytest
@@ -28,6 +29,7 @@ LIMITS = {
     "CFZ_FEEDBACK_RATE_LIMIT": "3/minute",
     "CFZ_TRUSTED_PROXIES": "127.0.0.1",
     "CFZ_OPEN311_API_KEYS": OPEN311_KEY,
+    "CFZ_VISIT_TOKENS_PER_CLIENT_DAY": "2",
 }
 
 
@@ -190,4 +192,43 @@ def test_a_forged_x_forwarded_for_does_not_make_a_new_client(api):
     assert refused(rate("10.9.9.99, 198.51.100.7"), 429, "RATE_LIMITED") is None
     # the proxy's own entry (rightmost) is believed: another citizen is not limited
     assert rate("198.51.100.8").status_code == 201
+    still_up(api)
+
+
+@pytest.fixture
+def scans_allowed(config):
+    config.update(CFZ_FEEDBACK_RATE_LIMIT="50/minute")
+
+
+def test_a_photographed_counter_code_mints_few_tokens_each_for_its_own_service(scans_allowed, api):
+    # once: one photo of a counter's QR code minted a verified rating per
+    # made-up device id, and a token minted for one service rated another
+    officer, _ = api.approved_agency(agency("visit"))
+    point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
+    base = "/api/v1/service-points/" + point["id"]
+    api.put(base + "/services", token=officer, json={"services": [
+        {"service_code": "DOPA-ID-NEW", "documents": []}, {"service_code": "DOPA-ID-LOST", "documents": []}]})
+    qr = api.get(base + "/qr", token=officer, params={"kind": "counter", "service_code": "DOPA-ID-NEW",
+                                                        "format": "svg"})
+    code = parse_qs(urlparse(qr.headers["X-Feedback-Url"]).query)["code"][0]
+
+    def scan(device):
+        return api.post(base + "/visit-tokens", json={"code": code, "device_id": device,
+                                                      "service_code": "DOPA-ID-NEW"})
+    first, second = scan("device-0001"), scan("device-0002")
+    assert first.status_code == 201 and second.status_code == 201
+    again = scan("device-0001")  # the same device: its same token, not another one
+    assert again.status_code == 201 and again.json()["visit_token"] == first.json()["visit_token"]
+    assert refused(scan("device-0003"), 429, "VISIT_TOKEN_LIMIT") is None
+
+    rating = {"answers": {"satisfaction": 5}, "visit_token": first.json()["visit_token"]}
+    other = api.post(base + "/feedback", json=dict(rating, service_code="DOPA-ID-LOST"))
+    failures = []
+    check(api, ("token for another service", "POST", base + "/feedback",
+                dict(json=dict(rating, service_code="DOPA-ID-LOST")), 400, "INVALID_VISIT_TOKEN",
+                "visit_token"), failures)
+    assert other.status_code == 400 and not failures, failures
+    # nothing was spent: the token still rates its own service, verified
+    own = api.post(base + "/feedback", json=dict(rating, service_code="DOPA-ID-NEW"))
+    assert own.status_code == 201 and own.json()["verified"] is True
     still_up(api)
