@@ -18,6 +18,17 @@ TEST_SETTINGS = {
     "CFZ_ADMIN_PASSWORD": "admin-password-for-tests",
     "CFZ_JWT_SECRET": "test-secret-not-for-production-0123456789",
     "CFZ_RPC_TIMEOUT": "10",
+    # tests log in, register and file often from one address; the abuse
+    # tests (tests/e2e/test_abuse.py) set small limits of their own
+    "CFZ_REGISTRATION_RATE_LIMIT": "1000/minute",
+    "CFZ_COMPLAINT_RATE_LIMIT": "1000/minute",
+    "CFZ_LOGIN_MAX_FAILURES": "1000",
+    "CFZ_LOGIN_MAX_FAILURES_ACCOUNT": "1000",
+    "CFZ_LOGIN_MAX_FAILURES_CLIENT": "1000",
+    "CFZ_ARGON2_CONCURRENCY": "2",
+    "CFZ_ARGON2_QUEUE": "100",
+    "CFZ_ARGON2_WAIT": "20",
+    "CFZ_LOGIN_CONCURRENCY": "64",
 }
 ADMIN = {"username": "admin", "password": "admin-password-for-tests"}
 

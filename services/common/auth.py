@@ -1,7 +1,10 @@
 """Passwords (argon2id) and bearer tokens (JWT, HS256).
 
 Hashing is CPU-heavy, so it runs in a native thread (eventlet.tpool) and the
-event loop keeps serving other requests meanwhile.
+event loop keeps serving other requests meanwhile. Few hashes run at once
+(a semaphore; a short queue waits, the rest are refused at once with 503):
+unbounded, 128 logins took every core and every worker of the registry and
+a catalogue search behind them waited 44 s.
 """
 import time
 import uuid
@@ -10,8 +13,9 @@ import jwt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 
-from services.common.errors import Unauthorized
+from services.common.errors import Busy, Unauthorized
 
 ALGORITHM = "HS256"
 # The account's token version when the token was issued; disabling an
@@ -24,24 +28,56 @@ ISSUER = "cfz-registry"
 _DUMMY_PASSWORD = "not-a-real-password"
 
 
+def _busy():
+    return Busy("Too many logins at once; try again in a moment.",
+                              {"retry_after_seconds": 1}, code="HASHING_BUSY")
+
+
 class Passwords:
-    def __init__(self, time_cost=3, memory_kib=65536):
+    def __init__(self, time_cost=3, memory_kib=65536, concurrency=1, queue=4, wait=2.0):
         self.hasher = PasswordHasher(time_cost=int(time_cost),
                                      memory_cost=int(memory_kib),
                                      parallelism=2, type=Type.ID)
         self._dummy_hash = None
+        self._slots = Semaphore(max(1, int(concurrency)))
+        self._queue = max(0, int(queue))
+        self._wait = float(wait)
+        self._waiting = 0
+
+    def _bounded(self, function, *args):
+        """`function` in a native thread, once a hashing slot is free:
+        wait at most `wait` seconds behind at most `queue` others, else 503."""
+        if self._slots.locked():
+            if self._waiting >= self._queue:
+                raise _busy()
+            self._waiting += 1
+            try:
+                acquired = self._slots.acquire(timeout=self._wait)
+            finally:
+                self._waiting -= 1
+            if not acquired:
+                raise _busy()
+        else:
+            self._slots.acquire()
+        try:
+            return tpool.execute(function, *args)
+        finally:
+            self._slots.release()
 
     def hash(self, password):
-        return tpool.execute(self.hasher.hash, password)
+        return self._bounded(self.hasher.hash, password)
 
     def verify(self, password_hash, password):
+        return self._bounded(self._verify, password_hash, password)
+
+    def _verify(self, password_hash, password):
         if password_hash is None:
             if self._dummy_hash is None:
-                self._dummy_hash = self.hash(_DUMMY_PASSWORD)
+                self._dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
             password_hash = self._dummy_hash
             password = password + "\0"  # never matches
         try:
-            return tpool.execute(self.hasher.verify, password_hash, password)
+            return self.hasher.verify(password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

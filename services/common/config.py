@@ -3,6 +3,7 @@
 Every setting a service reads lives here, so the README's configuration table
 has one source. Nameko containers receive the result of `nameko_config()`.
 """
+import ipaddress
 import os
 import re
 
@@ -32,15 +33,41 @@ DEFAULTS = {
     "CFZ_ADMIN_PASSWORD": "",
     "CFZ_ARGON2_TIME_COST": "3",
     "CFZ_ARGON2_MEMORY_KIB": "65536",
+    # at most this many hashes at once per process, this many more waiting at
+    # most CFZ_ARGON2_WAIT seconds; the rest are refused at once (503), so a
+    # login flood cannot take every core and every worker
+    "CFZ_ARGON2_CONCURRENCY": "1",
+    "CFZ_ARGON2_QUEUE": "4",
+    "CFZ_ARGON2_WAIT": "2",
+    # logins and registrations in flight from one gateway process
+    "CFZ_LOGIN_CONCURRENCY": "4",
+    # login throttling (services/registry/throttle.py): failures counted while
+    # each follows the last within the window; past the free failures each
+    # further failure locks for base * 2^n seconds, up to the cap
+    "CFZ_LOGIN_WINDOW_SECONDS": "900",
+    "CFZ_LOGIN_MAX_FAILURES": "5",
+    "CFZ_LOGIN_MAX_FAILURES_ACCOUNT": "20",
+    "CFZ_LOGIN_MAX_FAILURES_CLIENT": "50",
+    "CFZ_LOGIN_LOCKOUT_BASE": "2",
+    "CFZ_LOGIN_LOCKOUT_MAX": "900",
+    "CFZ_LOGIN_ACCOUNT_LOCKOUT_MAX": "120",
+    "CFZ_REGISTRATION_RATE_LIMIT": "5/hour",
+    "CFZ_COMPLAINT_RATE_LIMIT": "10/hour",
     "CFZ_ENV": "development",
     "CFZ_STARTER_CATALOGUE": "1",
     "CFZ_DEMO_DATA": "0",
     "CFZ_GEO_RESYNC_SECONDS": "900",
     "CFZ_FEEDBACK_RATE_LIMIT": "10/minute",
+    # counter-code scans that mint a new visit token, per Bangkok day
+    "CFZ_VISIT_TOKENS_PER_CLIENT_DAY": "3",
+    "CFZ_VISIT_TOKENS_PER_CODE_DAY": "500",
     "CFZ_PUBLIC_URL": "http://127.0.0.1:8000",
     # map tiles for the web app (pages stay useful without them)
     "CFZ_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "CFZ_TILE_ATTRIBUTION": "© OpenStreetMap contributors",
+    # reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs)
+    "CFZ_TRUSTED_PROXIES": "",
+    # deprecated: 1 = CFZ_TRUSTED_PROXIES=127.0.0.0/8,::1
     "CFZ_TRUST_FORWARDED": "0",
     "CFZ_GEO_FOLLOW_INTERVAL": "0.25",
     "CFZ_REPORT_COMPACT_INTERVAL": "1",
@@ -71,6 +98,7 @@ DEFAULTS = {
 # a fixed development value so several local processes agree on tokens.
 DEV_JWT_SECRET = "cfz-development-only-secret-change-me"
 DEV_ADMIN_PASSWORD = "cfz-admin-demo"
+RATE_LIMITS = ("CFZ_FEEDBACK_RATE_LIMIT", "CFZ_REGISTRATION_RATE_LIMIT", "CFZ_COMPLAINT_RATE_LIMIT")
 
 
 class ConfigError(RuntimeError):
@@ -88,9 +116,16 @@ def from_env(environ=None):
         if production:
             raise ConfigError("CFZ_JWT_SECRET must be set when CFZ_ENV=production")
         config["CFZ_JWT_SECRET"] = DEV_JWT_SECRET
-    if not re.fullmatch(r"\d+/(second|minute|hour|day)s?", config["CFZ_FEEDBACK_RATE_LIMIT"].strip()):
-        raise ConfigError("CFZ_FEEDBACK_RATE_LIMIT must look like 10/minute (second, minute, "
-                          "hour or day), got {!r}".format(config["CFZ_FEEDBACK_RATE_LIMIT"]))
+    for key in RATE_LIMITS:
+        if not re.fullmatch(r"[1-9]\d*/(second|minute|hour|day)s?", config[key].strip()):
+            raise ConfigError("{} must look like 10/minute (second, minute, hour or day), "
+                              "got {!r}".format(key, config[key]))
+    try:
+        for part in config["CFZ_TRUSTED_PROXIES"].split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+    except ValueError as exc:
+        raise ConfigError("CFZ_TRUSTED_PROXIES must list addresses or CIDRs: {}".format(exc))
     if not config["CFZ_ADMIN_PASSWORD"]:
         if production:
             raise ConfigError("CFZ_ADMIN_PASSWORD must be set when CFZ_ENV=production")

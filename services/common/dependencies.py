@@ -2,16 +2,20 @@
 from nameko.extensions import DependencyProvider
 
 from services.common.auth import Passwords
-from services.common.config import get_int
+from services.common.config import get_float, get_int
 
 
 class PasswordHasher(DependencyProvider):
-    """argon2id hasher configured from CFZ_ARGON2_* (cheaper in tests)."""
+    """argon2id hasher configured from CFZ_ARGON2_* (cheaper in tests); one
+    per container, so the bound on concurrent hashes holds for the process."""
 
     def setup(self):
         config = self.container.config
         self.passwords = Passwords(time_cost=get_int(config, "CFZ_ARGON2_TIME_COST"),
-                                   memory_kib=get_int(config, "CFZ_ARGON2_MEMORY_KIB"))
+                                   memory_kib=get_int(config, "CFZ_ARGON2_MEMORY_KIB"),
+                                   concurrency=get_int(config, "CFZ_ARGON2_CONCURRENCY"),
+                                   queue=get_int(config, "CFZ_ARGON2_QUEUE"),
+                                   wait=get_float(config, "CFZ_ARGON2_WAIT"))
 
     def get_dependency(self, worker_ctx):
         return self.passwords

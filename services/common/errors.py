@@ -109,9 +109,16 @@ class ServiceUnavailable(CfzError):
     code = "SERVICE_UNAVAILABLE"
 
 
+@deserialize_to_instance
+class Busy(ServiceUnavailable):
+    """Refused on purpose to protect the service (e.g. too many password
+    hashes at once): expected, unlike a timeout."""
+    code = "BUSY"
+
+
 # Entrypoints declare these as expected so they are not logged as crashes.
 EXPECTED = (ValidationFailed, Unauthorized, Forbidden, NotFound, Conflict,
-            PayloadTooLarge, UnsupportedMediaType, RateLimited)
+            PayloadTooLarge, UnsupportedMediaType, RateLimited, Busy)
 
 
 def validation_error(messages, message="The request has invalid fields."):

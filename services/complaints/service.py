@@ -11,7 +11,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
-from services.common import auth, outbox
+from services.common import auth, outbox, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
@@ -38,7 +38,7 @@ _CLIENTS = {}
 class ComplaintsService(HealthMixin):
     name = "complaints"
 
-    db = Mongo(indexes=store.INDEXES)
+    db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
     config = Config()
     dispatch = EventDispatcher()
     metrics = Metrics()
@@ -89,10 +89,15 @@ class ComplaintsService(HealthMixin):
                 for c in categories.CATEGORIES]
 
     @rpc
-    def file_complaint(self, data, idempotency_key=None):
-        """{"complaint": public view, "created": bool}; the same key files once."""
+    def file_complaint(self, data, idempotency_key=None, client=None):
+        """{"complaint": public view, "created": bool}; the same key files once.
+        New complaints count against the client's limit (`client`: the
+        gateway's client id; internal callers share one)."""
         data = load(schemas.ComplaintCreate, data)
         key = schemas.idempotency_key(idempotency_key)
+        if not store.is_replay(self.db, key):
+            ratelimit.hit(self.db, "complaint", client or "internal",
+                          self.config["CFZ_COMPLAINT_RATE_LIMIT"], what="complaints")
         point, agency = self._where(data)
         view, created = store.file(self.db, data, point, agency, key, self._sla())
         return {"complaint": view, "created": created}
@@ -171,9 +176,9 @@ class ComplaintsService(HealthMixin):
 
     # --- Open311 ---------------------------------------------------------------
     @rpc
-    def open311_file(self, form, idempotency_key=None):
+    def open311_file(self, form, idempotency_key=None, client=None):
         data = open311.complaint_from_form(form)
-        result = self.file_complaint(data, idempotency_key)
+        result = self.file_complaint(data, idempotency_key, client)
         return open311.post_response(result["complaint"])
 
     @rpc

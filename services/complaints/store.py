@@ -76,6 +76,13 @@ def _event(name, doc, previous_status, now):
 
 
 # --- filing ------------------------------------------------------------------
+def is_replay(db, idempotency_key):
+    """Whether a complaint was filed with this key already (a retry, which
+    is answered, not counted against the client's limit)."""
+    return bool(idempotency_key) and db.complaints.find_one(
+        {"idempotency_key": idempotency_key}, {"_id": 1}) is not None
+
+
 def file(db, data, point=None, agency=None, idempotency_key=None, sla=None, now=None):
     """File a complaint; the same idempotency key files it once.
 

@@ -1,20 +1,23 @@
 """feedback: ratings, comments, visit tokens and moderation (thin shell)."""
+from datetime import datetime, timezone
+
 import eventlet
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
-from services.common import auth, outbox
+from services.common import auth, outbox, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
-from services.common.config import get_float
+from services.common.config import get_float, get_int
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import Forbidden
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
+from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
-from services.feedback import demo, questionnaire, ratelimit, schemas, store, tokens
+from services.feedback import demo, questionnaire, schemas, store, tokens
 from services.registry.schemas import load
 
 POINT_CACHE_SECONDS = 10.0
@@ -63,7 +66,8 @@ class FeedbackService(HealthMixin):
         data = load(schemas.FeedbackSubmission, data)
         data.pop("website", None)
         token = data.pop("visit_token", None)
-        claims = tokens.verify_visit(self.config["CFZ_JWT_SECRET"], token, point_id) if token else None
+        claims = tokens.verify_visit(self.config["CFZ_JWT_SECRET"], token, point_id,
+                                     service_code=data.get("service_code")) if token else None
         replay = store.find_replay(self.db, idempotency_key,
                                    store.request_fingerprint(point_id, data))
         if replay:
@@ -87,6 +91,12 @@ class FeedbackService(HealthMixin):
         store.check_service(point, data.get("service_code"))
         issued = tokens.issue_counter_visit(self.config["CFZ_JWT_SECRET"], point_id,
                                             data.get("service_code"), data["code"], data["device_id"])
+        now = datetime.now(timezone.utc)
+        store.count_issue(self.db, issued["jti"], point_id, data.get("service_code"), client,
+                          now.astimezone(BANGKOK).date().isoformat(),
+                          get_int(self.config, "CFZ_VISIT_TOKENS_PER_CLIENT_DAY"),
+                          get_int(self.config, "CFZ_VISIT_TOKENS_PER_CODE_DAY"),
+                          max(1, int((tokens.end_of_day(now) - now).total_seconds())))
         # a second scan the same day gets the same token: say it is spent, so
         # the form does not promise a verified rating that submit will refuse
         issued["used"] = store.token_used(self.db, issued.pop("jti"))

@@ -7,12 +7,12 @@ same document (outbox).
 import hashlib
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
 from services.common import events
-from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from services.common.outbox import outbox_entry, push_events
 from services.common.text import nfc
 from services.common import redaction
@@ -27,6 +27,10 @@ INDEXES = {
         ([("service_point_id", 1), ("comment_status", 1), ("submitted_at", -1)], {"name": "public"}),
         ([("agency_id", 1), ("comment_status", 1)], {"name": "moderation"}),
         ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
+    ],
+    "visit_issues": [
+        ([("code", 1), ("day", 1), ("client", 1)], {"name": "per_code_day"}),
+        ([("expires_at", 1)], {"name": "expiry", "expireAfterSeconds": 0}),
     ],
 }
 
@@ -169,6 +173,27 @@ def public_view(doc):
             "satisfaction": doc["answers"]["satisfaction"], "service_code": doc["service_code"],
             "channel": doc["channel"], "verified": doc["verified"],
             "submitted_at": doc["submitted_at"].isoformat()}
+
+
+def count_issue(db, jti, point_id, service_code, client, day, per_client, per_code, retry_after):
+    """Count a newly minted counter token (`jti`) against the code's limits
+    for `day`: a device scanning again gets its same token and counts once.
+    Inserted first and withdrawn past a limit, so racing scans cannot all
+    slip under it. RateLimited (429) past either limit."""
+    code_key = "{}|{}".format(point_id, service_code or "")
+    try:
+        db.visit_issues.insert_one({"_id": jti, "code": code_key, "client": client, "day": day,
+                                    "expires_at": _now() + timedelta(days=2)})
+    except DuplicateKeyError:
+        return
+    by_client = db.visit_issues.count_documents({"code": code_key, "day": day, "client": client})
+    by_code = db.visit_issues.count_documents({"code": code_key, "day": day})
+    if by_client > per_client or by_code > per_code:
+        db.visit_issues.delete_one({"_id": jti})
+        message = ("This device's connection has taken today's visit tokens for this counter."
+                   if by_client > per_client else "This counter's code has issued today's visit tokens.")
+        raise RateLimited(message + " You can still rate without one.",
+                          {"retry_after_seconds": retry_after}, code="VISIT_TOKEN_LIMIT")
 
 
 def token_used(db, jti):

@@ -7,7 +7,14 @@ Two kinds of code open the feedback form of a point (and service):
 - a *single-use* code for one visit (queue ticket, counter screen): its URL
   holds a signed token that can rate once.
 A rating with a valid token is "verified"; the token's id is stored with
-the rating under a unique index, so a token rates once.
+the rating under a unique index, so a token rates once, and only the
+service it was minted for.
+
+A printed counter code cannot change daily, so it is long-lived; what
+makes a token mean a visit is that each code mints few tokens a day per
+client and a bounded number a day in all (store.count_issue), not the
+code's secrecy: anyone may photograph the poster. A full-screen
+single-use code on a counter tablet is the strong form (docs/adr/0005-abuse.md).
 """
 import hashlib
 import hmac
@@ -66,9 +73,11 @@ def issue_single_use(secret, point_id, service_code=None, now=None, days=SINGLE_
             "expires_at": expires.isoformat()}
 
 
-def verify_visit(secret, token, point_id, now=None):
+def verify_visit(secret, token, point_id, now=None, service_code=None):
     """The token's claims, or ValidationFailed saying why it cannot be used.
-    `now` (default the clock) lets demo data verify a backdated visit."""
+    A token minted for one service rates only that service (`service_code`:
+    the one rated). `now` (default the clock) lets demo data verify a
+    backdated visit."""
     def refuse(message):
         return ValidationFailed(message, {"fields": {"visit_token": [message]}},
                                 code="INVALID_VISIT_TOKEN")
@@ -85,7 +94,14 @@ def verify_visit(secret, token, point_id, now=None):
         raise expired
     if claims["pid"] != point_id:
         raise refuse("The visit token belongs to another service point.")
+    if claims.get("svc") and service_code and claims["svc"] != service_code:
+        raise refuse("The visit token is for another service.")
     return claims
+
+
+def end_of_day(now=None):
+    """When today's counter tokens expire (the end of the Bangkok day)."""
+    return _end_of_bangkok_day(now or datetime.now(timezone.utc))
 
 
 def form_url(public_url, point_id, service_code=None, code=None, token=None):

@@ -25,7 +25,7 @@ def error_response(exc):
     headers = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="cfz"'
-    if exc.status == 429 and "retry_after_seconds" in exc.details:
+    if exc.status in (429, 503) and "retry_after_seconds" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after_seconds"])
     return json_response(with_thai(exc.to_body()), exc.status, headers or None)
 

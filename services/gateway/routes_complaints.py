@@ -59,7 +59,9 @@ def open311_api(handler):
         try:
             return handler(self, request, *args, **kwargs)
         except CfzError as exc:
-            return json_response(open311.errors_body(exc), exc.status)
+            retry = exc.details.get("retry_after_seconds") if exc.status in (429, 503) else None
+            return json_response(open311.errors_body(exc), exc.status,
+                                 {"Retry-After": str(retry)} if retry else None)
         except Exception:
             log.exception("unhandled error in %s", handler.__name__)
             return json_response([{"code": 500, "description": "Something went wrong on our "
@@ -82,7 +84,7 @@ class ComplaintsRoutes:
         key = complaint_schemas.idempotency_key(request.headers.get("Idempotency-Key"))
         data = self._body(request, complaint_schemas.ComplaintCreate)
         # the service validates again and calls the registry for the point
-        result = self._call(self.complaints, "file_complaint", data, key)
+        result = self._call(self.complaints, "file_complaint", data, key, self._client(request))
         view = result["complaint"]
         headers = {"Location": "/api/v1/complaints/" + view["tracking_code"]}
         if not result["created"]:
@@ -184,7 +186,8 @@ class ComplaintsRoutes:
             raise Forbidden("Invalid or missing api_key.")
         open311.complaint_from_form(form)
         key = complaint_schemas.idempotency_key(request.headers.get("Idempotency-Key"))
-        return json_response(self._call(self.complaints, "open311_file", form, key), 201)
+        return json_response(self._call(self.complaints, "open311_file", form, key,
+                                        self._client(request)), 201)
 
     @http("GET", OPEN311 + "/requests/<string:request_id>.json")
     @open311_api

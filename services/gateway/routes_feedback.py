@@ -1,13 +1,9 @@
 """Gateway routes of the feedback service: ratings, comments, visit tokens,
 QR codes for counters and the moderation queue."""
-import hashlib
-import hmac
-
 from marshmallow import ValidationError
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-from services.common.config import get_bool
 from services.common.errors import validation_error
 from services.feedback import schemas as feedback_schemas
 from services.feedback import tokens
@@ -39,15 +35,6 @@ CREATES = {("post", "/api/v1/service-points/{point_id}/feedback"),
 
 class FeedbackRoutes:
     feedback = RpcProxy("feedback")
-
-    def _client(self, request):
-        """A pseudonymous client id for rate limits: a keyed hash of the
-        address, so raw IP addresses are never stored."""
-        address = request.remote_addr or ""
-        if get_bool(self.config, "CFZ_TRUST_FORWARDED") and request.access_route:
-            address = request.access_route[0]
-        return hmac.new(self.config["CFZ_JWT_SECRET"].encode(), address.encode(),
-                        hashlib.sha256).hexdigest()[:24]
 
     @http("GET", "/api/v1/questionnaire")
     @api

@@ -76,7 +76,9 @@ class RegistryRoutes:
     @api
     def register_agency(self, request):
         data = self._body(request, schemas.AgencyRegistration)
-        return json_response(self._call(self.registry, "register_agency", data), 201)
+        with self.password_slots.slot():
+            return json_response(self._call(self.registry, "register_agency", data,
+                                            self._client(request)), 201)
 
     @http("GET", "/api/v1/admin/agencies")
     @api
@@ -130,8 +132,9 @@ class RegistryRoutes:
     @api
     def token(self, request):
         data = self._body(request, schemas.TokenRequest)
-        return json_response(self._call(self.registry, "authenticate",
-                                        data["username"], data["password"]))
+        with self.password_slots.slot():
+            return json_response(self._call(self.registry, "authenticate", data["username"],
+                                            data["password"], self._client(request)))
 
     # --- service points ----------------------------------------------------
     @http("POST", "/api/v1/service-points")

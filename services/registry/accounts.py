@@ -9,12 +9,13 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import auth
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
-from services.registry import audit
+from services.registry import audit, throttle
 
 INDEXES = {
     "accounts": [([("username", 1)], {"unique": True, "name": "username_unique"}),
                  ([("agency_id", 1)], {"name": "agency"})],
     "agencies": [([("status", 1)], {"name": "status"})],
+    **throttle.INDEXES,
 }
 
 
@@ -88,6 +89,10 @@ def account_view(doc):
 
 def register_agency(db, passwords, data):
     """Create a pending agency and its first officer (the agency admin).
+
+    A taken username is said so (the officer must choose another); the
+    service counts every registration against a per-client limit first, so
+    this cannot be used to list accounts quickly (docs/adr/0005-abuse.md).
 
     The account is inserted first: its unique username index is the
     arbiter of conflicts. A crash before the agency insert leaves an account
@@ -169,10 +174,22 @@ def list_agencies(db, actor, status=None):
     return [agency_view(d) for d in db.agencies.find(query).sort("created_at", 1)]
 
 
-def authenticate(db, passwords, secret, ttl_seconds, username, password):
+def authenticate(db, passwords, secret, ttl_seconds, username, password, client=None,
+                 limits=None):
+    """A bearer token for the right password. With `limits` (throttle
+    settings) failed logins lock the account and the client for a while
+    (services/registry/throttle.py); an unknown username is answered and
+    timed like a wrong password (a dummy hash is checked)."""
+    attempt = throttle.Attempt(secret, username, client, limits) if limits else None
+    if attempt:
+        throttle.check(db, attempt)
     account = db.accounts.find_one({"username": username})
     if not passwords.verify(account["password_hash"] if account else None, password):
+        if attempt:
+            throttle.record_failure(db, attempt)
         raise Unauthorized("Wrong username or password.", code="INVALID_CREDENTIALS")
+    if attempt:
+        throttle.record_success(db, attempt)
     if account["status"] != "active":
         raise Forbidden("This account is disabled.", code="ACCOUNT_DISABLED")
     if account["role"] == "officer":

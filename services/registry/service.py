@@ -8,7 +8,7 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
-from services.common import outbox
+from services.common import outbox, ratelimit
 from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
@@ -17,11 +17,12 @@ from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
-from services.registry import accounts, audit, catalogue, demo, points, schemas
+from services.registry import accounts, audit, catalogue, demo, points, schemas, throttle
 
 log = logging.getLogger(__name__)
 
-INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES, **audit.INDEXES}
+INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES, **audit.INDEXES,
+           **ratelimit.INDEXES}
 OUTBOX_COLLECTIONS = ("points",)
 
 
@@ -64,9 +65,12 @@ class RegistryService(HealthMixin):
 
     # --- agencies and accounts -------------------------------------------
     @rpc
-    def register_agency(self, data):
-        return accounts.register_agency(self.db, self.passwords,
-                                        schemas.load(schemas.AgencyRegistration, data))
+    def register_agency(self, data, client=None):
+        """`client`: the gateway's client id; internal callers share one."""
+        data = schemas.load(schemas.AgencyRegistration, data)
+        ratelimit.hit(self.db, "registration", client or "internal",
+                      self.config["CFZ_REGISTRATION_RATE_LIMIT"], what="registrations")
+        return accounts.register_agency(self.db, self.passwords, data)
 
     @rpc
     def approve_agency(self, token, agency_id):
@@ -107,11 +111,13 @@ class RegistryService(HealthMixin):
         return accounts.agency_view(accounts.get_agency(self.db, agency_id))
 
     @rpc
-    def authenticate(self, username, password):
+    def authenticate(self, username, password, client=None):
+        """`client`: the gateway's client id (internal callers share one)."""
         data = schemas.load(schemas.TokenRequest, {"username": username, "password": password})
         return accounts.authenticate(self.db, self.passwords, self.config["CFZ_JWT_SECRET"],
                                      get_int(self.config, "CFZ_TOKEN_TTL_SECONDS"),
-                                     data["username"], data["password"])
+                                     data["username"], data["password"], client,
+                                     throttle.settings(self.config))
 
     @rpc
     def add_officer(self, token, agency_id, data):

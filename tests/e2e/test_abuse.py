@@ -1,11 +1,69 @@
 """The abuse table: each way a hostile or careless client once hurt the
-suite, now answered with a clear 4xx and the suite still up. (Slow clients:
+suite, now answered with a clear 4xx (or 429/503 with Retry-After), nothing
+written and the suite still up. (Slow clients:
 tests/interface/test_gateway_slow_clients.py; oversized RPC answers:
-tests/interface/test_rpc_guard.py.)"""
+tests/interface/test_rpc_guard.py.) Limits are small here so the tests are
+fast; the defaults are in services/common/config.py."""
 import json
+import time
+from urllib.parse import parse_qs, urlparse
 
-from tests.e2e.test_bad_input import check
+import eventlet
+import pytest
+
+from tests.conftest import ADMIN
+from tests.e2e.test_bad_input import THAI, check
+from tests.e2e.test_complaints_flow import complaint_body
 from tests.helpers import POINT, agency
+
+OPEN311_KEY = "abuse-open311-key"
+LIMITS = {
+    "CFZ_LOGIN_WINDOW_SECONDS": "60",
+    "CFZ_LOGIN_MAX_FAILURES": "3",
+    "CFZ_LOGIN_MAX_FAILURES_ACCOUNT": "8",
+    "CFZ_LOGIN_MAX_FAILURES_CLIENT": "12",
+    "CFZ_LOGIN_LOCKOUT_BASE": "1",
+    "CFZ_LOGIN_LOCKOUT_MAX": "4",
+    "CFZ_LOGIN_ACCOUNT_LOCKOUT_MAX": "2",
+    "CFZ_REGISTRATION_RATE_LIMIT": "4/hour",
+    "CFZ_COMPLAINT_RATE_LIMIT": "3/hour",
+    "CFZ_FEEDBACK_RATE_LIMIT": "3/minute",
+    "CFZ_TRUSTED_PROXIES": "127.0.0.1",
+    "CFZ_OPEN311_API_KEYS": OPEN311_KEY,
+    "CFZ_VISIT_TOKENS_PER_CLIENT_DAY": "2",
+}
+
+
+@pytest.fixture
+def config(config):
+    return dict(config, **LIMITS)
+
+
+def refused(response, status, code):
+    """A refusal in the error format, in Thai too, with Retry-After for
+    429 and 503; the problem as text, or None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "not JSON: {!r}".format(response.text[:200])
+    if response.status_code != status:
+        return "status {} (want {}): {}".format(response.status_code, status, body)
+    if set(body) != {"error", "message", "message_th", "details"} or body["error"] != code \
+            or not body["message"] or not THAI.search(body["message_th"]):
+        return "error body {!r} (want {})".format(body, code)
+    if status in (429, 503) and not response.headers.get("Retry-After", "").isdigit():
+        return "no Retry-After: {}".format(dict(response.headers))
+    return None
+
+
+def login(api, username, password, **kw):
+    return api.post("/api/v1/auth/token", json={"username": username, "password": password}, **kw)
+
+
+def still_up(api):
+    ready = api.get("/readyz")
+    assert ready.status_code == 200, ready.text
+
 
 DEEP = b"[" * 10000 + b"]" * 10000
 
@@ -121,3 +179,137 @@ def test_lone_surrogates_are_refused_and_never_stored(api):
                       json={"name_th": "จุด\u200bบริการ\ufeffทดสอบ"})
     assert moved.status_code == 200, moved.text
     assert moved.json()["name_th"] == "จุดบริการทดสอบ"
+
+
+def test_wrong_passwords_lock_the_account_briefly_even_for_the_right_one(api):
+    # once: 200 wrong passwords in a row were all answered, the right one still worked
+    for _ in range(3):
+        wrong = login(api, ADMIN["username"], "wrong-password")
+        assert refused(wrong, 401, "INVALID_CREDENTIALS") is None
+    locked = login(api, ADMIN["username"], ADMIN["password"])
+    assert refused(locked, 429, "LOGIN_LOCKED") is None
+    wait = int(locked.headers["Retry-After"])
+    assert 1 <= wait <= 4
+    # unknown usernames: the same answer, the same lockout
+    for _ in range(3):
+        assert refused(login(api, "nobody-here", "wrong-password"), 401, "INVALID_CREDENTIALS") is None
+    assert refused(login(api, "nobody-here", "wrong-password"), 429, "LOGIN_LOCKED") is None
+    # short: the officer waits it out and gets in
+    time.sleep(wait + 0.2)
+    assert login(api, ADMIN["username"], ADMIN["password"]).status_code == 200
+    still_up(api)
+
+
+@pytest.fixture
+def slow_hashing(config):
+    config.update(CFZ_ARGON2_TIME_COST="2", CFZ_ARGON2_MEMORY_KIB="8192", CFZ_LOGIN_CONCURRENCY="2",
+                  CFZ_ARGON2_CONCURRENCY="1", CFZ_ARGON2_QUEUE="1", CFZ_ARGON2_WAIT="0.05",
+                  CFZ_LOGIN_MAX_FAILURES_CLIENT="1000")
+
+
+def test_concurrent_logins_cannot_starve_other_requests(slow_hashing, api):
+    # once: 128 concurrent wrong logins made every other request wait 20-44 s
+    pool = eventlet.GreenPool(24)  # under the gateway's 32 connections per client
+    answers = list(pool.imap(lambda i: login(api, "flood-{}".format(i), "wrong-password"), range(24)))
+    search = api.get("/api/v1/services", params={"q": "บัตรประชาชน"})
+    assert search.status_code == 200
+    busy = [a for a in answers if a.status_code == 503]
+    problems = [p for p in (refused(a, 503, "HASHING_BUSY") for a in busy) if p]
+    assert busy and not any(problems), problems
+    assert {a.status_code for a in answers} <= {401, 503}
+    still_up(api)
+
+
+def test_registrations_are_limited_per_client_before_a_taken_username_is_told(api):
+    admin = api.admin_token()
+    assert api.post("/api/v1/agencies", json=agency("reg1")).status_code == 201
+    taken = api.post("/api/v1/agencies", json=agency("reg1", name_en="Copycat"))
+    assert refused(taken, 409, "USERNAME_TAKEN") is None
+    for n in range(2, 4):
+        assert api.post("/api/v1/agencies", json=agency("reg{}".format(n))).status_code == 201
+    before = len(api.get("/api/v1/admin/agencies", token=admin).json()["results"])
+    # past the limit even a taken username says only "later": no more guesses
+    for data in (agency("reg9"), agency("reg1", name_en="Copycat")):
+        assert refused(api.post("/api/v1/agencies", json=data), 429, "RATE_LIMITED") is None
+    assert len(api.get("/api/v1/admin/agencies", token=admin).json()["results"]) == before
+    still_up(api)
+
+
+def test_complaints_and_open311_posts_are_limited_per_client(api):
+    admin = api.admin_token()
+    first = api.post("/api/v1/complaints", json=complaint_body(), headers={"Idempotency-Key": "abuse-key-0001"})
+    assert first.status_code == 201, first.text
+    # a retry of the same complaint is answered, not counted
+    again = api.post("/api/v1/complaints", json=complaint_body(), headers={"Idempotency-Key": "abuse-key-0001"})
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert api.post("/api/v1/complaints", json=complaint_body(description="เรื่องที่สอง ขอสำเนาอีกแล้ว")).status_code == 201
+    open311 = api.post("/open311/v2/requests.json", data={
+        "api_key": OPEN311_KEY, "service_code": "OTHER", "address_string": "ถนนพระราม 4"})
+    assert open311.status_code == 201, open311.text
+    stats = api.get("/api/v1/admin/complaints/relay", token=admin).json()
+    limited = api.post("/api/v1/complaints", json=complaint_body(description="เรื่องที่สี่"))
+    assert refused(limited, 429, "RATE_LIMITED") is None
+    # Open311 counts against the same limit and keeps the spec's error array
+    limited = api.post("/open311/v2/requests.json", data={
+        "api_key": OPEN311_KEY, "service_code": "OTHER", "address_string": "ถนนพระราม 4"})
+    assert limited.status_code == 429 and limited.headers["Retry-After"].isdigit()
+    assert limited.json()[0]["code"] == 429
+    assert api.get("/api/v1/admin/complaints/relay", token=admin).json() == stats
+    still_up(api)
+
+
+def test_a_forged_x_forwarded_for_does_not_make_a_new_client(api):
+    # once: behind a proxy the leftmost X-Forwarded-For was believed, so a
+    # client sending a new one each time was never limited
+    officer, _ = api.approved_agency(agency("xff"))
+    point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
+    path = "/api/v1/service-points/{}/feedback".format(point["id"])
+    rating = {"channel": "walk_in", "questionnaire_version": 1, "answers": {"satisfaction": 4}}
+
+    def rate(forwarded):
+        return api.post(path, json=rating, headers={"X-Forwarded-For": forwarded})
+    for n in range(3):
+        assert rate("10.9.9.{}, 198.51.100.7".format(n)).status_code == 201
+    assert refused(rate("10.9.9.99, 198.51.100.7"), 429, "RATE_LIMITED") is None
+    # the proxy's own entry (rightmost) is believed: another citizen is not limited
+    assert rate("198.51.100.8").status_code == 201
+    still_up(api)
+
+
+@pytest.fixture
+def scans_allowed(config):
+    config.update(CFZ_FEEDBACK_RATE_LIMIT="50/minute")
+
+
+def test_a_photographed_counter_code_mints_few_tokens_each_for_its_own_service(scans_allowed, api):
+    # once: one photo of a counter's QR code minted a verified rating per
+    # made-up device id, and a token minted for one service rated another
+    officer, _ = api.approved_agency(agency("visit"))
+    point = api.post("/api/v1/service-points", json=POINT, token=officer).json()
+    base = "/api/v1/service-points/" + point["id"]
+    api.put(base + "/services", token=officer, json={"services": [
+        {"service_code": "DOPA-ID-NEW", "documents": []}, {"service_code": "DOPA-ID-LOST", "documents": []}]})
+    qr = api.get(base + "/qr", token=officer, params={"kind": "counter", "service_code": "DOPA-ID-NEW",
+                                                        "format": "svg"})
+    code = parse_qs(urlparse(qr.headers["X-Feedback-Url"]).query)["code"][0]
+
+    def scan(device):
+        return api.post(base + "/visit-tokens", json={"code": code, "device_id": device,
+                                                      "service_code": "DOPA-ID-NEW"})
+    first, second = scan("device-0001"), scan("device-0002")
+    assert first.status_code == 201 and second.status_code == 201
+    again = scan("device-0001")  # the same device: its same token, not another one
+    assert again.status_code == 201 and again.json()["visit_token"] == first.json()["visit_token"]
+    assert refused(scan("device-0003"), 429, "VISIT_TOKEN_LIMIT") is None
+
+    rating = {"answers": {"satisfaction": 5}, "visit_token": first.json()["visit_token"]}
+    other = api.post(base + "/feedback", json=dict(rating, service_code="DOPA-ID-LOST"))
+    failures = []
+    check(api, ("token for another service", "POST", base + "/feedback",
+                dict(json=dict(rating, service_code="DOPA-ID-LOST")), 400, "INVALID_VISIT_TOKEN",
+                "visit_token"), failures)
+    assert other.status_code == 400 and not failures, failures
+    # nothing was spent: the token still rates its own service, verified
+    own = api.post(base + "/feedback", json=dict(rating, service_code="DOPA-ID-NEW"))
+    assert own.status_code == 201 and own.json()["verified"] is True
+    still_up(api)

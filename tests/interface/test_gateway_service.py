@@ -14,7 +14,7 @@ class SlowRegistry:
     name = "registry"
 
     @rpc
-    def register_agency(self, data):
+    def register_agency(self, data, client=None):
         eventlet.sleep(30)
 
     @rpc

@@ -7,7 +7,8 @@ import pytest
 
 from services.common.storage import ensure_indexes
 from services.common.errors import Conflict, RateLimited, ValidationFailed
-from services.feedback import moderation, ratelimit, schemas, store, tokens
+from services.common import ratelimit
+from services.feedback import moderation, schemas, store, tokens
 from services.registry.schemas import load
 
 SECRET = "unit-test-secret-0123456789abcdefgh"
@@ -183,3 +184,25 @@ def test_bad_submissions_name_the_field(data, field):
     with pytest.raises(ValidationFailed) as error:
         load(schemas.FeedbackSubmission, data)
     assert field in error.value.details["fields"]
+
+
+def test_a_visit_token_rates_only_the_service_it_was_minted_for():
+    code = tokens.counter_code(SECRET, "sp-1", "DOPA-ID-NEW")
+    token = tokens.issue_counter_visit(SECRET, "sp-1", "DOPA-ID-NEW", code, "dev-aaaaaaaa")["visit_token"]
+    assert tokens.verify_visit(SECRET, token, "sp-1", service_code="DOPA-ID-NEW")["svc"] == "DOPA-ID-NEW"
+    with pytest.raises(ValidationFailed) as other:
+        tokens.verify_visit(SECRET, token, "sp-1", service_code="DOPA-ID-LOST")
+    assert other.value.details["fields"]["visit_token"] == ["The visit token is for another service."]
+
+
+def test_counter_tokens_are_counted_per_client_and_code_each_day(db):
+    def issue(jti, client, day="2026-03-02"):
+        store.count_issue(db, jti, "sp-1", "DOPA-ID-NEW", client, day, 2, 3, 60)
+    issue("a", "c1"), issue("b", "c1"), issue("a", "c1")      # a device scanning again counts once
+    with pytest.raises(RateLimited):
+        issue("c", "c1")
+    issue("d", "c2")
+    with pytest.raises(RateLimited):                          # the code's own daily bound
+        issue("e", "c3")
+    issue("f", "c1", day="2026-03-03")                        # a new day
+    assert db.visit_issues.count_documents({}) == 4

@@ -1,5 +1,11 @@
-"""Fixed-window rate limits kept in the service's database, so every
-replica of the gateway and the service sees the same count."""
+"""Fixed-window rate limits kept in the calling service's own database, so
+every replica of the gateway and of the service sees the same count.
+
+Plain module: each service that limits something (feedback's ratings,
+complaints, the registry's registrations) calls `hit` with its own
+database and a scope naming what is counted. The count is decided from the
+window's start time, never from MongoDB's TTL monitor, which only cleans up.
+"""
 from datetime import datetime, timezone
 
 from pymongo import ReturnDocument
@@ -16,14 +22,14 @@ def parse(spec):
         count, unit = spec.split("/")
         count = int(count)
         seconds = UNITS[unit.strip().lower().rstrip("s")]
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, AttributeError):
         raise ValueError("rate limit must look like 10/minute, got {!r}".format(spec))
     if count < 1:
         raise ValueError("rate limit count must be positive")
     return count, seconds
 
 
-def hit(db, scope, client, spec, now=None):
+def hit(db, scope, client, spec, now=None, what="submissions"):
     """Count one request of `client`; RateLimited (429) past the limit."""
     if not client:
         raise ValidationFailed("Cannot tell clients apart.", code="NO_CLIENT_ID")
@@ -38,5 +44,5 @@ def hit(db, scope, client, spec, now=None):
         upsert=True, return_document=ReturnDocument.AFTER)
     if doc["count"] > limit:
         retry_after = max(1, start + window - int(now.timestamp()))
-        raise RateLimited("Too many submissions; try again in {} s.".format(retry_after),
+        raise RateLimited("Too many {}; try again in {} s.".format(what, retry_after),
                           {"retry_after_seconds": retry_after, "limit": spec})
