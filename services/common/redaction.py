@@ -60,8 +60,11 @@ _EMAIL = re.compile(
 
 # --- LINE ids ----------------------------------------------------------------
 # A word that says "LINE id" plainly: whatever ASCII handle follows is one.
-_LINE_STRONG = (r"ไลน์\s*ไอดี|ไอดี\s*ไลน์|ไอดี\s*line|แอด\s*ไลน์|แอด\s*line|ไลน์\s*แอด|ไลน์"
-                r"|(?<![a-z])(?:line\s*id|id\s*line|add\s*line)(?![a-z])|(?<![a-z])line\s*@")
+# ("ออนไลน์" online and "ออฟไลน์" offline are not LINE)
+_LINE_TH = r"(?<!ออฟ)(?<!ออน)ไลน์"
+_LINE_STRONG = (_LINE_TH + r"\s*ไอดี|ไอดี\s*ไลน์|ไอดี\s*line|แอด\s*ไลน์|แอด\s*line|" + _LINE_TH
+                + r"\s*แอด|" + _LINE_TH
+                + r"|(?<![a-z])(?:line\s*id|id\s*line|add\s*line)(?![a-z])|(?<![a-z])line\s*@")
 _LINE_ID = r"[A-Za-z0-9._\-]{2,20}(?![A-Za-z0-9._\-])"
 _LINE = re.compile(
     r"(?:" + _LINE_STRONG + r")\s*(?:[:=\-]|คือ)?\s*@?" + _LINE_ID

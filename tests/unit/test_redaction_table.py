@@ -33,6 +33,9 @@ def thai_digits(text):
 
 # (text, secrets that must be masked, ordinary numbers that must stay)
 TABLE = [
+    # --- "ออนไลน์" (online) and "ออฟไลน์" (offline) contain ไลน์ but are not LINE
+    ("สมัครออนไลน์ได้ 24 ชั่วโมง คิวที่ 15", [], ["24 ชั่วโมง", "15"]),
+    ("ระบบออฟไลน์12345 ครั้งแล้ว แต่ไลน์ somchai99 ตอบเร็ว", ["somchai99"], ["12345"]),
     # --- phones: glued to Thai words --------------------------------------
     ("โทร0812345678ค่ะ", ["0812345678"], []),
     ("ติดต่อกลับเบอร์0891234567นะคะ", ["0891234567"], []),
