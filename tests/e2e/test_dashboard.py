@@ -70,7 +70,7 @@ def test_dashboard_is_served_in_thai_and_english_with_its_script(api):
                      ("ดาวน์โหลด CSV", "Download CSV")]:
         assert expected in pairs, expected
 
-    assert "/static/dashboard.js" in labels.assets
+    assert "/static/dashboard.js" in labels.assets and "/static/cfz.js" in labels.assets
     for asset in labels.assets:  # nothing from a CDN: the page loads only what the gateway serves
         assert asset.startswith("/"), asset
         served = api.get(asset)
@@ -80,7 +80,7 @@ def test_dashboard_is_served_in_thai_and_english_with_its_script(api):
     assert source.content.decode("utf-8") == script()
 
     text = script()
-    assert "cfz-lang" in text  # the language the map page chose
+    assert "cfz.lang()" in text and "cfz.onLang(" in text  # the foundation's language, every page's
     for th, en in [("ข้อมูลไม่พอ", "not enough data"), ("กำลังโหลด", "Loading"), ("โหลดไม่สำเร็จ", "Could not load"),
                    ("น้อยกว่า {min} รายการ", "fewer than {min} ratings")]:
         assert th in text and en in text, (th, en)

@@ -240,9 +240,10 @@
     }));
     var toggle = el("button", { type: "button", id: "lang", class: "lang", "data-t": "switchLang", "data-t-aria-label": "switchLangLabel",
                                 onclick: function () { setLang(lang === "th" ? "en" : "th"); } });
-    clear(top).appendChild(el("div", { class: "bar" }, [el("a", { class: "brand", href: "/", "data-t": "app" }), toggle]));
+    clear(top).appendChild(el("div", { class: "topbar" }, [el("a", { class: "brand", href: "/", "data-t": "app" }), toggle]));
     top.appendChild(nav);
-    top.insertBefore(el("a", { class: "skip", href: "#content", "data-t": "skip" }), top.firstChild);
+    var content = document.querySelector("main");
+    top.insertBefore(el("a", { class: "skip", href: "#" + (content && content.id || "content"), "data-t": "skip" }), top.firstChild);
   }
   // A status line that pages use for loading, errors and offline notes.
   function status(node, text, kind) {

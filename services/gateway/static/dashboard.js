@@ -97,8 +97,7 @@
     }
   };
 
-  var lang = "th";
-  try { lang = localStorage.getItem("cfz-lang") === "en" ? "en" : "th"; } catch (e) { /* private mode */ }
+  var lang = cfz.lang();  // the foundation's choice (cfz.js), shared with every page
   function t(key, values) {
     var s = T[lang][key] || key;
     return values ? s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); }) : s;
@@ -563,19 +562,18 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-th]"), function (n) {
       n.textContent = n.getAttribute("data-" + lang);
     });
-    $("lang").textContent = lang === "th" ? "EN" : "ไทย";
   }
-  $("lang").onclick = function () {
-    lang = lang === "th" ? "en" : "th";
-    try { localStorage.setItem("cfz-lang", lang); } catch (e) { /* private mode */ }
+  cfz.onLang(function (chosen) {  // the header's language button (cfz.js)
+    lang = chosen;
     applyLang();
     sections.forEach(function (s) { s.paint(); });
     var msg = $("filters-msg"); if (!msg.hidden) readFilters();
-  };
+  });
 
   $("from").value = state.from; $("to").value = state.to; $("level").value = state.level;
   $("zerocopy").querySelector("select.group").value = state.level === "province" ? "province" : "agency";
   $("rollout").querySelector("select.group").value = state.level === "province" ? "province" : "agency";
+  cfz.start();
   applyLang();
   loadAll();
   // a shared link (e.g. the officer app's "own results") opens one entity's report
