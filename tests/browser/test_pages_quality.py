@@ -44,6 +44,31 @@ def test_no_serious_accessibility_violation_on_any_page(site, phone):
     assert not found, found
 
 
+def test_no_serious_accessibility_violation_on_the_officer_pages(site, phone):
+    from tests.browser.test_officer_journeys import log_in
+    from tests.conftest import ADMIN
+    page = phone.page
+    log_in(page, site.base, ADMIN)
+    point = no_copy_point_near_bangkok(site, "DOPA-ID-LOST")
+    pages = [("/officer", "h1"), ("/officer/admin", "#pending li"), ("/officer/points/new", "#map"),
+             ("/officer/points/" + point["id"], "#survey .card"), ("/officer/points/{}/poster".format(point["id"]), "#qr"),
+             ("/officer/moderation", "#queue li"), ("/officer/complaints", "#inbox li")]
+    found = {}
+    for path, ready in pages:
+        page.goto(site.base + path)
+        page.locator(ready).first.wait_for(state="attached")
+        page.wait_for_load_state("networkidle")
+        for lang in ("th", "en"):
+            problems = serious(page)
+            if problems:
+                found["{} [{}]".format(path, lang)] = problems
+            page.click("#lang")
+    page.goto(site.base + "/officer/login")
+    page.wait_for_load_state("networkidle")
+    found.update({"/officer/login": serious(page)} if serious(page) else {})
+    assert not found, found
+
+
 def test_the_map_page_first_load_is_light_and_json_is_compressed(site, chromium):
     from tests.browser.conftest import PHONE
     context = chromium.new_context(**PHONE)
