@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 
-from services.common.errors import Busy, Unauthorized
+from services.common.errors import Busy, Forbidden, Unauthorized
 
 ALGORITHM = "HS256"
 # The account's token version when the token was issued; disabling an
@@ -101,3 +101,13 @@ def verify_token(secret, token):
                            code="TOKEN_EXPIRED")
     except jwt.PyJWTError:
         raise Unauthorized("The token is not valid.", code="INVALID_TOKEN")
+
+
+def is_admin(actor):
+    """A system administrator's verified claims (any service may ask)."""
+    return bool(actor) and actor.get("role") == "admin"
+
+
+def require_admin(actor):
+    if not is_admin(actor):
+        raise Forbidden("Only a system administrator may do this.")

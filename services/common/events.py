@@ -123,6 +123,12 @@ class FeedbackModerated(EventBase):
     decision = fields.String(required=True, validate=validate.OneOf(["published", "rejected"]))
 
 
+# The complaint statuses the events carry that consumers must interpret:
+# part of the contract, so reporting need not import the complaints service.
+COMPLAINT_RESOLVED = "resolved"
+COMPLAINT_CLOSED = frozenset({"resolved", "rejected", "forwarded"})
+
+
 class ComplaintEvent(EventBase):
     complaint_id = fields.String(required=True)
     tracking_code = fields.String(required=True)

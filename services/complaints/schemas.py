@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.common.fields import QueryInteger, StrictBoolean, StrictInteger, Text, ThaiPhone
 from services.complaints import categories, lifecycle
-from services.registry.schemas import ID_PATTERN, Location, StrictSchema
+from services.common.schemas import ID_PATTERN, Location, StrictSchema
 
 MAX_DESCRIPTION = 4000  # Open311's limit
 MAX_MEDIA = 5

@@ -20,8 +20,7 @@ from services.common.errors import NotFound, ValidationFailed, validation_error
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.storage import Mongo
 from services.complaints import categories, demo, open311, relay, schemas, store
-from services.registry.accounts import require_admin
-from services.registry.schemas import load
+from services.common.schemas import load
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +139,12 @@ class ComplaintsService(HealthMixin):
 
     @rpc
     def dead_letters(self, token, limit=100, offset=0):
-        require_admin(self._actor(token))
+        auth.require_admin(self._actor(token))
         return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))
 
     @rpc
     def retry_dead_letters(self, token, complaint_ids=None):
-        require_admin(self._actor(token))
+        auth.require_admin(self._actor(token))
         if complaint_ids is not None:
             complaint_ids = load(schemas.DeadLetterRetry,
                                          {"complaint_ids": complaint_ids})["complaint_ids"]
@@ -153,7 +152,7 @@ class ComplaintsService(HealthMixin):
 
     @rpc
     def relay_stats(self, token):
-        require_admin(self._actor(token))
+        auth.require_admin(self._actor(token))
         return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
 
     @rpc

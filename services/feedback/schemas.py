@@ -3,7 +3,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from services.common.fields import QueryInteger, StrictInteger, Text
 from services.feedback import questionnaire
-from services.registry.schemas import ID_PATTERN, SERVICE_CODE_PATTERN
+from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN
 
 MAX_COMMENT = 1000
 MAX_COPIES = 20

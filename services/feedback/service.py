@@ -18,7 +18,7 @@ from services.common.storage import Mongo
 from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
 from services.feedback import demo, questionnaire, schemas, store, tokens
-from services.registry.schemas import load
+from services.common.schemas import load
 
 POINT_CACHE_SECONDS = 10.0
 

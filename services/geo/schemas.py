@@ -2,7 +2,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.fields import ProvinceCode, QueryInteger
-from services.registry.schemas import ID_PATTERN, SERVICE_CODE_PATTERN
+from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN
 
 MAX_K = 100
 MAX_PAGE = 1000

@@ -25,7 +25,7 @@ from services.common.storage import Mongo
 from services.geo import directions, schemas, store
 from services.geo.index import Filters, SpatialIndex
 from services.geo.metrics import EVENT_LAG, INDEX_SIZE, QUERIES, QUERY_LATENCY
-from services.registry.schemas import load
+from services.common.schemas import load
 
 log = logging.getLogger(__name__)
 RESYNC_PAGE = 1000

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from services.common import auth
+from services.common.auth import is_admin, require_admin
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from services.registry import audit, throttle
 
@@ -25,15 +26,6 @@ def _now():
 
 def new_id(prefix):
     return "{}-{}".format(prefix, uuid.uuid4().hex[:16])
-
-
-def is_admin(actor):
-    return bool(actor) and actor.get("role") == "admin"
-
-
-def require_admin(actor):
-    if not is_admin(actor):
-        raise Forbidden("Only a system administrator may do this.")
 
 
 def require_officer_of(actor, agency_id):

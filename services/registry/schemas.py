@@ -3,23 +3,19 @@ the registry for RPC callers (one definition, two checks)."""
 import re
 from datetime import datetime, timedelta, timezone
 
-from marshmallow import (RAISE, Schema, ValidationError, fields, validate,
+from marshmallow import (Schema, ValidationError, fields, validate,
                          validates, validates_schema)
 
-from services.common import thai
+from services.common import schemas as common_schemas
 from services.common.fields import (IsoDate, ProvinceCode, QueryInteger, StrictBoolean,
                                     StrictFloat, StrictInteger, Text, ThaiPhone)
+from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN, Location, StrictSchema
+
+load = common_schemas.load  # the registry's own callers say schemas.load
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,31}$"
-SERVICE_CODE_PATTERN = r"^[A-Z][A-Z0-9-]{2,39}$"
-ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 MAX_SERVICES_PER_POINT = 100
 MAX_DOCUMENTS_PER_SERVICE = 50
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class Username(fields.String):
@@ -78,18 +74,6 @@ class TokenResponse(Schema):
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
-
-
-class Location(StrictSchema):
-    lat = StrictFloat(required=True, validate=validate.Range(min=-90, max=90))
-    lon = StrictFloat(required=True, validate=validate.Range(min=-180, max=180))
-
-    @validates_schema
-    def in_thailand(self, data, **kwargs):
-        if "lat" in data and "lon" in data and not thai.in_thailand(data["lat"], data["lon"]):
-            raise ValidationError(
-                "The pin must lie in Thailand (lat about 5.6-20.5, lon 97.3-105.7, "
-                "on Thai land or its coast).", "_schema")
 
 
 PIN_METHODS = ("gps", "drag", "typed")
@@ -331,12 +315,3 @@ class CatalogueImport(StrictSchema):
             raise ValidationError("Repeated service codes: {}.".format(", ".join(duplicates)))
 
 
-def load(schema_cls, data, partial=False):
-    """Validate `data`; ValidationFailed with field messages on any error."""
-    from services.common.errors import validation_error
-    if not isinstance(data, dict):
-        raise validation_error({"_schema": ["Send a JSON object."]})
-    try:
-        return schema_cls().load(data, partial=partial)
-    except ValidationError as exc:
-        raise validation_error(exc.messages)

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import Forbidden
-from services.complaints.lifecycle import CLOSED, RESOLVED
+from services.common.events import COMPLAINT_CLOSED as CLOSED
+from services.common.events import COMPLAINT_RESOLVED as RESOLVED
 from services.reporting.aggregates import bangkok_day
 from services.reporting.stats import wilson_interval
 

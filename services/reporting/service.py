@@ -28,7 +28,7 @@ from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
-from services.registry.schemas import load
+from services.common.schemas import load
 from services.reporting import aggregates, alerts, complaints, progress, reports, schemas
 
 log = logging.getLogger(__name__)

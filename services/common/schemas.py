@@ -1,0 +1,39 @@
+"""What every service's input schemas share (plain module): strict schemas,
+id and service-code patterns, a location in Thailand, and `load`, which
+turns marshmallow's errors into a ValidationFailed with field messages.
+Services share these contracts rather than each other's schema modules."""
+from marshmallow import RAISE, Schema, ValidationError, validate, validates_schema
+
+from services.common import thai
+from services.common.errors import validation_error
+from services.common.fields import StrictFloat
+
+SERVICE_CODE_PATTERN = r"^[A-Z][A-Z0-9-]{2,39}$"
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Location(StrictSchema):
+    lat = StrictFloat(required=True, validate=validate.Range(min=-90, max=90))
+    lon = StrictFloat(required=True, validate=validate.Range(min=-180, max=180))
+
+    @validates_schema
+    def in_thailand(self, data, **kwargs):
+        if "lat" in data and "lon" in data and not thai.in_thailand(data["lat"], data["lon"]):
+            raise ValidationError(
+                "The pin must lie in Thailand (lat about 5.6-20.5, lon 97.3-105.7, "
+                "on Thai land or its coast).", "_schema")
+
+
+def load(schema_cls, data, partial=False):
+    """Validate `data`; ValidationFailed with field messages on any error."""
+    if not isinstance(data, dict):
+        raise validation_error({"_schema": ["Send a JSON object."]})
+    try:
+        return schema_cls().load(data, partial=partial)
+    except ValidationError as exc:
+        raise validation_error(exc.messages)
