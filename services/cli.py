@@ -228,6 +228,8 @@ def main(argv=None):
     complaints_cli.add_commands(sub)
     from services.reporting import cli as reporting_cli
     reporting_cli.add_commands(sub)
+    from services.common import deadletter_cli
+    deadletter_cli.add_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args)

@@ -27,6 +27,13 @@ DEFAULTS = {
     # the largest RPC reply a service sends; more is refused as ANSWER_TOO_LARGE
     "CFZ_RPC_MAX_REPLY_BYTES": "8388608",
     "CFZ_OUTBOX_INTERVAL": "0.5",
+    # an event handler that fails is tried again after 0.5, 1, 2... seconds
+    # (at most CFZ_EVENT_RETRY_MAX_DELAY); after CFZ_EVENT_MAX_ATTEMPTS, or at
+    # once when the event itself is invalid, the event goes to the service's
+    # dead-letter queue (services/common/deadletter.py), never dropped
+    "CFZ_EVENT_MAX_ATTEMPTS": "5",
+    "CFZ_EVENT_RETRY_DELAY": "0.5",
+    "CFZ_EVENT_RETRY_MAX_DELAY": "30",
     "CFZ_JWT_SECRET": "",
     "CFZ_TOKEN_TTL_SECONDS": "3600",
     "CFZ_ADMIN_USERNAME": "admin",

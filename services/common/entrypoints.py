@@ -1,14 +1,22 @@
-"""Nameko pieces every service shares: the RPC entrypoint, configurable
-timers and the health RPC."""
+"""Nameko pieces every service shares: the RPC entrypoint, the event
+handler, configurable timers and the health RPC."""
 import logging
+import traceback
 from functools import partial
 
+import eventlet
 import kombu.serialization
+from marshmallow import ValidationError
 from nameko import rpc as nameko_rpc
+from nameko.events import EventHandler
 from nameko.timer import Timer
+from prometheus_client import Counter
 
+from services.common import deadletter
 from services.common.config import get_float, get_int
-from services.common.errors import EXPECTED, AnswerTooLarge
+from services.common.errors import (EXPECTED, AnswerTooLarge, Conflict, Forbidden, NotFound,
+                                    PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+                                    ValidationFailed)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,71 @@ def rpc(fn=None, **kwargs):
     if fn is None:
         return partial(rpc, **kwargs)
     return Rpc.decorator(**kwargs)(fn)
+
+
+EVENT_RETRIES = Counter("cfz_event_retries_total", "Event handler failures tried again",
+                        ["service", "event"])
+EVENTS_DEAD_LETTERED = Counter("cfz_events_dead_lettered_total",
+                               "Events put on a dead-letter queue", ["service", "event"])
+# an invalid event fails the same way every time: no use trying again (a
+# busy or unavailable neighbour, or a database error, may pass)
+PERMANENT = (ValidationError, ValidationFailed, Unauthorized, Forbidden, NotFound, Conflict,
+             PayloadTooLarge, UnsupportedMediaType)
+
+
+class GuardedEventHandler(EventHandler):
+    """nameko's event handler, except that a failure does not lose the event.
+
+    nameko acknowledges an event whose handler raised. Here a failure is
+    tried again in this process after CFZ_EVENT_RETRY_DELAY seconds, doubling
+    up to CFZ_EVENT_RETRY_MAX_DELAY, while the message stays unacknowledged
+    (a crash meanwhile makes the broker deliver it again); after
+    CFZ_EVENT_MAX_ATTEMPTS, or at once for an invalid event, it goes to the
+    service's dead-letter queue and only then is acknowledged. Handlers must
+    be idempotent (ours are: events carry ids and versions).
+    """
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        service, event = self.container.service_name, self.event_type
+        attempts = getattr(message, "cfz_attempts", 1)
+        permanent = isinstance(exc_info[1], PERMANENT)
+        if not permanent and attempts < get_int(self.container.config, "CFZ_EVENT_MAX_ATTEMPTS"):
+            message.cfz_attempts = attempts + 1
+            delay = min(get_float(self.container.config, "CFZ_EVENT_RETRY_DELAY") * 2 ** (attempts - 1),
+                        get_float(self.container.config, "CFZ_EVENT_RETRY_MAX_DELAY"))
+            log.warning("%s.%s failed on %s (attempt %d); trying again in %.1f s",
+                        service, self.method_name, event, attempts, delay)
+            EVENT_RETRIES.labels(service, event).inc()
+            self.container.spawn_managed_thread(partial(self._again, message, delay),
+                                                identifier="retry {}".format(self.queue.name))
+            return result, exc_info
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        try:
+            deadletter.publish(self.container.config["AMQP_URI"], service, self.queue.name,
+                               message, error, attempts)
+        except Exception:
+            # not acknowledged: the broker gives it back when this consumer's
+            # connection is renewed; nothing is lost
+            log.exception("%s: could not dead-letter a failed %s; left unacknowledged",
+                          service, event)
+            return result, exc_info
+        log.error("%s.%s: %s dead-lettered after %d attempt(s): %s (replay: cfz events replay %s)",
+                  service, self.method_name, event, attempts, error, service)
+        EVENTS_DEAD_LETTERED.labels(service, event).inc()
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _again(self, message, delay):
+        eventlet.sleep(delay)
+        self.handle_message(message.payload, message)
+
+
+def event_handler(source_service, event_type, **kwargs):
+    """The event entrypoint of every service (see GuardedEventHandler)."""
+    return GuardedEventHandler.decorator(source_service, event_type, **kwargs)
 
 
 class ConfiguredTimer(Timer):

@@ -10,7 +10,6 @@ import time
 from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -18,7 +17,7 @@ from shapely.geometry import Polygon
 
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
-from services.common.entrypoints import ConfiguredTimer, HealthMixin, rpc
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, rpc
 from services.common.metrics import Metrics
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo

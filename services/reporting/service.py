@@ -12,7 +12,7 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -21,7 +21,7 @@ from prometheus_client import Counter, Gauge
 from services.common import auth, events, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
-from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, outbox_timer, rpc
 from services.common.errors import (ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
