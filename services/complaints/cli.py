@@ -31,6 +31,8 @@ def add_commands(subparsers):
     sim.add_argument("--hang-seconds", type=float, default=30.0)
     sim.add_argument("--slow-seconds", type=float, default=0.0, help="delay every POST")
     sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument("--ignore-idempotency-key", action="store_true",
+                     help="act as a plain Open311 server: every POST is a new request")
     sim.set_defaults(handler=run_pmoc_sim)
 
     ops = subparsers.add_parser("complaints", help="operate the relay to PMOC")
@@ -59,7 +61,8 @@ def run_pmoc_sim(args, wait=True):
     sim = PmocSimulator(args.host, args.port, api_key=args.api_key)
     sim.set_faults(fail_rate=args.fail_rate, fail_status=args.fail_status,
                    timeout_rate=args.timeout_rate, hang_seconds=args.hang_seconds,
-                   slow_seconds=args.slow_seconds, seed=args.seed)
+                   slow_seconds=args.slow_seconds, seed=args.seed,
+                   honour_idempotency_key=not args.ignore_idempotency_key)
     try:
         sim.start()
     except OSError as exc:

@@ -1,17 +1,23 @@
 """A stand-in for the PMOC complaint centre: an Open311 GeoReport v2 server
-that stores what it receives, honours `Idempotency-Key`, and can be told to
-fail (plain module, standard library only; `cfz pmoc-sim` runs it).
+that stores what it receives, honours `Idempotency-Key` unless told to act
+as a plain Open311 server that ignores it, and can be told to fail (plain
+module, standard library only; `cfz pmoc-sim` runs it).
 
 Endpoints (relative to the base URL, which is PMOC_URL for the relay):
     GET  discovery.json, services.json
     POST requests.json                  form-encoded, as the spec says
-    GET  requests.json?service_request_id=a,b&status=&service_code=
+    GET  requests.json?service_request_id=a,b
+    GET  requests.json?service_code=&status=&start_date=&end_date=
+                                        as GeoReport v2 says: without dates,
+                                        the last 90 days; at most 1000, newest
+                                        first; no search by text or attribute
     GET  requests/{id}.json
 Control (for demos and tests; JSON):
     GET  _sim/stats                     calls, failures, timeouts, stored, replays
     GET  _sim/requests                  everything stored, with its key
     POST _sim/faults                    {"fail_rate", "fail_status", "timeout_rate",
-                                         "hang_seconds", "slow_seconds", "seed"}
+                                         "hang_seconds", "slow_seconds", "seed",
+                                         "honour_idempotency_key"}
     POST _sim/outage                    {"seconds": n}: refuse connections for n s
     POST _sim/requests/{id}/status      {"status": "open"|"closed", "status_notes"}
 
@@ -26,7 +32,7 @@ import logging
 import random
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,8 +67,9 @@ class PmocState:
         self.set_faults()
 
     def set_faults(self, fail_rate=0.0, fail_status=500, timeout_rate=0.0,
-                   hang_seconds=5.0, slow_seconds=0.0, seed=None):
+                   hang_seconds=5.0, slow_seconds=0.0, seed=None, honour_idempotency_key=True):
         with self.lock:
+            self.honour_idempotency_key = bool(honour_idempotency_key)
             self.fail_rate = float(fail_rate)
             self.fail_status = int(fail_status)
             self.timeout_rate = float(timeout_rate)
@@ -73,7 +80,8 @@ class PmocState:
     def faults(self):
         return {"fail_rate": self.fail_rate, "fail_status": self.fail_status,
                 "timeout_rate": self.timeout_rate, "hang_seconds": self.hang_seconds,
-                "slow_seconds": self.slow_seconds}
+                "slow_seconds": self.slow_seconds,
+                "honour_idempotency_key": self.honour_idempotency_key}
 
     def draw(self):
         """'fail', 'timeout' or None for one POST."""
@@ -92,6 +100,8 @@ class PmocState:
     def store(self, form, key):
         """(record, replayed?) — one record per idempotency key."""
         with self.lock:
+            if not self.honour_idempotency_key:
+                key = None  # a plain Open311 server: every POST is a new request
             if key and key in self.by_key:
                 record = self.requests[self.by_key[key]]
                 record["received_count"] += 1
@@ -128,6 +138,21 @@ class PmocState:
         with self.lock:
             return {"stats": dict(self.stats), "faults": self.faults(),
                     "requests": [dict(r) for r in self.requests.values()]}
+
+
+def _parse(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _date_window(query):
+    """GeoReport v2's start_date/end_date; without them, the last 90 days."""
+    until = query.get("end_date")
+    since = query.get("start_date")
+    until = _parse(until[0]) if until else datetime.now(timezone.utc)
+    since = _parse(since[0]) if since else until - timedelta(days=90)
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValueError("a time zone is required")
+    return since, until
 
 
 PUBLIC_FIELDS = ("service_request_id", "status", "status_notes", "service_code", "description",
@@ -196,8 +221,14 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 status = (query.get("status") or [None])[0]
                 code = (query.get("service_code") or [None])[0]
-                found = [public(r) for r in snap if (not status or r["status"] == status)
-                         and (not code or r["service_code"] == code)][:1000]
+                try:
+                    since, until = _date_window(query)
+                except ValueError:
+                    return self._error(400, "start_date and end_date must be w3c datetimes")
+                found = [public(r) for r in reversed(snap)
+                         if (not status or r["status"] == status)
+                         and (not code or r["service_code"] == code)
+                         and since <= _parse(r["requested_datetime"]) <= until][:1000]
             return self._send(200, found)
         if "/requests/" in path and path.endswith(".json"):
             request_id = path.rsplit("/", 1)[1][:-5]
@@ -250,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.endswith("/_sim/faults"):
             self.state.set_faults(**{k: body[k] for k in (
                 "fail_rate", "fail_status", "timeout_rate", "hang_seconds", "slow_seconds",
-                "seed") if k in body})
+                "seed", "honour_idempotency_key") if k in body})
             return self._send(200, self.state.faults())
         if path.endswith("/_sim/outage"):
             seconds = float(body.get("seconds", 5))
@@ -269,6 +300,33 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     daemon_threads = True
     request_queue_size = 128  # socketserver's 5 drops bursts of connections
+
+    def __init__(self, *args, **kwargs):
+        self.connections = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def get_request(self):
+        connection, address = super().get_request()
+        with self.connections_lock:
+            self.connections.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self):
+        """An outage ends kept-alive connections too, as a real one does."""
+        import socket
+        with self.connections_lock:
+            connections, self.connections = list(self.connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request, client_address):
         # a client that gave up before our (deliberately late) answer
@@ -314,6 +372,7 @@ class PmocSimulator:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.drop_connections()
             if self.thread is not None:
                 self.thread.join(5)
 

@@ -3,20 +3,35 @@ backoff policy and the relay/sync rounds (plain module, no nameko).
 
 Delivery is at least once: every complaint is claimed from the store (its
 relay state is the outbox), POSTed to `{PMOC_URL}/requests.json` with the
-complaint's key in an `Idempotency-Key` header (so a repeat never makes a
-second record at PMOC), and marked relayed only once PMOC answers with a
-reference. Failures back off exponentially up to a cap; after
-CFZ_PMOC_MAX_ATTEMPTS, or at once for an answer that retrying cannot fix
-(4xx other than 408/409/429), the complaint is dead-lettered with its reason
-until an operator retries it.
+complaint's key in an `Idempotency-Key` header, and marked relayed only once
+PMOC answers with a reference. Failures back off exponentially up to a cap;
+after CFZ_PMOC_MAX_ATTEMPTS, or at once for an answer that retrying cannot
+fix (4xx other than 408/409/429), the complaint is dead-lettered with its
+reason until an operator retries it.
+
+A plain Open311 server ignores `Idempotency-Key`, so a POST whose answer was
+lost (a timeout, a dropped connection, a 5xx after storing) must not simply
+be sent again. Every description carries our reference, `[CFZ:<complaint
+id>]` (the description is the one free text every Open311 server keeps and
+returns; `attribute[...]` is kept only by servers whose service definitions
+declare it), and after such an *unsure* failure the next attempt first
+searches PMOC the way GeoReport v2 allows — `GET requests.json` by
+`service_code` and a `start_date`/`end_date` window around the first unsure
+attempt — and takes the request it finds instead of sending again. A search
+that fails backs off like a failed POST: nothing is sent blind. A duplicate
+that still happens (the centre stored a request after we searched) is found
+by a second search a while after relaying (`audit_round`), marked on the
+complaint and counted for operators (`relay_counts`, `cfz complaints
+relay-status`).
 """
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import requests
 import requests.adapters
+import urllib3.exceptions
 
 from services.common.config import get_float, get_int
 from services.complaints import categories, store
@@ -25,6 +40,14 @@ log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {408, 409, 425, 429}
 SYNC_BATCH = 50
+# a search window this much wider than our own clocks say, for PMOC's clock
+SEARCH_MARGIN = timedelta(minutes=15)
+# the second search for duplicates, this long after relaying
+AUDIT_DELAY = timedelta(minutes=2)
+
+
+def reference_marker(complaint_id):
+    return "[CFZ:{}]".format(complaint_id)
 
 
 @dataclass
@@ -74,10 +97,30 @@ def backoff(attempt, base, cap, rng=random.random):
 
 
 class RelayError(Exception):
-    def __init__(self, reason, retryable=True):
+    """`unsure`: PMOC may have stored the request although we got no answer."""
+
+    def __init__(self, reason, retryable=True, unsure=False):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.unsure = unsure
+
+
+def _never_sent(exc):
+    """Whether a requests error happened before the request left us
+    (refused, no route, connect timeout): then resending is safe."""
+    seen, pending = set(), [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (requests.ConnectTimeout, urllib3.exceptions.NewConnectionError,
+                                urllib3.exceptions.ConnectTimeoutError)):
+            return True
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__]
+                       + [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)])
+    return False
 
 
 class PmocClient:
@@ -103,12 +146,14 @@ class PmocClient:
             response = self.session.post(
                 self.base_url + "/requests.json", data=body, timeout=self.timeout,
                 headers={"Idempotency-Key": idempotency_key, "Accept": "application/json"})
-        except requests.Timeout:
-            raise RelayError("timeout after {:g} s".format(self.timeout))
         except requests.RequestException as exc:
-            raise RelayError("connection failed: {}".format(type(exc).__name__))
+            sent = not _never_sent(exc)
+            if isinstance(exc, requests.Timeout):
+                raise RelayError("timeout after {:g} s".format(self.timeout), unsure=sent)
+            raise RelayError("connection failed: {}".format(type(exc).__name__), unsure=sent)
         if response.status_code >= 500:
-            raise RelayError("PMOC answered {}".format(response.status_code))
+            # a server may fail after storing: as unsure as a lost answer
+            raise RelayError("PMOC answered {}".format(response.status_code), unsure=True)
         if response.status_code >= 400:
             raise RelayError("PMOC refused with {}: {}".format(
                 response.status_code, _error_text(response)),
@@ -122,6 +167,28 @@ class PmocClient:
         if not reference:
             raise RelayError("PMOC's answer has no service_request_id or token")
         return str(reference)
+
+    def find(self, marker, service_code, since, until):
+        """PMOC's ids of the requests whose description carries `marker`,
+        oldest first, among those of `service_code` requested in
+        [since, until] (what GeoReport v2 lets a client search by)."""
+        try:
+            response = self.session.get(
+                self.base_url + "/requests.json", timeout=self.timeout,
+                params={"service_code": service_code, "start_date": _w3c(since),
+                        "end_date": _w3c(until)},
+                headers={"Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise RelayError("search failed: {}".format(type(exc).__name__))
+        if response.status_code != 200:
+            raise RelayError("search answered {}".format(response.status_code))
+        try:
+            found = [(str(r.get("requested_datetime") or ""), str(r["service_request_id"]))
+                     for r in response.json()
+                     if marker in str(r.get("description") or "") and r.get("service_request_id")]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise RelayError("PMOC's search answer is not an Open311 request list")
+        return [request_id for _, request_id in sorted(found)]
 
     def statuses(self, references):
         """{service_request_id: (status, status_notes)} for the given ids."""
@@ -141,6 +208,10 @@ class PmocClient:
             raise RelayError("PMOC's status answer is not an Open311 request list")
 
 
+def _w3c(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _error_text(response):
     try:
         body = response.json()
@@ -154,7 +225,8 @@ def _error_text(response):
 def open311_form(doc, contact):
     """The form PMOC receives: Open311 fields, contact details included
     (PMOC may call the complainant back; the agency may not, if anonymous)."""
-    form = {"service_code": doc["category"], "description": doc["description"]}
+    form = {"service_code": doc["category"],
+            "description": "{}\n\n{}".format(doc["description"], reference_marker(doc["_id"]))}
     location = doc.get("location")
     if location:
         form["lat"] = repr(location["lat"])
@@ -175,21 +247,34 @@ def relay_one(db, client, doc, settings, now_fn=store.now_utc, rng=random.random
     """One attempt for one claimed complaint; returns 'relayed', 'retry'
     or 'dead_letter'."""
     attempts = doc["relay"].get("attempts", 0) + 1
-    contact = store.contact_of(db, doc["_id"]) if doc.get("has_contact") else {}
+    unsure_since = doc["relay"].get("unsure_since")
     try:
+        if unsure_since is not None:
+            # the last answer was lost: PMOC may have it already
+            found = client.find(reference_marker(doc["_id"]), doc["category"],
+                                unsure_since - SEARCH_MARGIN, now_fn() + SEARCH_MARGIN)
+            if found:
+                log.info("complaint %s was at PMOC already as %s", doc["_id"], found[0])
+                store.record_relayed(db, doc["_id"], found[0], attempts, now_fn(), claimed=doc,
+                                     duplicates=found[1:])
+                return "relayed", found[0]
+        contact = store.contact_of(db, doc["_id"]) if doc.get("has_contact") else {}
         reference = client.submit(open311_form(doc, contact), doc["relay_key"])
     except RelayError as exc:
         now = now_fn()
         if exc.retryable and attempts < settings.max_attempts:
             delay = backoff(attempts, settings.backoff_base, settings.backoff_max, rng)
-            store.record_failure(db, doc, exc.reason, now + timedelta(seconds=delay), now)
+            store.record_failure(db, doc, exc.reason, now + timedelta(seconds=delay), now,
+                                 unsure=exc.unsure)
             return "retry", exc.reason
         reason = exc.reason if not exc.retryable else "{} (after {} attempts)".format(
             exc.reason, attempts)
-        store.record_failure(db, doc, reason, None, now)
+        store.record_failure(db, doc, reason, None, now, unsure=exc.unsure)
         log.warning("complaint %s dead-lettered: %s", doc["_id"], reason)
         return "dead_letter", reason
-    store.record_relayed(db, doc["_id"], reference, attempts, now_fn(), claimed=doc)
+    now = now_fn()
+    store.record_relayed(db, doc["_id"], reference, attempts, now, claimed=doc,
+                         audit_at=now + AUDIT_DELAY if unsure_since is not None else None)
     return "relayed", reference
 
 
@@ -209,6 +294,24 @@ def _safe_relay(db, client, doc, settings, now_fn):
     except Exception:  # our bug or the store: the claim expires and it is retried
         log.exception("relaying %s failed unexpectedly", doc["_id"])
         return "error", None
+
+
+def audit_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
+    """Search PMOC once more for complaints sent again after an unsure
+    failure: a request the centre stored after our first search is a
+    duplicate, marked on the complaint. Returns the duplicates found."""
+    found_duplicates = 0
+    for doc in store.due_for_audit(db, now_fn(), batch):
+        relay = doc["relay"]
+        found = client.find(reference_marker(doc["_id"]), doc["category"],
+                            relay["unsure_since"] - SEARCH_MARGIN, now_fn() + SEARCH_MARGIN)
+        duplicates = [ref for ref in found if ref != relay["reference"]]
+        if duplicates:
+            log.warning("complaint %s is at PMOC %d times: %s (kept %s)", doc["_id"],
+                        len(found), ", ".join(duplicates), relay["reference"])
+        found_duplicates += len(duplicates)
+        store.record_audit(db, doc["_id"], duplicates)
+    return found_duplicates
 
 
 def sync_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 RELAY_BACKLOG = Gauge("cfz_complaints_relay", "Complaints by relay state "
                       "(pending, relayed, dead_letter)", ["state"])
+DUPLICATED_AT_PMOC = Gauge("cfz_complaints_duplicated_at_pmoc",
+                           "Complaints that PMOC holds more than once (see relay_status)")
 RELAY_ATTEMPTS = Counter("cfz_complaints_relay_attempts_total",
                          "Relay attempts to PMOC by outcome", ["outcome"])
 STATUS_SYNCED = Counter("cfz_complaints_pmoc_status_changes_total",
@@ -224,7 +226,9 @@ class ComplaintsService(HealthMixin):
 
     @timer(interval=5, eager=True)
     def update_gauges(self):
-        for state, count in store.relay_counts(self.db).items():
+        counts = store.relay_counts(self.db)
+        DUPLICATED_AT_PMOC.set(counts.pop("duplicated_at_pmoc"))
+        for state, count in counts.items():
             RELAY_BACKLOG.labels(state).set(count)
 
     @ConfiguredTimer.decorator("PMOC_POLL_SECONDS")
@@ -234,6 +238,7 @@ class ComplaintsService(HealthMixin):
             return
         client = self._client(settings)
         try:
+            relay.audit_round(self.db, client)
             changed = relay.sync_round(self.db, client)
         except relay.RelayError as exc:
             log.warning("PMOC status sync failed: %s", exc.reason)

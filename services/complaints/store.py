@@ -27,6 +27,7 @@ INDEXES = {
         ([("category", 1), ("filed_at", -1)], {"name": "category_filed"}),
         ([("filed_at", -1)], {"name": "filed"}),
         ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
+        ([("relay.audit_at", 1)], {"name": "relay_audit", "sparse": True}),
     ],
 }
 PENDING, RELAYED_STATE, DEAD_LETTER = "pending", "relayed", "dead_letter"
@@ -403,9 +404,12 @@ def claim_due(db, now, lease_seconds, limit):
     return claimed
 
 
-def record_relayed(db, complaint_id, reference, attempts, now=None, claimed=None):
+def record_relayed(db, complaint_id, reference, attempts, now=None, claimed=None,
+                   duplicates=(), audit_at=None):
     """PMOC has the complaint: relayed, with its reference; one event.
-    `claimed` is the document as claimed (saves a read when still current)."""
+    `claimed` is the document as claimed (saves a read when still current);
+    `duplicates` are further PMOC requests found for it; `audit_at`, when
+    to search PMOC for duplicates once more (after an unsure failure)."""
     now = now or now_utc()
 
     def change(doc):
@@ -415,6 +419,10 @@ def record_relayed(db, complaint_id, reference, attempts, now=None, claimed=None
         relay.update({"state": RELAYED_STATE, "reference": reference, "relayed_at": now,
                       "attempts": attempts, "lease_id": None, "dead_at": None,
                       "next_attempt_at": None})
+        if duplicates:
+            relay["duplicates"] = sorted(set(relay.get("duplicates") or []) | set(duplicates))
+        if audit_at is not None:
+            relay["audit_at"] = audit_at
         fields, history = {"relay": relay}, []
         if doc["status"] == lifecycle.RECEIVED:
             fields["status"] = lifecycle.RELAYED
@@ -425,8 +433,10 @@ def record_relayed(db, complaint_id, reference, attempts, now=None, claimed=None
     return _apply(db, complaint_id, change, now, claimed)
 
 
-def record_failure(db, doc, error, retry_at, now=None):
+def record_failure(db, doc, error, retry_at, now=None, unsure=False):
     """A failed attempt: retry at `retry_at`, or dead-letter when it is None.
+    `unsure`: PMOC may have stored it (the answer was lost), so the next
+    attempt searches first; the first such moment is kept as `unsure_since`.
     Written only while this attempt still holds its claim."""
     now = now or now_utc()
     relay = doc["relay"]
@@ -434,6 +444,8 @@ def record_failure(db, doc, error, retry_at, now=None):
     errors = (list(relay.get("errors") or []) + [{"at": now, "error": error}])[-MAX_KEPT_ERRORS:]
     fields = {"relay.attempts": attempts, "relay.last_error": error, "relay.errors": errors,
               "relay.lease_id": None}
+    if unsure and relay.get("unsure_since") is None:
+        fields["relay.unsure_since"] = now
     if retry_at is None:
         fields.update({"relay.state": DEAD_LETTER, "relay.dead_at": now,
                        "relay.next_attempt_at": None})
@@ -478,8 +490,27 @@ def facts(db, after_id=None, limit=1000):
 
 
 def relay_counts(db):
-    return {state: db.complaints.count_documents({"relay.state": state})
-            for state in (PENDING, RELAYED_STATE, DEAD_LETTER)}
+    """Complaints by relay state, and how many are at PMOC more than once."""
+    counts = {state: db.complaints.count_documents({"relay.state": state})
+              for state in (PENDING, RELAYED_STATE, DEAD_LETTER)}
+    counts["duplicated_at_pmoc"] = db.complaints.count_documents(
+        {"relay.duplicates.0": {"$exists": True}})
+    return counts
+
+
+def due_for_audit(db, now, limit):
+    """Relayed complaints whose second search for duplicates is due."""
+    return list(db.complaints.find(
+        {"relay.audit_at": {"$lte": now}, "relay.state": RELAYED_STATE},
+        {"_id": 1, "relay": 1, "category": 1}).sort("relay.audit_at", 1).limit(limit))
+
+
+def record_audit(db, complaint_id, duplicates):
+    """The second search is done; `duplicates` are kept on the complaint."""
+    update = {"$unset": {"relay.audit_at": ""}}
+    if duplicates:
+        update["$addToSet"] = {"relay.duplicates": {"$each": list(duplicates)}}
+    db.complaints.update_one({"_id": complaint_id}, update)
 
 
 def to_sync(db, limit, after_id=None):
