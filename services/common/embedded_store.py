@@ -12,12 +12,16 @@ lookups by `_id`, by a single-field unique index and by a sparse index's
 `stored_by_ids`, the stored documents themselves for read-only callers.
 It also refuses, as a server does, what BSON cannot encode: the library
 stores a lone surrogate through `$push` or `$addToSet`, which a server
-never would, so only tests against a real MongoDB would have seen it.
+never would, so only tests against a real MongoDB would have seen it; and a
+document over MongoDB's 16 MiB, inserted or grown by an update, which the
+library would keep (nothing is written: pymongo's DocumentTooLarge).
 """
 
 
 def install():
     from mongomock_ng.collection import Collection, Cursor
+    if not _too_large:
+        _too_large.append(_make_too_large_error())
     _refuse_unencodable_strings(Collection)
     _use_primary_key(Collection)
     _use_unique_indexes(Collection)
@@ -55,10 +59,45 @@ def _refuse_unencodable_strings(collection_class):
         def checked(self, *args, _original=original, **kwargs):
             _check_encodable(args)
             _check_encodable(kwargs)
-            return _original(self, *args, **kwargs)
+            try:
+                return _original(self, *args, **kwargs)
+            except Exception as exc:
+                from pymongo.errors import BulkWriteError, DocumentTooLarge
+                if _too_large and isinstance(exc, _too_large[0]):
+                    raise DocumentTooLarge(exc.args[0]) from None
+                if isinstance(exc, BulkWriteError):
+                    for error in exc.details.get("writeErrors", []):
+                        if error.get("code") == TOO_LARGE_CODE:
+                            raise DocumentTooLarge(error.get("errmsg")) from None
+                raise
         checked.cfz_encodable = True
         checked.__name__ = name
         setattr(collection_class, name, checked)
+
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # MongoDB's maxBsonObjectSize
+TOO_LARGE_CODE = 10334  # MongoDB's BSONObjectTooLarge
+_too_large = []  # the error class, made at install (the library imported)
+
+
+def _make_too_large_error():
+    # the library undoes a write only for its duplicate-key error: raised
+    # as one inside it, turned into pymongo's DocumentTooLarge outside
+    # (`checked`), so no caller mistakes it for a duplicate
+    from mongomock_ng import DuplicateKeyError
+
+    class TooLarge(DuplicateKeyError):
+        pass
+    return TooLarge
+
+
+def _check_size(document):
+    import bson
+    size = len(bson.encode(document))
+    if size > MAX_DOCUMENT_BYTES:
+        raise _too_large[0](
+            "BSON document too large ({} bytes) - the connected server supports BSON document "
+            "sizes up to {} bytes.".format(size, MAX_DOCUMENT_BYTES), TOO_LARGE_CODE)
 
 
 _SCALAR_IDS = (str, int)
@@ -232,6 +271,7 @@ def _use_unique_indexes(collection_class):
     from mongomock_ng import DuplicateKeyError, helpers
 
     def _ensure_uniques(self, new_data):
+        _check_size(new_data)
         doc_id = new_data.get("_id")
         checked = []
         for index in self._store.indexes.values():

@@ -19,8 +19,11 @@ import calendar
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
+import uuid
+
 import numpy as np
-from pymongo.errors import DuplicateKeyError
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.storage import read_only_by_ids
 from services.common.thai import BANGKOK
@@ -34,7 +37,7 @@ INDEXES = {
     "months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
     "month_to_date": [],
     "dirty_months": [([("level", 1), ("month", 1)], {"name": "by_level"})],
-    "keys": [],
+    "keys": [([("level", 1), ("row", 1)], {"name": "by_row"})],
     "level_months": [],
     "level_days": [],
 }
@@ -49,8 +52,11 @@ SUMMARY_WIDTH = 1 + len(SCORES)  # a row: [count, n1, ..., n5]
 SUMMARY_DTYPE = np.dtype("<i4")  # 24 bytes an entity; a count per entity and month fits
 # What is derived from the day buckets changed over time: 2 = level
 # summaries per key, 3 = packed summary rows, month-to-date totals and the
-# days of a month with data (`ensure_layout` upgrades the stored layout).
-LAYOUT = 3
+# days of a month with data, 4 = one document per remembered key instead of
+# one document listing every key, which grew with the country past
+# MongoDB's 16 MiB (`ensure_layout` upgrades the stored layout).
+LAYOUT = 4
+DERIVED_LAYOUT = 3  # the last layout that changed what compaction derives
 ID_BATCH = 5000  # ids per `$in` query
 
 
@@ -121,21 +127,40 @@ def _mark_dirty(db, day, keys):
                                    upsert=True)
 
 
+def _key_id(level, key):
+    return "key|{}|{}".format(level, key)
+
+
+def _rows_id(level):
+    return "rows|" + level
+
+
 def remember_keys(db, keys):
-    """Every key each level has had, in one document: a ranking lists them
-    without scanning buckets."""
-    additions = {}
-    for level, key in keys:
-        additions.setdefault(level, []).append(key)
-    # almost every feedback names keys already remembered: then the filter
-    # matches nothing and the (large) document is not rewritten; the upsert
-    # that follows a miss hits the existing _id
-    unknown = {"_id": "levels", "$or": [{level: {"$ne": key}} for level, key in keys]}
-    try:
-        db.keys.update_one(unknown, {"$addToSet": {
-            level: {"$each": sorted(found)} for level, found in additions.items()}}, upsert=True)
-    except DuplicateKeyError:
-        pass
+    """Every key each level has had, one document each with its row (its
+    position in the level summaries), so a ranking lists them without
+    scanning buckets and no document grows with the country. Rows are
+    handed out by a counter and never change; a row reserved by a writer
+    that lost a race to remember the same key stays empty."""
+    wanted = {_key_id(level, key): (level, key) for level, key in keys}
+    known = {doc["_id"] for doc in _find_ids(db.keys, sorted(wanted), {"_id": 1})}
+    missing = {}
+    for key_id in sorted(set(wanted) - known):
+        level, key = wanted[key_id]
+        missing.setdefault(level, []).append((key_id, key))
+    for level, found in missing.items():
+        # one counter update reserves the level's rows of a whole batch
+        counter = db.keys.find_one_and_update(
+            {"_id": _rows_id(level)},
+            {"$inc": {"next": len(found)}, "$setOnInsert": {"epoch": uuid.uuid4().hex}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+        first = counter["next"] - len(found)
+        documents = [{"_id": key_id, "level": level, "key": key, "row": first + n}
+                     for n, (key_id, key) in enumerate(found)]
+        try:
+            db.keys.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:  # another writer remembered some first
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise
 
 
 def apply_feedback(db, fact):
@@ -243,10 +268,42 @@ def _summary_id(level, period):
     return "|".join((level, period))
 
 
+_SLOTS = {}  # (database, level) -> (epoch, [key by row]); rows only grow
+
+
 def slot_keys(db, level):
-    """Every key the level has had, in the order first seen: an entity's
-    position is its row in the level summaries (`$addToSet` only appends)."""
-    return (db.keys.find_one({"_id": "levels"}, {level: 1}) or {}).get(level, [])
+    """Every key the level has had, by row: an entity's position is its row
+    in the level summaries (None for a row no key took). Kept in memory and
+    extended by the rows added since (rows never change; the counter's
+    epoch tells a database emptied and filled again)."""
+    counter = db.keys.find_one({"_id": _rows_id(level)})
+    if counter is None:
+        return []
+    cache_id = (id(db.client), db.name, level)
+    epoch, slots = _SLOTS.get(cache_id, (None, []))
+    if epoch != counter["epoch"]:
+        slots = []
+    if len(slots) < counter["next"]:
+        slots = list(slots) + [None] * (counter["next"] - len(slots))
+        for doc in db.keys.find({"level": level, "row": {"$gte": _first_unknown(slots)}},
+                                {"key": 1, "row": 1}):
+            if doc["row"] < len(slots):
+                slots[doc["row"]] = doc["key"]
+        _SLOTS[cache_id] = (counter["epoch"], slots)
+    return slots
+
+
+def _first_unknown(slots):
+    for row in range(len(slots) - 1, -1, -1):
+        if slots[row] is not None:
+            return row + 1
+    return 0
+
+
+def rows_of(db, level, keys):
+    """{key: row} for keys already remembered."""
+    return {doc["key"]: doc["row"] for doc in _find_ids(
+        db.keys, sorted({_key_id(level, key) for key in keys}), {"key": 1, "row": 1})}
 
 
 def summary_rows(doc):
@@ -289,7 +346,7 @@ def compact(db, limit=1000):
     from the month's day buckets; the number of months rebuilt. A month
     written to meanwhile stays dirty."""
     markers = list(db.dirty_months.find({}).limit(limit))
-    rows = {level: {key: row for row, key in enumerate(slot_keys(db, level))}
+    rows = {level: rows_of(db, level, [m["key"] for m in markers if m["level"] == level])
             for level in SUMMARY_LEVELS}
     month_rows, day_rows = {}, {}  # summary id -> {row: entry}
     for marker in markers:
@@ -314,7 +371,7 @@ def compact(db, limit=1000):
         if level in SUMMARY_LEVELS:
             if key not in rows[level]:  # keys are remembered before buckets are written
                 remember_keys(db, [(level, key)])
-                rows[level] = {k: row for row, k in enumerate(slot_keys(db, level))}
+                rows[level].update(rows_of(db, level, [key]))
             row = rows[level][key]
             month_rows.setdefault(_summary_id(level, month), {})[row] = summary_entry(total)
             by_day = {doc["day"]: doc for doc in days}
@@ -350,7 +407,7 @@ def _months(start, end):
 
 
 def keys_at(db, level):
-    return sorted(slot_keys(db, level))
+    return sorted(key for key in slot_keys(db, level) if key is not None)
 
 
 def totals_by_key(db, level, start, end, keys=None, fields=None):
@@ -441,7 +498,7 @@ def _totals_from_summaries(db, level, plan, with_hist=True):
     keys = slot_keys(db, level)
     if not keys:
         return {}
-    row_of = {key: row for row, key in enumerate(keys)}
+    row_of = {key: row for row, key in enumerate(keys) if key is not None}
     dirty_rows = {}  # month -> rows to leave out of its summaries
     for marker in db.dirty_months.find(
             {"level": level, "month": {"$in": [piece[0] for piece in plan]}},
@@ -478,8 +535,10 @@ def _totals_from_summaries(db, level, plan, with_hist=True):
     for bucket in _find_ids(db.buckets, dirty_days, dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
         sums[row_of[bucket["key"]]] += summary_entry(bucket)
     if not with_hist:
-        return {key: {"count": count} for key, count in zip(keys, sums[:, 0].tolist())}
-    return {key: _from_summary_entry(entry) for key, entry in zip(keys, sums.tolist())}
+        return {key: {"count": count} for key, count in zip(keys, sums[:, 0].tolist())
+                if key is not None}
+    return {key: _from_summary_entry(entry) for key, entry in zip(keys, sums.tolist())
+            if key is not None}
 
 
 def ensure_layout(db):
@@ -489,6 +548,10 @@ def ensure_layout(db):
     meanwhile, so they stay exact). The number of months marked."""
     stored = (db.keys.find_one({"_id": "layout"}) or {}).get("version", 0)
     if stored >= LAYOUT:
+        return 0
+    _split_key_list(db)
+    if stored >= DERIVED_LAYOUT:
+        db.keys.update_one({"_id": "layout"}, {"$set": {"version": LAYOUT}}, upsert=True)
         return 0
     for collection in (db.level_months, db.level_days):  # layout 2 held per-key entries
         collection.delete_many({"rows": {"$exists": False}})
@@ -502,6 +565,28 @@ def ensure_layout(db):
     db.keys.update_one({"_id": "layout"}, {"$set": {"version": LAYOUT, "months_marked": marked}},
                        upsert=True)
     return marked
+
+
+def _split_key_list(db):
+    """Layout 3 kept every key of every level in one document, `levels`, a
+    key's row its position in the list: the same rows, one document a key."""
+    listed = db.keys.find_one({"_id": "levels"})
+    if listed is None:
+        return
+    for level in LEVELS:
+        keys = listed.get(level) or []
+        for start in range(0, len(keys), ID_BATCH):
+            documents = [{"_id": _key_id(level, key), "level": level, "key": key, "row": row}
+                         for row, key in enumerate(keys[start:start + ID_BATCH], start)]
+            try:
+                db.keys.insert_many(documents, ordered=False)
+            except BulkWriteError:  # an interrupted upgrade wrote some already
+                pass
+        if keys:
+            db.keys.update_one({"_id": _rows_id(level)},
+                               {"$max": {"next": len(keys)},
+                                "$setOnInsert": {"epoch": uuid.uuid4().hex}}, upsert=True)
+    db.keys.delete_one({"_id": "levels"})
 
 
 def totals(db, level, key, start, end):
@@ -590,12 +675,13 @@ def _summary_differences(db, days, months, dirty):
             expected[(level, key, period)] = summary_entry(aggregate)
     stored = {}
     keys = {level: slot_keys(db, level) for level in SUMMARY_LEVELS}
+    # a row no key took is shown by its number
     for collection in (db.level_months, db.level_days):
         for doc in collection.find({}):
             level, period = doc["_id"].split("|", 1)
             for row, entry in enumerate(summary_rows(doc).tolist()):
                 if any(entry):
-                    key = keys[level][row] if row < len(keys[level]) else "#{}".format(row)
+                    key = (keys[level][row] if row < len(keys[level]) else None) or "#{}".format(row)
                     stored[(level, key, period)] = entry
     return {"summary|" + "|".join(entry_id) for entry_id in set(expected) | set(stored)
             if _bucket_id(entry_id[0], entry_id[1], entry_id[2][:7]) not in dirty

@@ -115,7 +115,7 @@ def test_demo_complaints_take_every_state(client, demo_points):
     summary = complaints_demo.load(db, demo_points, {}, settings, Pmoc(), now=NOW)
     assert summary["loaded"] and set(summary["by_status"]) == set(lifecycle.STATUSES), summary
     assert summary["relayed"] == {"pending": 0, "relayed": summary["complaints"] - 2,
-                                  "dead_letter": 2}
+                                  "dead_letter": 2, "duplicated_at_pmoc": 0}
     overdue = [d for d in db.complaints.find() if lifecycle.is_overdue(d["status"], d["due_at"], NOW)]
     assert overdue
     assert db.complaints.count_documents({"rating": {"$ne": None}}) > 10

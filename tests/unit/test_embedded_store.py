@@ -218,3 +218,27 @@ def test_strings_bson_cannot_encode_are_refused_like_a_server(collection, update
     with pytest.raises(UnicodeEncodeError):
         collection.find_one({"note": "\ud800"})
     assert collection.count_documents({}) == 1
+
+
+def test_documents_over_16_mib_are_refused_like_a_server_and_nothing_is_written(collection):
+    from pymongo.errors import DocumentTooLarge
+    five_mib = "x" * (5 * 1024 * 1024)
+    collection.insert_one({"_id": "a", "a": 1, "parts": [five_mib, five_mib, five_mib]})  # 15 MiB: fine
+    with pytest.raises(DocumentTooLarge):
+        collection.update_one({"_id": "a"}, {"$push": {"parts": five_mib}})
+    with pytest.raises(DocumentTooLarge):
+        collection.find_one_and_update({"_id": "a"}, {"$set": {"more": five_mib}})
+    with pytest.raises(DocumentTooLarge):
+        collection.replace_one({"_id": "a"}, {"parts": [five_mib] * 4})
+    assert len(collection.find_one({"_id": "a"})["parts"]) == 3  # each refused whole
+    with pytest.raises(DocumentTooLarge):
+        collection.insert_one({"_id": "b", "a": 4, "parts": [five_mib] * 4})
+    with pytest.raises(DocumentTooLarge):
+        collection.insert_many([{"_id": "c", "a": 2}, {"_id": "d", "a": 3, "parts": [five_mib] * 4}])
+    assert sorted(d["_id"] for d in collection.find({}, {"_id": 1})) == ["a", "c"]  # as ordered inserts do
+    # not a duplicate: callers that treat a duplicate key as "already done" see the refusal
+    with pytest.raises(DocumentTooLarge):
+        try:
+            collection.insert_one({"_id": "e", "a": 5, "parts": [five_mib] * 4})
+        except DuplicateKeyError:
+            pytest.fail("a too-large document was reported as a duplicate")

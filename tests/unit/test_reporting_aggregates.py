@@ -422,3 +422,36 @@ def test_a_report_without_ratings_says_so_instead_of_a_score(db):
     report = reports.report(db, "agency", "ag-nobody", day, day, prior_value=(4.0, 5.0))
     # the prior is not a score: "no ratings" is
     assert report["count"] == 0 and report["score"] is None and report["csat"] is None
+
+
+def test_remembered_keys_are_one_small_document_each_however_many_there_are(db):
+    """A document that listed every key of the country passed MongoDB's
+    16 MiB at about 100,000 points x 3 services; each key is its own now."""
+    import bson
+    keys = [("point_service", "sp-{:06d}|DOPA-ID-{:02d}".format(n, n % 3)) for n in range(9000)]
+    aggregates.remember_keys(db, keys + [("point", "sp-{:06d}".format(n)) for n in range(3000)])
+    aggregates.remember_keys(db, keys[:10] + [("point", "sp-new")])       # known ones change nothing
+    largest = max(len(bson.encode(doc)) for doc in db.keys.find({}))
+    assert largest < 200
+    assert len(aggregates.keys_at(db, "point_service")) == 9000
+    slots = aggregates.slot_keys(db, "point")
+    assert len(slots) == 3001 and slots[-1] == "sp-new" and slots[0] == "sp-000000"
+
+
+def test_a_layout_3_key_list_becomes_one_document_a_key_with_the_same_rows(db):
+    source = applied(db, spread_facts(150, seed=21))
+    before = {level: aggregates.slot_keys(db, level) for level in aggregates.SUMMARY_LEVELS}
+    ranked = aggregates.totals_by_key(db, "point", *RANGES[0], fields=["count"])
+    # what layout 3 stored: every key in one document, a key's row its position
+    listed = {level: [doc["key"] for doc in db.keys.find({"level": level}).sort("row", 1)]
+              for level in aggregates.LEVELS}
+    db.keys.delete_many({})
+    db.keys.insert_many([{"_id": "levels", **listed}, {"_id": "layout", "version": 3}])
+    aggregates._SLOTS.clear()
+    assert aggregates.ensure_layout(db) == 0                   # nothing to derive again
+    assert db.keys.find_one({"_id": "levels"}) is None
+    assert {level: aggregates.slot_keys(db, level) for level in aggregates.SUMMARY_LEVELS} == before
+    assert aggregates.totals_by_key(db, "point", *RANGES[0], fields=["count"]) == ranked
+    assert aggregates.differences(db, source) == []
+    aggregates.apply_feedback(db, dict(source[0], feedback_id="after-upgrade", service_point_id="sp-9"))
+    assert aggregates.slot_keys(db, "point")[len(before["point"])] == "sp-9"  # the next row
