@@ -229,14 +229,44 @@ def test_a_late_event_dirties_its_month_and_reports_stay_exact(db):
 
 
 def test_a_write_racing_compaction_keeps_its_month_dirty(db):
+    """A feedback lands after compaction read the month's marker and day
+    buckets: `compact` itself must leave that month dirty (its marker's
+    `rev` moved), so the next compaction counts the feedback."""
     source = spread_facts(50, seed=13)
     for fact in source:
         aggregates.apply_feedback(db, fact)
-    marker = db.dirty_months.find_one({"_id": "nation|TH|2026-10"})
     late = dict(source[0], feedback_id="fb-race", submitted_at="2026-10-12T05:00:00+00:00")
-    aggregates.apply_feedback(db, late)          # lands after compaction read the marker
-    db.dirty_months.delete_one({"_id": marker["_id"], "rev": marker["rev"]})  # what compact does
+
+    class RacingBuckets:
+        """The real buckets; the first read by compaction is followed by the late write."""
+        raced = False
+
+        def find(self, *args, **kwargs):
+            found = list(db.buckets.find(*args, **kwargs))
+            if not RacingBuckets.raced:
+                RacingBuckets.raced = True
+                aggregates.apply_feedback(db, late)
+            return found
+
+        def __getattr__(self, name):
+            return getattr(db.buckets, name)
+
+    class RacingDatabase:
+        buckets = RacingBuckets()
+
+        def __getattr__(self, name):
+            return getattr(db, name)
+
+        def __getitem__(self, name):
+            return self.buckets if name == "buckets" else db[name]
+
+    aggregates.compact(RacingDatabase())
+    assert RacingBuckets.raced
     assert db.dirty_months.find_one({"_id": "nation|TH|2026-10"}) is not None
+    month = (date(2026, 10, 1), date(2026, 10, 31))
+    assert aggregates.totals(db, "nation", "TH", *month) == by_days(db, "nation", "TH", *month)
+    aggregates.compact(db)
+    assert aggregates.differences(db, source + [late]) == []
 
 
 def test_a_stored_month_that_disagrees_is_reported(db):

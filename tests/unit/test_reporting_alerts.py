@@ -46,6 +46,8 @@ def test_a_significant_drop_is_raised_once_with_the_z_test_p_value(db):
     rate(db, "sp-steady", date(2026, 11, 23), 35, 40)   # 87.5 %: noise
     rate(db, "sp-tiny", date(2026, 11, 1), 9, 10)
     rate(db, "sp-tiny", date(2026, 11, 23), 1, 5)       # a big drop on too few ratings
+    rate(db, "sp-rise", date(2026, 11, 1), 48, 80)      # 60 % ...
+    rate(db, "sp-rise", date(2026, 11, 23), 36, 40)     # ... to 90 %: a rise is no alert
     found = alerts.detect(db, "point", TODAY, min_sample=30)
     assert [a["entity_id"] for a in found] == ["sp-drop"]
     alert = found[0]
@@ -69,3 +71,28 @@ def test_a_significant_drop_is_raised_once_with_the_z_test_p_value(db):
 def test_no_ratings_this_week_raises_nothing(db):
     rate(db, "sp-quiet", date(2026, 11, 1), 10, 80)
     assert alerts.detect(db, "point", TODAY, min_sample=30) == []
+
+
+def test_the_trend_compares_the_last_period_with_the_one_before(db):
+    """Weekly periods ending today; the change is last minus the one before,
+    with the two-proportion z-test's p-value, significant only on enough
+    ratings in both periods."""
+    from services.reporting import reports
+    start = TODAY - timedelta(days=20)                  # three weeks
+    (_, _), (before_first, _), (last_first, _) = reports.periods(start, TODAY)
+    rate(db, "sp-trend", before_first, 36, 40)          # the week before: 90 %
+    rate(db, "sp-trend", last_first, 20, 40)            # this week: 50 %
+    result = reports.trend(db, "point", "sp-trend", start, TODAY, min_sample=30)
+    assert [p["count"] for p in result["periods"]] == [0, 40, 40]
+    assert [p["csat"] for p in result["periods"]] == [None, 0.9, 0.5]
+    pooled = 56 / 80
+    z = (0.5 - 0.9) / (pooled * (1 - pooled) * (1 / 40 + 1 / 40)) ** 0.5
+    assert result["change"] == -0.4
+    assert result["p_value"] == pytest.approx(2 * scipy_stats.norm.sf(abs(z)), abs=5e-7)  # 6 places
+    assert result["significant"] is True
+    too_few = reports.trend(db, "point", "sp-trend", start, TODAY, min_sample=41)
+    assert too_few["change"] == -0.4 and too_few["significant"] is False
+    rate(db, "sp-flat", before_first, 36, 40)
+    rate(db, "sp-flat", last_first, 35, 40)
+    flat = reports.trend(db, "point", "sp-flat", start, TODAY, min_sample=30)
+    assert flat["change"] == -0.025 and flat["significant"] is False
