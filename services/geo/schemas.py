@@ -82,6 +82,8 @@ class Position(fields.List):
                                            for v in value):
             raise ValidationError("Each position is [lon, lat] in numbers.")
         position = super()._deserialize(value, attr, data, **kwargs)
+        if len(position) != 2:  # the Length validator runs only after this method
+            raise ValidationError("Each position is [lon, lat]: two numbers.")
         if not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):
             raise ValidationError("Longitude within -180..180, latitude within -90..90.")
         return position

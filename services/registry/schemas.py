@@ -295,7 +295,8 @@ class CatalogueEntry(StrictSchema):
 
     @validates("steps")
     def steps_in_order(self, steps, **kwargs):
-        if [s["order"] for s in steps] != list(range(1, len(steps) + 1)):
+        # a step missing its order was refused by its own field already
+        if [s.get("order") for s in steps] != list(range(1, len(steps) + 1)):
             raise ValidationError("Steps must be numbered 1, 2, 3, ... in order.")
 
 
