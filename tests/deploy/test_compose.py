@@ -15,11 +15,11 @@ import jsonschema
 import pytest
 import yaml
 
+from services.cli import SERVICES
 from services.common import config
 from tests.deploy.conftest import DEPLOY, ROOT
 
 COMPOSE = os.path.join(ROOT, "docker-compose.yml")
-SERVICES = ("registry", "geo", "feedback", "complaints", "reporting", "gateway")
 # what an operator puts in .env (tests/deploy only; never deployed)
 TEST_ENV = {"RABBITMQ_USER": "cfz", "RABBITMQ_PASSWORD": "rabbit-password-for-checks",
             "CFZ_JWT_SECRET": "0123456789abcdef" * 3, "CFZ_ADMIN_PASSWORD": "admin-password-checks",

@@ -12,13 +12,13 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.cli import SERVICES
 from services.common import config
 from tests.deploy import kustomize
 from tests.deploy.conftest import DEPLOY
 
 K8S = os.path.join(DEPLOY, "k8s")
 BASE, OVERLAY = os.path.join(K8S, "base"), os.path.join(K8S, "overlays", "example")
-SERVICES = ("registry", "geo", "feedback", "complaints", "reporting", "gateway")
 # the oldest Kubernetes still commonly run, and the newest the package knows
 VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
 

@@ -9,10 +9,10 @@ import subprocess
 import yaml
 
 from deploy import expressions
+from services.cli import SERVICES
 from tests.deploy.conftest import DEPLOY, ROOT, tool
 
 PROMETHEUS = os.path.join(DEPLOY, "prometheus")
-SERVICES = ("registry", "geo", "feedback", "complaints", "reporting", "gateway")
 # the metric contract the services implement (docs/operations.md, "Metrics")
 CFZ_METRICS = {
     "cfz_http_requests_total", "cfz_http_request_duration_seconds", "cfz_rpc_calls_total",
