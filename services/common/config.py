@@ -107,6 +107,10 @@ ENVIRONMENTS = ("development", "production")
 SECRET_SETTINGS = ("CFZ_JWT_SECRET", "CFZ_ADMIN_PASSWORD", "PMOC_API_KEY",
                    "CFZ_OPEN311_API_KEYS", "AMQP_URI", "MONGO_URI")
 MIN_SECRET_BYTES = 32
+# a guessable admin password or partner key is as bad as none; the example
+# placeholders (deploy/k8s/base/secret.yaml) are shorter on purpose
+MIN_ADMIN_PASSWORD_CHARS = 12
+MIN_OPEN311_KEY_CHARS = 16
 
 
 class ConfigError(RuntimeError):
@@ -152,6 +156,16 @@ def _refuse_unsafe_production(config):
     if config["CFZ_ADMIN_PASSWORD"] == DEV_ADMIN_PASSWORD:
         raise ConfigError("CFZ_ADMIN_PASSWORD is the development password printed in the "
                           "README: choose another when CFZ_ENV=production")
+    if len(config["CFZ_ADMIN_PASSWORD"]) < MIN_ADMIN_PASSWORD_CHARS:
+        raise ConfigError("CFZ_ADMIN_PASSWORD is {} characters: it must be at least {} when "
+                          "CFZ_ENV=production".format(len(config["CFZ_ADMIN_PASSWORD"]),
+                                                      MIN_ADMIN_PASSWORD_CHARS))
+    short = [k for k in config["CFZ_OPEN311_API_KEYS"].split(",")
+             if k.strip() and len(k.strip()) < MIN_OPEN311_KEY_CHARS]
+    if short:
+        raise ConfigError("CFZ_OPEN311_API_KEYS holds {} key(s) shorter than {} characters: "
+                          "partners' keys must not be guessable when CFZ_ENV=production "
+                          "(e.g. openssl rand -hex 16)".format(len(short), MIN_OPEN311_KEY_CHARS))
     if config["MONGO_URI"].startswith("mongomock://"):
         raise ConfigError("MONGO_URI is the embedded in-memory store, which loses everything "
                           "on exit: set MONGO_URI=mongodb://... when CFZ_ENV=production")

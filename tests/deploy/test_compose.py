@@ -23,7 +23,7 @@ COMPOSE = os.path.join(ROOT, "docker-compose.yml")
 # what an operator puts in .env (tests/deploy only; never deployed)
 TEST_ENV = {"RABBITMQ_USER": "cfz", "RABBITMQ_PASSWORD": "rabbit-password-for-checks",
             "CFZ_JWT_SECRET": "0123456789abcdef" * 3, "CFZ_ADMIN_PASSWORD": "admin-password-checks",
-            "CFZ_OPEN311_API_KEYS": "partner-key-1,partner-key-2",
+            "CFZ_OPEN311_API_KEYS": "partner-key-0123456789,partner-key-9876543210",
             "GRAFANA_ADMIN_PASSWORD": "grafana-password-checks"}
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])((?:[^{}]|\{[^{}]*\})*))?\}")
 
