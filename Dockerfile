@@ -14,4 +14,8 @@ USER cfz
 EXPOSE 8000 9100
 # nameko finishes in-flight work on SIGTERM; give it time before SIGKILL
 STOPSIGNAL SIGTERM
+# The default command runs everything, gateway included; a container running
+# one service gets `cfz healthcheck <service>` from docker-compose.yml.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
+  CMD ["cfz", "healthcheck", "gateway", "--quiet"]
 CMD ["cfz", "run"]

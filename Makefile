@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install rabbitmq browser run test test-unit bench clean
+.PHONY: install rabbitmq browser prometheus run test test-unit test-deploy bench clean
 
 $(BIN)/cfz: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,19 @@ run: install rabbitmq
 
 # Browser tests run in a pytest process of their own, without eventlet
 # (Playwright's sync API cannot run under its monkey patching): conftest.py.
-test: install rabbitmq browser
+test: install rabbitmq browser prometheus
 	$(BIN)/python -m pytest -q
 	CFZ_TEST_BROWSER=1 $(BIN)/python -m pytest -q --suppress-nameko-eventlet-notification tests/browser
 
 browser:
 	scripts/ensure-browser
+
+# promtool and amtool for tests/deploy (Debian's prometheus packages)
+prometheus:
+	scripts/ensure-prometheus
+
+test-deploy: install prometheus
+	$(BIN)/python -m pytest -q tests/deploy
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit

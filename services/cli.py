@@ -2,6 +2,7 @@
 
     cfz run                 every service + gateway + web UI, demo data
     cfz run registry        one service (production: one per container)
+    cfz healthcheck gateway probe this container's process (exit 0 or 1)
 
 eventlet must patch the standard library before nameko, kombu or pymongo
 are imported, so this module imports them only inside main().
@@ -230,6 +231,8 @@ def main(argv=None):
     reporting_cli.add_commands(sub)
     from services.common import deadletter_cli
     deadletter_cli.add_commands(sub)
+    from services.common import healthcheck
+    healthcheck.add_command(sub, SERVICES)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args)

@@ -106,22 +106,94 @@ DEFAULTS = {
 DEV_JWT_SECRET = "cfz-development-only-secret-change-me"
 DEV_ADMIN_PASSWORD = "cfz-admin-demo"
 RATE_LIMITS = ("CFZ_FEEDBACK_RATE_LIMIT", "CFZ_REGISTRATION_RATE_LIMIT", "CFZ_COMPLAINT_RATE_LIMIT")
+ENVIRONMENTS = ("development", "production")
+# Settings that hold a secret (a key, a password, or a URI with one in it):
+# each may instead be read from the file named by NAME_FILE, as Docker and
+# Kubernetes mount secrets, so the value stays out of `docker inspect`,
+# process listings and the environment of child processes.
+SECRET_SETTINGS = ("CFZ_JWT_SECRET", "CFZ_ADMIN_PASSWORD", "PMOC_API_KEY",
+                   "CFZ_OPEN311_API_KEYS", "AMQP_URI", "MONGO_URI")
+MIN_SECRET_BYTES = 32
+# a guessable admin password or partner key is as bad as none; the example
+# placeholders (deploy/k8s/base/secret.yaml) are shorter on purpose
+MIN_ADMIN_PASSWORD_CHARS = 12
+MIN_OPEN311_KEY_CHARS = 16
 
 
 class ConfigError(RuntimeError):
     pass
 
 
+def _read_secret_files(environ, config):
+    for key in SECRET_SETTINGS:
+        path = environ.get(key + "_FILE")
+        if not path:
+            continue
+        if environ.get(key):
+            raise ConfigError("{0} and {0}_FILE are both set: keep one (the file is "
+                              "meant to replace the variable)".format(key))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                # editors and `echo` end files with a newline that is no part of the secret
+                config[key] = handle.read().rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError("{}_FILE names a file that cannot be read ({}): {}".format(
+                key, path, exc.strerror if isinstance(exc, OSError) else exc))
+        if not config[key]:
+            raise ConfigError("{}_FILE names an empty file: {}".format(key, path))
+
+
+def _refuse_unsafe_production(config):
+    """CFZ_ENV=production never runs on a development value: each refusal
+    names the setting and says what to do."""
+    secret = config["CFZ_JWT_SECRET"]
+    if not secret:
+        raise ConfigError("CFZ_JWT_SECRET must be set when CFZ_ENV=production "
+                          "(e.g. openssl rand -hex 32; or CFZ_JWT_SECRET_FILE)")
+    if secret == DEV_JWT_SECRET:
+        raise ConfigError("CFZ_JWT_SECRET is the development secret, which anyone can read "
+                          "in the source: set a random one when CFZ_ENV=production")
+    if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise ConfigError("CFZ_JWT_SECRET is {} bytes: it must be at least {} when "
+                          "CFZ_ENV=production (e.g. openssl rand -hex 32)".format(
+                              len(secret.encode("utf-8")), MIN_SECRET_BYTES))
+    if not config["CFZ_ADMIN_PASSWORD"]:
+        raise ConfigError("CFZ_ADMIN_PASSWORD must be set when CFZ_ENV=production "
+                          "(or CFZ_ADMIN_PASSWORD_FILE)")
+    if config["CFZ_ADMIN_PASSWORD"] == DEV_ADMIN_PASSWORD:
+        raise ConfigError("CFZ_ADMIN_PASSWORD is the development password printed in the "
+                          "README: choose another when CFZ_ENV=production")
+    if len(config["CFZ_ADMIN_PASSWORD"]) < MIN_ADMIN_PASSWORD_CHARS:
+        raise ConfigError("CFZ_ADMIN_PASSWORD is {} characters: it must be at least {} when "
+                          "CFZ_ENV=production".format(len(config["CFZ_ADMIN_PASSWORD"]),
+                                                      MIN_ADMIN_PASSWORD_CHARS))
+    short = [k for k in config["CFZ_OPEN311_API_KEYS"].split(",")
+             if k.strip() and len(k.strip()) < MIN_OPEN311_KEY_CHARS]
+    if short:
+        raise ConfigError("CFZ_OPEN311_API_KEYS holds {} key(s) shorter than {} characters: "
+                          "partners' keys must not be guessable when CFZ_ENV=production "
+                          "(e.g. openssl rand -hex 16)".format(len(short), MIN_OPEN311_KEY_CHARS))
+    if config["MONGO_URI"].startswith("mongomock://"):
+        raise ConfigError("MONGO_URI is the embedded in-memory store, which loses everything "
+                          "on exit: set MONGO_URI=mongodb://... when CFZ_ENV=production")
+
+
 def from_env(environ=None):
-    """The settings dict: defaults overridden by the environment."""
+    """The settings dict: defaults overridden by the environment (and by
+    NAME_FILE for the secret settings)."""
     environ = os.environ if environ is None else environ
     config = {key: environ.get(key, default) for key, default in DEFAULTS.items()}
+    _read_secret_files(environ, config)
     if not config["MONGO_URI"]:
         config["MONGO_URI"] = DEFAULTS["MONGO_URI"]
-    production = config["CFZ_ENV"] == "production"
+    config["CFZ_ENV"] = config["CFZ_ENV"].strip() or DEFAULTS["CFZ_ENV"]
+    if config["CFZ_ENV"] not in ENVIRONMENTS:
+        raise ConfigError("CFZ_ENV must be one of {}, got {!r} (a typo must not run "
+                          "production with development defaults)".format(
+                              ", ".join(ENVIRONMENTS), config["CFZ_ENV"]))
+    if config["CFZ_ENV"] == "production":
+        _refuse_unsafe_production(config)
     if not config["CFZ_JWT_SECRET"]:
-        if production:
-            raise ConfigError("CFZ_JWT_SECRET must be set when CFZ_ENV=production")
         config["CFZ_JWT_SECRET"] = DEV_JWT_SECRET
     for key in RATE_LIMITS:
         if not re.fullmatch(r"[1-9]\d*/(second|minute|hour|day)s?", config[key].strip()):
@@ -134,8 +206,6 @@ def from_env(environ=None):
     except ValueError as exc:
         raise ConfigError("CFZ_TRUSTED_PROXIES must list addresses or CIDRs: {}".format(exc))
     if not config["CFZ_ADMIN_PASSWORD"]:
-        if production:
-            raise ConfigError("CFZ_ADMIN_PASSWORD must be set when CFZ_ENV=production")
         config["CFZ_ADMIN_PASSWORD"] = DEV_ADMIN_PASSWORD
     return config
 

@@ -12,7 +12,7 @@ def test_production_refuses_default_secrets():
     with pytest.raises(config.ConfigError):
         config.from_env({"CFZ_ENV": "production", "CFZ_JWT_SECRET": "s" * 40})
     ok = config.from_env({"CFZ_ENV": "production", "CFZ_JWT_SECRET": "s" * 40,
-                          "CFZ_ADMIN_PASSWORD": "p" * 20})
+                          "CFZ_ADMIN_PASSWORD": "p" * 20, "MONGO_URI": "mongodb://db:27017/"})
     assert ok["CFZ_JWT_SECRET"] == "s" * 40
 
 

@@ -1,0 +1,1 @@
+"""Deployment files (docs/operations.md); expressions.py lists their PromQL."""
