@@ -9,7 +9,8 @@ Endpoints (relative to the base URL, which is PMOC_URL for the relay):
     GET  requests/{id}.json
 Control (for demos and tests; JSON):
     GET  _sim/stats                     calls, failures, timeouts, stored, replays
-    GET  _sim/requests                  everything stored, with its key
+    GET  _sim/requests                  everything stored, with its key and the
+                                        headers of each receipt (`received_headers`)
     POST _sim/faults                    {"fail_rate", "fail_status", "timeout_rate",
                                          "hang_seconds", "slow_seconds", "seed"}
     POST _sim/outage                    {"seconds": n}: refuse connections for n s
@@ -24,6 +25,7 @@ closed (connection refused).
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from datetime import datetime, timezone
@@ -89,12 +91,15 @@ class PmocState:
         with self.lock:
             self.stats[name] += 1
 
-    def store(self, form, key):
-        """(record, replayed?) — one record per idempotency key."""
+    def store(self, form, key, headers=None):
+        """(record, replayed?) — one record per idempotency key; the
+        headers of every receipt are kept (tests read the request ids)."""
+        headers = dict(headers or {})
         with self.lock:
             if key and key in self.by_key:
                 record = self.requests[self.by_key[key]]
                 record["received_count"] += 1
+                record["received_headers"].append(headers)
                 self.stats["replayed"] += 1
                 return record, True
             request_id = "PMOC-{:07d}".format(len(self.requests) + 1)
@@ -107,7 +112,8 @@ class PmocState:
                       "requested_datetime": now, "updated_datetime": now,
                       "agency_responsible": "สำนักงานปลัดสำนักนายกรัฐมนตรี (ศูนย์บริการประชาชน 1111)",
                       "service_notice": "รับเรื่องแล้ว / Received by PMOC 1111",
-                      "idempotency_key": key, "received_count": 1, "form": dict(form)}
+                      "idempotency_key": key, "received_count": 1, "form": dict(form),
+                      "received_headers": [headers]}
             self.requests[request_id] = record
             if key:
                 self.by_key[key] = request_id
@@ -127,7 +133,8 @@ class PmocState:
     def snapshot(self):
         with self.lock:
             return {"stats": dict(self.stats), "faults": self.faults(),
-                    "requests": [dict(r) for r in self.requests.values()]}
+                    "requests": [dict(r, received_headers=list(r["received_headers"]))
+                                 for r in self.requests.values()]}
 
 
 PUBLIC_FIELDS = ("service_request_id", "status", "status_notes", "service_code", "description",
@@ -235,7 +242,8 @@ class Handler(BaseHTTPRequestHandler):
                 or form.get("address_id")):
             self.state.count("rejected")
             return self._error(400, "A location is required (lat/long, address_string or address_id)")
-        record, _ = self.state.store(form, self.headers.get("Idempotency-Key"))
+        record, _ = self.state.store(form, self.headers.get("Idempotency-Key"),
+                                     dict(self.headers.items()))
         if fault == "timeout":
             self.state.count("timed_out")
             time.sleep(self.state.hang_seconds)
@@ -269,6 +277,26 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     daemon_threads = True
     request_queue_size = 128  # socketserver's 5 drops bursts of connections
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections = set()  # open ones, kept alive by HTTP/1.1 clients
+
+    def process_request(self, request, client_address):
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self):
+        """An outage drops kept-alive connections too, not only the port."""
+        for connection in list(self.connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request, client_address):
         # a client that gave up before our (deliberately late) answer
@@ -314,6 +342,7 @@ class PmocSimulator:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.drop_connections()
             if self.thread is not None:
                 self.thread.join(5)
 
