@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install rabbitmq browser run test test-unit bench clean
+.PHONY: install rabbitmq browser prometheus run test test-unit bench clean
 
 $(BIN)/cfz: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,16 @@ run: install rabbitmq
 
 # Browser tests run in a pytest process of their own, without eventlet
 # (Playwright's sync API cannot run under its monkey patching): conftest.py.
-test: install rabbitmq browser
+test: install rabbitmq browser prometheus
 	$(BIN)/python -m pytest -q
 	CFZ_TEST_BROWSER=1 $(BIN)/python -m pytest -q --suppress-nameko-eventlet-notification tests/browser
 
 browser:
 	scripts/ensure-browser
+
+# tests/observability query a real Prometheus (Debian's) scraping `cfz run`
+prometheus:
+	scripts/ensure-prometheus
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit
