@@ -139,6 +139,7 @@ def publish_outbox(service, collections, dispatch):
         OUTBOX_PENDING.labels(service).set(sum(count for count, _ in backlogs))
         OUTBOX_OLDEST_AGE.labels(service).set(max([age for _, age in backlogs] or [0.0]))
     return sent
+    return sent
 
 
 def outcome_of(exc_info):
@@ -217,6 +218,8 @@ class Metrics(DependencyProvider):
                 ids["correlation_id"] = payload.get("correlation_id") or ids["correlation_id"]
                 ids["causation_id"] = payload.get("event_id")
                 parent = payload.get(tracing.TRACEPARENT) or parent
+                if ids["correlation_id"]:  # and the RPCs the handler makes
+                    data["correlation_id"] = ids["correlation_id"]
         context.set_ids(**ids)
         span = tracing.start(
             "{} {}.{}".format(kind, self.service, entrypoint.method_name),

@@ -165,3 +165,21 @@ def test_tracing_is_off_by_default_and_costs_nothing():
     assert tracing.start("x") is None
     tracing.finish(None)
     assert tracing.setup_from_env("cfz", environ={}) is False
+
+
+def test_an_outbox_round_counts_what_it_published_and_what_waits():
+    from prometheus_client import REGISTRY
+    from services.common import metrics
+    collection = mongomock_ng.MongoClient(tz_aware=True).db.things
+    collection.insert_many([{"_id": n, "outbox": [outbox.outbox_entry(
+        "satisfaction_alert", events.new_event("satisfaction_alert", ALERT))]} for n in (1, 2)])
+    sent = []
+    metrics._backlog_read_at.pop("unit-svc", None)
+    assert metrics.publish_outbox("unit-svc", [collection], lambda *event: sent.append(event)) == 2
+    assert len(sent) == 2 and outbox.backlog(collection) == (0, 0.0)
+
+    def sample(name, **labels):
+        return REGISTRY.get_sample_value(name, dict(labels, service="unit-svc"))
+    assert sample("cfz_events_published_total", event="satisfaction_alert") == 2
+    assert sample("cfz_outbox_pending_events") == 0
+    assert sample("cfz_outbox_publish_failures_total") == 0  # there from the first round
