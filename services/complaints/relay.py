@@ -270,6 +270,8 @@ def sync_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
             if doc is None or status not in ("open", "closed"):
                 continue
             before = doc["status"]
-            after_doc = store.apply_pmoc_status(db, doc["_id"], status, notes, now_fn())
+            # the status change event belongs to the complaint's chain
+            with context.bound(correlation_id=doc.get("correlation_id")):
+                after_doc = store.apply_pmoc_status(db, doc["_id"], status, notes, now_fn())
             if after_doc["status"] != before:
                 changed += 1

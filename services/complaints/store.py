@@ -499,7 +499,8 @@ def to_sync(db, limit, after_id=None):
     criteria = {"relay.state": RELAYED_STATE, "status": {"$nin": sorted(lifecycle.CLOSED)}}
     if after_id:
         criteria["_id"] = {"$gt": after_id}
-    return list(db.complaints.find(criteria, {"_id": 1, "relay": 1, "status": 1})
+    return list(db.complaints.find(criteria, {"_id": 1, "relay": 1, "status": 1,
+                                              "correlation_id": 1})
                 .sort("_id", 1).limit(limit))
 
 
