@@ -28,7 +28,8 @@ test: install rabbitmq browser prometheus
 browser:
 	scripts/ensure-browser
 
-# promtool and amtool for tests/deploy (Debian's prometheus packages)
+# promtool and amtool for tests/deploy, the Prometheus server for
+# tests/observability (Debian's prometheus packages)
 prometheus:
 	scripts/ensure-prometheus
 

@@ -132,7 +132,7 @@ def run(args):
     from services.common.storage import database_name, get_client
     from services.gateway.service import GatewayService
     from services.geo import store
-    from services.geo.metrics import EVENT_LAG
+    from services.common.metrics import EVENT_LAG
     from services.geo.service import GeoService, GeoState
     from services.registry import accounts
     from services.registry.service import RegistryService
@@ -208,10 +208,11 @@ def run(args):
                 wait_for("the registry", lambda: cluster.registry.health(), 60)
                 emit("lag-ready")
             elif command == "metrics":
-                samples = {s.name + (str(sorted(s.labels.items())) if s.labels else ""): s.value
-                           for metric in EVENT_LAG.collect() for s in metric.samples}
-                count = samples.get("cfz_geo_event_lag_seconds_count", 0)
-                total = samples.get("cfz_geo_event_lag_seconds_sum", 0.0)
+                # geo's events, whichever registry event they were
+                geo = [s for metric in EVENT_LAG.collect() for s in metric.samples
+                       if s.labels.get("service") == "geo"]
+                count = sum(s.value for s in geo if s.name == "cfz_event_lag_seconds_count")
+                total = sum(s.value for s in geo if s.name == "cfz_event_lag_seconds_sum")
                 emit("metrics", event_lag_count=count, event_lag_sum_s=total,
                      stats=cluster.geo.stats())
             else:

@@ -572,7 +572,7 @@ def main(argv=None):
                             "event→index lag at {:,} points (one PATCH of a location through the "
                             "gateway; registry outbox at its default 0.5 s): the PATCH answered in "
                             "{:.2f} s; nearby showed the point at its new place {:.2f} s after the "
-                            "PATCH was sent ({} poll(s)); geo's cfz_geo_event_lag_seconds "
+                            "PATCH was sent ({} poll(s)); geo's cfz_event_lag_seconds "
                             "(occurred_at → index) {} over {:.0f} event(s)".format(
                                 size, lag["patch"], lag["visible"], lag["polls"],
                                 fmt_time(lag["histogram_mean"]), lag["events"]))

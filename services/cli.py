@@ -140,13 +140,19 @@ def run(args):
     from nameko.runners import ServiceRunner
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    from services.common import logs, tracing
     from services.common.config import ConfigError, nameko_config, get_bool
     from services.common.metrics import start_metrics_server
     from services.common.storage import is_embedded
 
-    logging.basicConfig(level=getattr(logging, args.log_level.upper()),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        log_format, log_level = logs.settings()
+    except ValueError as exc:
+        print("cfz: {}".format(exc), file=sys.stderr)
+        return 2
+    logs.configure(log_format, args.log_level or log_level)
     names = args.services or list(SERVICES)
+    tracing.setup_from_env("cfz-" + "-".join(args.services) if args.services else "cfz")
     unknown = [n for n in names if n not in SERVICES]
     if unknown:
         print("cfz: unknown service(s): {} (choose from {})".format(
@@ -202,6 +208,7 @@ def run(args):
     while True:
         try:
             waiter.wait()
+            tracing.shutdown()  # sends the spans still batched
             return 0
         except KeyboardInterrupt:
             print("stopping (Ctrl-C again to kill)...", flush=True)
@@ -224,7 +231,9 @@ def main(argv=None):
     demo.add_argument("--demo", dest="demo", action="store_true", default=None,
                       help="load demo data (default: when running everything on embedded storage)")
     demo.add_argument("--no-demo", dest="demo", action="store_false")
-    run_parser.add_argument("--log-level", default="info")
+    run_parser.add_argument("--log-level", choices=("debug", "info", "warning", "error", "critical"),
+                            default=None,
+                            help="overrides CFZ_LOG_LEVEL (default info)")
     from services.complaints import cli as complaints_cli
     complaints_cli.add_commands(sub)
     from services.reporting import cli as reporting_cli

@@ -4,12 +4,19 @@ An event has a name, a source service, a payload schema and a schema version.
 Every payload carries `event_id` (uuid4), `occurred_at` (UTC ISO 8601),
 `version` and the entity's own id. Consumers must be idempotent: publishing
 twice is allowed (the outbox is at-least-once).
+
+Added later, optional (older producers' events lack them): `correlation_id`
+(the request or chain of work the event belongs to), `causation_id` (the
+event whose handling produced it) and, while tracing is on, `traceparent`
+(W3C trace context). See docs/observability.md.
 """
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
+
+from services.common import context, tracing
 
 
 class EventBase(Schema):
@@ -20,6 +27,9 @@ class EventBase(Schema):
     event_id = fields.UUID(required=True)
     occurred_at = fields.AwareDateTime(required=True, format="iso")
     version = fields.Integer(required=True, validate=validate.Range(min=1))
+    correlation_id = fields.String(allow_none=True)
+    causation_id = fields.String(allow_none=True)
+    traceparent = fields.String(allow_none=True)
 
 
 class Location(Schema):
@@ -221,6 +231,10 @@ def new_event(name, payload, now=None):
     body["event_id"] = str(uuid.uuid4())
     body["occurred_at"] = (now or datetime.now(timezone.utc)).isoformat()
     body["version"] = event_spec.version
+    body.update(context.event_fields())
+    traceparent = tracing.current_traceparent()
+    if traceparent:
+        body[tracing.TRACEPARENT] = traceparent
     _schema(event_spec).load(body)  # validate only; keep the producer's form
     return body
 

@@ -5,14 +5,18 @@ another's database. The embedded store lives as long as the process, so a
 service container that is killed and started again finds its data, as it
 would with a real server.
 """
+import logging
 import threading
 
+import eventlet
 from nameko.extensions import DependencyProvider
 
 from services.common import embedded_store
 from services.common.config import DEFAULTS
 
 SERVER_SELECTION_TIMEOUT_MS = 5000
+PING_SECONDS = 5.0
+log = logging.getLogger(__name__)
 _embedded_clients = {}
 _embedded_lock = threading.Lock()
 
@@ -96,12 +100,40 @@ class Mongo(DependencyProvider):
         # one-off work (bootstrap accounts, starter data) once indexes exist
         if self.on_start is not None:
             self.on_start(self.db, self.container)
+        self._pinger = self.container.spawn_managed_thread(self._ping_forever,
+                                                           identifier="mongo_ping")
+
+    def _ping_forever(self):
+        """cfz_mongo_up: whether the database answers, every PING_SECONDS
+        (the embedded store is in the process: always up)."""
+        from services.common.metrics import MONGO_UP
+        gauge = MONGO_UP.labels(self.container.service_name)
+        up = None
+        while self.client is not None:
+            was_up, up = up, 1
+            if not is_embedded(self.uri):
+                try:
+                    self.client.admin.command("ping")
+                except Exception as exc:  # any failure means "not answering"
+                    up = 0
+                    if was_up != 0:
+                        log.warning("the database does not answer: %s", exc)
+            gauge.set(up)
+            eventlet.sleep(PING_SECONDS)
 
     def stop(self):
+        self._stop_pinger()
         self._close()
 
     def kill(self):
+        self._stop_pinger()
         self._close()
+
+    def _stop_pinger(self):
+        pinger = getattr(self, "_pinger", None)
+        if pinger is not None:
+            self._pinger = None
+            pinger.kill()
 
     def _close(self):
         if self.client is not None:

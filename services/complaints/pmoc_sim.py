@@ -14,7 +14,8 @@ Endpoints (relative to the base URL, which is PMOC_URL for the relay):
     GET  requests/{id}.json
 Control (for demos and tests; JSON):
     GET  _sim/stats                     calls, failures, timeouts, stored, replays
-    GET  _sim/requests                  everything stored, with its key
+    GET  _sim/requests                  everything stored, with its key and the
+                                        headers of each receipt (`received_headers`)
     POST _sim/faults                    {"fail_rate", "fail_status", "timeout_rate",
                                          "hang_seconds", "slow_seconds", "seed",
                                          "honour_idempotency_key"}
@@ -30,6 +31,7 @@ closed (connection refused).
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -97,14 +99,17 @@ class PmocState:
         with self.lock:
             self.stats[name] += 1
 
-    def store(self, form, key):
-        """(record, replayed?) — one record per idempotency key."""
+    def store(self, form, key, headers=None):
+        """(record, replayed?) — one record per idempotency key; the
+        headers of every receipt are kept (tests read the request ids)."""
+        headers = dict(headers or {})
         with self.lock:
             if not self.honour_idempotency_key:
                 key = None  # a plain Open311 server: every POST is a new request
             if key and key in self.by_key:
                 record = self.requests[self.by_key[key]]
                 record["received_count"] += 1
+                record["received_headers"].append(headers)
                 self.stats["replayed"] += 1
                 return record, True
             request_id = "PMOC-{:07d}".format(len(self.requests) + 1)
@@ -117,7 +122,8 @@ class PmocState:
                       "requested_datetime": now, "updated_datetime": now,
                       "agency_responsible": "สำนักงานปลัดสำนักนายกรัฐมนตรี (ศูนย์บริการประชาชน 1111)",
                       "service_notice": "รับเรื่องแล้ว / Received by PMOC 1111",
-                      "idempotency_key": key, "received_count": 1, "form": dict(form)}
+                      "idempotency_key": key, "received_count": 1, "form": dict(form),
+                      "received_headers": [headers]}
             self.requests[request_id] = record
             if key:
                 self.by_key[key] = request_id
@@ -137,7 +143,8 @@ class PmocState:
     def snapshot(self):
         with self.lock:
             return {"stats": dict(self.stats), "faults": self.faults(),
-                    "requests": [dict(r) for r in self.requests.values()]}
+                    "requests": [dict(r, received_headers=list(r["received_headers"]))
+                                 for r in self.requests.values()]}
 
 
 def _parse(text):
@@ -266,7 +273,8 @@ class Handler(BaseHTTPRequestHandler):
                 or form.get("address_id")):
             self.state.count("rejected")
             return self._error(400, "A location is required (lat/long, address_string or address_id)")
-        record, _ = self.state.store(form, self.headers.get("Idempotency-Key"))
+        record, _ = self.state.store(form, self.headers.get("Idempotency-Key"),
+                                     dict(self.headers.items()))
         if fault == "timeout":
             self.state.count("timed_out")
             time.sleep(self.state.hang_seconds)
@@ -319,7 +327,6 @@ class _Server(ThreadingHTTPServer):
 
     def drop_connections(self):
         """An outage ends kept-alive connections too, as a real one does."""
-        import socket
         with self.connections_lock:
             connections, self.connections = list(self.connections), set()
         for connection in connections:

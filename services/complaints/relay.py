@@ -26,6 +26,7 @@ relay-status`).
 """
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
@@ -33,6 +34,7 @@ import requests
 import requests.adapters
 import urllib3.exceptions
 
+from services.common import context, tracing
 from services.common.config import get_float, get_int
 from services.complaints import categories, store
 
@@ -126,10 +128,15 @@ def _never_sent(exc):
 class PmocClient:
     """The Open311 GeoReport v2 calls we make to PMOC."""
 
-    def __init__(self, base_url, api_key="", timeout=10.0, session=None, pool_size=10):
+    def __init__(self, base_url, api_key="", timeout=10.0, session=None, pool_size=10,
+                 observe=None):
+        """`observe(operation, status, seconds)` is told of every call
+        (operation submit or status_poll; status the HTTP code, timeout
+        or connection_error)."""
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self.observe = observe
         if session is None:
             # kept-alive connections, enough for every parallel attempt
             session = requests.Session()
@@ -139,12 +146,40 @@ class PmocClient:
             session.mount("https://", adapter)
         self.session = session
 
+    def _request(self, operation, method, path, headers, **kwargs):
+        """One call to PMOC, timed and traced, with the current correlation
+        id in X-Request-ID and X-Correlation-ID (PMOC's logs can name ours)."""
+        correlation_id = context.get("correlation_id")
+        if correlation_id:
+            headers = dict(headers, **{"X-Request-ID": correlation_id,
+                                       "X-Correlation-ID": correlation_id})
+        started = time.perf_counter()
+        status = "connection_error"
+        with tracing.span("PMOC " + operation, kind="client",
+                          attributes={"http.request.method": method,
+                                      "cfz.correlation_id": correlation_id or ""}):
+            traceparent = tracing.current_traceparent()
+            if traceparent:
+                headers = dict(headers, traceparent=traceparent)
+            try:
+                response = self.session.request(method, self.base_url + path, headers=headers,
+                                                timeout=self.timeout, **kwargs)
+                status = str(response.status_code)
+                tracing.set_attributes(**{"http.response.status_code": response.status_code})
+                return response
+            except requests.Timeout:
+                status = "timeout"
+                raise
+            finally:
+                if self.observe is not None:
+                    self.observe(operation, status, time.perf_counter() - started)
+
     def submit(self, form, idempotency_key):
         """POST requests.json; PMOC's service_request_id (or token)."""
         body = dict(form, api_key=self.api_key)
         try:
-            response = self.session.post(
-                self.base_url + "/requests.json", data=body, timeout=self.timeout,
+            response = self._request(
+                "submit", "POST", "/requests.json", data=body,
                 headers={"Idempotency-Key": idempotency_key, "Accept": "application/json"})
         except requests.RequestException as exc:
             sent = not _never_sent(exc)
@@ -193,8 +228,8 @@ class PmocClient:
     def statuses(self, references):
         """{service_request_id: (status, status_notes)} for the given ids."""
         try:
-            response = self.session.get(
-                self.base_url + "/requests.json", timeout=self.timeout,
+            response = self._request(
+                "status_poll", "GET", "/requests.json",
                 params={"service_request_id": ",".join(references)},
                 headers={"Accept": "application/json"})
         except requests.RequestException as exc:
@@ -275,6 +310,7 @@ def relay_one(db, client, doc, settings, now_fn=store.now_utc, rng=random.random
     now = now_fn()
     store.record_relayed(db, doc["_id"], reference, attempts, now, claimed=doc,
                          audit_at=now + AUDIT_DELAY if unsure_since is not None else None)
+    log.info("complaint %s relayed to PMOC as %s", doc["_id"], reference)
     return "relayed", reference
 
 
@@ -289,8 +325,12 @@ def relay_round(db, client, settings, pool, now_fn=store.now_utc):
 
 
 def _safe_relay(db, client, doc, settings, now_fn):
+    # a green thread of the round's pool: it names the complaint's chain
+    # itself (its log lines, the PMOC headers, the complaint_relayed event)
     try:
-        return relay_one(db, client, doc, settings, now_fn)
+        with context.bound(service="complaints", entrypoint="relay_to_pmoc",
+                           correlation_id=doc.get("correlation_id")):
+            return relay_one(db, client, doc, settings, now_fn)
     except Exception:  # our bug or the store: the claim expires and it is retried
         log.exception("relaying %s failed unexpectedly", doc["_id"])
         return "error", None
@@ -333,6 +373,8 @@ def sync_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
             if doc is None or status not in ("open", "closed"):
                 continue
             before = doc["status"]
-            after_doc = store.apply_pmoc_status(db, doc["_id"], status, notes, now_fn())
+            # the status change event belongs to the complaint's chain
+            with context.bound(correlation_id=doc.get("correlation_id")):
+                after_doc = store.apply_pmoc_status(db, doc["_id"], status, notes, now_fn())
             if after_doc["status"] != before:
                 changed += 1

@@ -9,31 +9,50 @@ from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
-from services.common import auth, outbox, ratelimit
+from services.common import auth, context, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound, ValidationFailed, validation_error
-from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.metrics import Metrics, publish_outbox, service_metric
 from services.common.storage import Mongo
 from services.complaints import categories, demo, open311, relay, schemas, store
 from services.common.schemas import load
 
 log = logging.getLogger(__name__)
 
-RELAY_BACKLOG = Gauge("cfz_complaints_relay", "Complaints by relay state "
-                      "(pending, relayed, dead_letter)", ["state"])
-DUPLICATED_AT_PMOC = Gauge("cfz_complaints_duplicated_at_pmoc",
-                           "Complaints that PMOC holds more than once (see relay_status)")
-RELAY_ATTEMPTS = Counter("cfz_complaints_relay_attempts_total",
-                         "Relay attempts to PMOC by outcome", ["outcome"])
-STATUS_SYNCED = Counter("cfz_complaints_pmoc_status_changes_total",
-                        "Complaint status changes learnt from PMOC")
+# Database-wide gauges: every replica reports the same (max, not sum).
+RELAY_BACKLOG = service_metric("complaints", Gauge(
+    "cfz_complaints_relay", "Complaints by relay state (pending, relayed, dead_letter)",
+    ["state"], registry=None))
+RELAY_OLDEST_PENDING_AGE = service_metric("complaints", Gauge(
+    "cfz_complaints_relay_oldest_pending_age_seconds",
+    "Age of the oldest complaint not yet relayed to PMOC (0 when none)", registry=None))
+RELAY_ATTEMPTS = service_metric("complaints", Counter(
+    "cfz_complaints_relay_attempts_total", "Relay attempts to PMOC by outcome", ["outcome"],
+    registry=None))
+STATUS_SYNCED = service_metric("complaints", Counter(
+    "cfz_complaints_pmoc_status_changes_total", "Complaint status changes learnt from PMOC",
+    registry=None))
+PMOC_LATENCY = service_metric("complaints", Histogram(
+    "cfz_pmoc_request_duration_seconds", "Calls to PMOC by operation (submit, status_poll) and "
+    "status (the HTTP status, or timeout / connection_error)", ["operation", "status"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=None))
+DUPLICATED_AT_PMOC = service_metric("complaints", Gauge(
+    "cfz_complaints_duplicated_at_pmoc",
+    "Complaints that PMOC holds more than once (see relay_status)", registry=None))
+STATUS_POLL_FAILURES = service_metric("complaints", Counter(
+    "cfz_pmoc_status_poll_failures_total", "Status polls of PMOC that failed", registry=None))
+
+
+def _observe_pmoc(operation, status, seconds):
+    PMOC_LATENCY.labels(operation, status).observe(seconds)
 
 _CLIENTS = {}
+RELAY_GAUGE_SECONDS = 2
 
 
 class ComplaintsService(HealthMixin):
@@ -58,7 +77,8 @@ class ComplaintsService(HealthMixin):
         client = _CLIENTS.get(key)
         if client is None:
             client = _CLIENTS[key] = relay.PmocClient(
-                settings.url, settings.api_key, settings.timeout, pool_size=settings.concurrency)
+                settings.url, settings.api_key, settings.timeout, pool_size=settings.concurrency,
+                observe=_observe_pmoc)
         return client
 
     def _sla(self):
@@ -100,7 +120,8 @@ class ComplaintsService(HealthMixin):
             ratelimit.hit(self.db, "complaint", client or "internal",
                           self.config["CFZ_COMPLAINT_RATE_LIMIT"], what="complaints")
         point, agency = self._where(data)
-        view, created = store.file(self.db, data, point, agency, key, self._sla())
+        view, created = store.file(self.db, data, point, agency, key, self._sla(),
+                                   correlation_id=context.get("correlation_id"))
         return {"complaint": view, "created": created}
 
     @rpc
@@ -199,13 +220,7 @@ class ComplaintsService(HealthMixin):
     # --- timers: events, relay, status sync -----------------------------------------
     @outbox_timer()
     def publish_outbox(self):
-        collection = self.db.complaints
-        outbox.flush(collection, self._publish)
-        OUTBOX_PENDING.labels(self.name, "complaints").set(outbox.pending_count(collection))
-
-    def _publish(self, event_name, payload):
-        self.dispatch(event_name, payload)
-        EVENTS_PUBLISHED.labels(self.name, event_name).inc()
+        return publish_outbox(self.name, [self.db.complaints], self.dispatch)
 
     @ConfiguredTimer.decorator("CFZ_PMOC_RELAY_INTERVAL", eager=True)
     def relay_to_pmoc(self):
@@ -224,12 +239,13 @@ class ComplaintsService(HealthMixin):
             for outcome, count in outcomes.items():
                 RELAY_ATTEMPTS.labels(outcome).inc(count)
 
-    @timer(interval=5, eager=True)
+    @timer(interval=RELAY_GAUGE_SECONDS, eager=True)
     def update_gauges(self):
         counts = store.relay_counts(self.db)
         DUPLICATED_AT_PMOC.set(counts.pop("duplicated_at_pmoc"))
         for state, count in counts.items():
             RELAY_BACKLOG.labels(state).set(count)
+        RELAY_OLDEST_PENDING_AGE.set(store.oldest_pending_age(self.db))
 
     @ConfiguredTimer.decorator("PMOC_POLL_SECONDS")
     def sync_from_pmoc(self):
@@ -241,6 +257,7 @@ class ComplaintsService(HealthMixin):
             relay.audit_round(self.db, client)
             changed = relay.sync_round(self.db, client)
         except relay.RelayError as exc:
+            STATUS_POLL_FAILURES.inc()
             log.warning("PMOC status sync failed: %s", exc.reason)
             return
         if changed:

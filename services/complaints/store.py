@@ -84,11 +84,13 @@ def is_replay(db, idempotency_key):
         {"idempotency_key": idempotency_key}, {"_id": 1}) is not None
 
 
-def file(db, data, point=None, agency=None, idempotency_key=None, sla=None, now=None):
+def file(db, data, point=None, agency=None, idempotency_key=None, sla=None, now=None,
+         correlation_id=None):
     """File a complaint; the same idempotency key files it once.
 
     `data` is a loaded ComplaintCreate; `point`/`agency` are the registry's
-    views (or None); `sla` is (default_days, {category: days}).
+    views (or None); `sla` is (default_days, {category: days});
+    `correlation_id`, the filing request's, goes with its relay to PMOC.
     Returns (public view, created?).
     """
     now = now or now_utc()
@@ -120,7 +122,7 @@ def file(db, data, point=None, agency=None, idempotency_key=None, sla=None, now=
         "filed_at": now, "updated_at": now, "closed_at": None,
         "sla_days": days, "sla_due_at": due, "due_at": due,
         "rating": None, "rating_comment": None, "rated_at": None, "reopen_count": 0,
-        "entity_version": 1,
+        "entity_version": 1, "correlation_id": correlation_id,
         "relay": {"state": PENDING, "attempts": 0, "next_attempt_at": now,
                   "lease_id": None, "last_error": None, "errors": [], "reference": None,
                   "relayed_at": None, "dead_at": None, "pmoc_status": None,
@@ -513,12 +515,23 @@ def record_audit(db, complaint_id, duplicates):
     db.complaints.update_one({"_id": complaint_id}, update)
 
 
+def oldest_pending_age(db, now=None):
+    """Seconds since the oldest complaint still waiting for its relay was
+    filed (0 when none waits)."""
+    oldest = db.complaints.find_one({"relay.state": PENDING}, {"filed_at": 1},
+                                    sort=[("filed_at", 1)])
+    if oldest is None:
+        return 0.0
+    return max(0.0, ((now or now_utc()) - oldest["filed_at"]).total_seconds())
+
+
 def to_sync(db, limit, after_id=None):
     """Relayed complaints still open here: PMOC may have moved them."""
     criteria = {"relay.state": RELAYED_STATE, "status": {"$nin": sorted(lifecycle.CLOSED)}}
     if after_id:
         criteria["_id"] = {"$gt": after_id}
-    return list(db.complaints.find(criteria, {"_id": 1, "relay": 1, "status": 1})
+    return list(db.complaints.find(criteria, {"_id": 1, "relay": 1, "status": 1,
+                                              "correlation_id": 1})
                 .sort("_id", 1).limit(limit))
 
 

@@ -7,13 +7,13 @@ from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
-from services.common import auth, outbox, ratelimit
+from services.common import auth, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float, get_int
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import Forbidden
-from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.metrics import Metrics, publish_outbox
 from services.common.storage import Mongo
 from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
@@ -152,10 +152,4 @@ class FeedbackService(HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        sent = outbox.flush(self.db.feedback, self._publish)
-        OUTBOX_PENDING.labels(self.name, "feedback").set(outbox.pending_count(self.db.feedback))
-        return sent
-
-    def _publish(self, event_name, payload):
-        self.dispatch(event_name, payload)
-        EVENTS_PUBLISHED.labels(self.name, event_name).inc()
+        return publish_outbox(self.name, [self.db.feedback], self.dispatch)

@@ -19,12 +19,18 @@ gateway and nothing else is answered. Here:
 - an error that escapes a route is still the JSON error body, never
   nameko's plain-text 500;
 - every answer gets the security headers and, when the client accepts it,
-  gzip (static_files.finish).
+  gzip (static_files.finish);
+- every request gets a request id (the client's valid `X-Request-ID`, else
+  a new one), answered in `X-Request-ID` and carried into every RPC, event
+  and log line it causes; every answer is counted by route template,
+  method and status (the refusals above too: `ObservedApp`).
 """
 import io
 import json
 import logging
+import re
 import socket
+import time
 from collections import Counter
 from functools import partial
 
@@ -33,17 +39,87 @@ import greenlet
 from eventlet import wsgi
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer
+from prometheus_client import Counter as MetricCounter
+from prometheus_client import Histogram
 
+from services.common import context, tracing
 from services.common.config import get_float, get_int
+from services.common.metrics import LATENCY_BUCKETS, child, service_metric
 from services.common.errors import CfzError, PayloadTooLarge, RequestTimeout
 from services.gateway import static_files
 from services.gateway.http import error_response, internal_error_response, with_thai
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("cfz.access")
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# any other method is counted as "other": a client cannot add series
+KNOWN_METHODS = BODY_METHODS | {"GET", "HEAD", "OPTIONS"}
 CLOSE_CONNECTION = "cfz.close_connection"
+REQUEST_ID = "cfz.request_id"
+ROUTE = "cfz.route"
+TRACE = "cfz.traceparent"
+UNMATCHED = "unmatched"
 READ_CHUNK = 16 * 1024
+
+HTTP_REQUESTS = service_metric("gateway", MetricCounter(
+    "cfz_http_requests_total", "HTTP answers by route template, method and status",
+    ["route", "method", "status"], registry=None))
+HTTP_LATENCY = service_metric("gateway", Histogram(
+    "cfz_http_request_duration_seconds", "Time to answer an HTTP request (body read included)",
+    ["route", "method"], buckets=LATENCY_BUCKETS, registry=None))
+
+
+def route_template(rule):
+    """A werkzeug rule as the route label: /points/<string:point_id> -> /points/{point_id}."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+class ObservedApp:
+    """The WSGI app, with a request id for every request, a server span,
+    one access log line and the HTTP metrics for every answer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        request_id = context.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
+        environ[REQUEST_ID] = request_id
+        environ[ROUTE] = UNMATCHED  # the route's handler names its template
+        method = environ.get("REQUEST_METHOD", "")
+        method = method if method in KNOWN_METHODS else "other"
+        status = []
+
+        def observed_start_response(status_line, headers, exc_info=None):
+            status[:] = [status_line[:3]]
+            headers = [h for h in headers if h[0].lower() != "x-request-id"]
+            headers.append(("X-Request-ID", request_id))
+            return start_response(status_line, headers, exc_info)
+
+        started = time.perf_counter()
+        with context.bound(service="gateway", request_id=request_id, correlation_id=request_id):
+            with tracing.span("HTTP {}".format(method), kind="server",
+                              parent=environ.get("HTTP_TRACEPARENT"),
+                              attributes={"http.request.method": method,
+                                          "cfz.request_id": request_id}):
+                environ[TRACE] = tracing.current_traceparent()
+                try:
+                    return self.app(environ, observed_start_response)
+                except BaseException:
+                    status[:] = status or ["500"]  # eventlet answers 500 for us
+                    raise
+                finally:
+                    route = environ[ROUTE]
+                    code = status[0] if status else "500"
+                    elapsed = time.perf_counter() - started
+                    child(HTTP_REQUESTS, route, method, code).inc()
+                    child(HTTP_LATENCY, route, method).observe(elapsed)
+                    tracing.set_attributes(**{"http.route": route,
+                                              "http.response.status_code": int(code)})
+                    access_log.info("%s %s %s %.1f ms", method, route, code, elapsed * 1000,
+                                    extra={"cfz_fields": {
+                                        "route": route, "method": method, "status": int(code),
+                                        "duration_ms": round(elapsed * 1000, 2)}})
 
 
 class _HeaderDeadline(Exception):
@@ -105,6 +181,21 @@ class GuardedWebServer(WebServer):
         self.csp = static_files.content_security_policy(config["CFZ_TILE_URL"])
         super().setup()
 
+    def get_wsgi_app(self):
+        # the refusals' series exists from the start, so the first burst
+        # of them is an increase (rate() cannot see a series' first value)
+        HTTP_REQUESTS.labels(UNMATCHED, "unknown", "503")
+        return ObservedApp(super().get_wsgi_app())
+
+    def context_data_from_headers(self, request):
+        """What the route's worker carries into every RPC it makes (nameko
+        context data, sent as message headers)."""
+        request_id = request.environ.get(REQUEST_ID)
+        data = {"request_id": request_id, "correlation_id": request_id}
+        if request.environ.get(TRACE):
+            data[tracing.TRACEPARENT] = request.environ[TRACE]
+        return data
+
     def get_wsgi_server(self, sock, wsgi_app, protocol=GuardedProtocol, debug=False):
         server = wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol,
                              debug=debug, log=logging.getLogger("nameko.web.server"),
@@ -157,6 +248,7 @@ _REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-Aft
 
 
 def _refuse(sock):
+    HTTP_REQUESTS.labels(UNMATCHED, "unknown", "503").inc()  # refused before a request was read
     try:
         sock.settimeout(2)
         sock.sendall(_REFUSAL)
@@ -177,8 +269,10 @@ class GatewayHttp(HttpRequestHandler):
     def __init__(self, method, url, body_limit_factor=1, **kwargs):
         super().__init__(method, url, **kwargs)
         self.body_limit_factor = body_limit_factor
+        self.route = route_template(url)
 
     def handle_request(self, request):
+        request.environ[ROUTE] = self.route
         try:
             _read_body(request, self.body_limit_factor * self.server.max_body_bytes,
                        self.server.body_timeout)

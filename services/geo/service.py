@@ -23,7 +23,7 @@ from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.geo import directions, schemas, store
 from services.geo.index import Filters, SpatialIndex
-from services.geo.metrics import EVENT_LAG, INDEX_SIZE, QUERIES, QUERY_LATENCY
+from services.geo.metrics import INDEX_SIZE, QUERIES, QUERY_LATENCY
 from services.common.schemas import load
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,6 @@ class GeoService(HealthMixin):
         if doc is not None:
             self.state.follower.apply(doc)
             INDEX_SIZE.set(len(self.state.index))
-        occurred = datetime.fromisoformat(payload["occurred_at"])
-        EVENT_LAG.observe((datetime.now(timezone.utc) - occurred).total_seconds())
 
     def _fetch_point(self, point_id):
         point = rpc_calls.call(self.registry, "get_service_point", point_id,

@@ -8,14 +8,14 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
-from services.common import outbox, ratelimit
+from services.common import ratelimit
 from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
-from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.metrics import Metrics, publish_outbox
 from services.common.storage import Mongo
 from services.registry import accounts, audit, catalogue, demo, points, schemas, throttle
 
@@ -190,13 +190,5 @@ class RegistryService(HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        for name in OUTBOX_COLLECTIONS:
-            collection = self.db[name]
-            sent = outbox.flush(collection, self._publish)
-            OUTBOX_PENDING.labels(self.name, name).set(outbox.pending_count(collection))
-            if sent:
-                log.debug("published %d events from %s", sent, name)
-
-    def _publish(self, event_name, payload):
-        self.dispatch(event_name, payload)
-        EVENTS_PUBLISHED.labels(self.name, event_name).inc()
+        return publish_outbox(self.name, [self.db[name] for name in OUTBOX_COLLECTIONS],
+                              self.dispatch)

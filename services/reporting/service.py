@@ -18,13 +18,13 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
-from services.common import auth, events, outbox
+from services.common import auth, events
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, outbox_timer, rpc
 from services.common.errors import (ServiceUnavailable, Unauthorized,
                                     validation_error)
-from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.metrics import Metrics, publish_outbox, service_metric
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
@@ -37,10 +37,13 @@ PRIOR_CACHE_SECONDS = 60.0  # the prior's weight reads every point of the range
 RECOUNT_PAGE = 2000
 RESYNC_RETRY_SECONDS = 5.0
 
-ALERTS_RAISED = Counter("cfz_satisfaction_alerts_total", "Satisfaction alerts raised", ["scope"])
-DIRTY_MONTHS = Gauge("cfz_reporting_dirty_months", "Month buckets waiting for compaction")
-EVENTS_APPLIED = Counter("cfz_reporting_events_applied_total", "Events applied to aggregates",
-                         ["event", "changed"])
+ALERTS_RAISED = service_metric("reporting", Counter(
+    "cfz_satisfaction_alerts_total", "Satisfaction alerts raised", ["scope"], registry=None))
+DIRTY_MONTHS = service_metric("reporting", Gauge(
+    "cfz_reporting_dirty_months", "Month buckets waiting for compaction", registry=None))
+EVENTS_APPLIED = service_metric("reporting", Counter(
+    "cfz_reporting_events_applied_total", "Events applied to aggregates", ["event", "changed"],
+    registry=None))
 
 
 class Resync(DependencyProvider):
@@ -192,13 +195,7 @@ class ReportingService(HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        sent = outbox.flush(self.db.alerts, self._publish)
-        OUTBOX_PENDING.labels(self.name, "alerts").set(outbox.pending_count(self.db.alerts))
-        return sent
-
-    def _publish(self, event_name, payload):
-        self.dispatch(event_name, payload)
-        EVENTS_PUBLISHED.labels(self.name, event_name).inc()
+        return publish_outbox(self.name, [self.db.alerts], self.dispatch)
 
     # --- reports ------------------------------------------------------------
     def _prior(self, start, end):

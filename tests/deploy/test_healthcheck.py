@@ -26,7 +26,7 @@ def test_healthcheck_follows_a_real_cfz_run(rabbit_config, db_prefix):
     env.pop("MONGO_URI", None)
     env.pop("CFZ_ENV", None)
     # the registry and the gateway only: the gateway lives, but is not ready
-    process, output = start_cfz_run(env, services=["registry", "gateway", "--no-demo"])
+    process, output = start_cfz_run(env, args=["registry", "gateway", "--no-demo"])
     try:
         assert "Stop with Ctrl-C" in "".join(output), "".join(output)[-3000:]
         code, said = healthcheck(env, "gateway")

@@ -19,11 +19,11 @@ def cfz_command():
     return [script] if os.path.exists(script) else [sys.executable, "-m", "services.cli"]
 
 
-def start_cfz_run(env, seconds=150, services=()):
-    """`cfz run [services]` started and read up to its banner (at most
+def start_cfz_run(env, seconds=300, args=()):
+    """`cfz run [args]` started and read up to its banner (at most
     `seconds`); its log keeps being read into the returned list, so a full
     pipe never blocks it."""
-    process = subprocess.Popen(cfz_command() + ["run"] + list(services), env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen(cfz_command() + ["run", *args], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     output = []
     deadline = time.monotonic() + seconds
