@@ -21,6 +21,7 @@ from prometheus_client import Counter, Gauge
 from services.common import auth, events, outbox
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
+from services.common.csvfile import to_csv
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import (ServiceUnavailable, Unauthorized,
                                     validation_error)
@@ -259,7 +260,7 @@ class ReportingService(HealthMixin):
             columns = ["id", "point_services", "declared", "no_copy", "no_copy_share",
                        "copies_demanded", "copies_past_planned_end", "citizen_breaches",
                        "points_with_breaches", "disagreements"]
-            return {"csv": reports.to_csv([query["group_by"]] + columns[1:],
+            return {"csv": to_csv([query["group_by"]] + columns[1:],
                                           [[g[c] for c in columns] for g in result["groups"]]),
                     "filename": "zero-copy-{}-{}-{}.csv".format(query["group_by"], result["from"],
                                                                  result["to"])}
@@ -280,7 +281,7 @@ class ReportingService(HealthMixin):
             present = {c for row in rows for c in row}
             leading = [c for c in ("day", "id") if c in present]  # what a row is about first
             columns = leading + sorted(present - set(leading))
-            return {"csv": reports.to_csv(columns, [[row.get(c) for c in columns] for row in rows]),
+            return {"csv": to_csv(columns, [[row.get(c) for c in columns] for row in rows]),
                     "filename": "rollout-{}.csv".format(query["group_by"])}
         return result
 
