@@ -23,6 +23,8 @@ See docs/adr/0007-open-data.md.
 import base64
 import gzip
 import hashlib
+import io
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -88,6 +90,17 @@ def _aware(value):
 
 
 # --- writing -----------------------------------------------------------------
+def _gzip(body, step=CHUNK_BYTES):
+    """gzip.compress(body, 6, mtime=0) a MiB at a time, yielding to eventlet
+    between steps (a generation compresses hundreds of MB)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as packed:
+        for start in range(0, len(body), step):
+            packed.write(body[start:start + step])
+            time.sleep(0)
+    return out.getvalue()
+
+
 def _chunks(body, size):
     return [body[i:i + size] for i in range(0, len(body), size)] or [b""]
 
@@ -102,7 +115,7 @@ def publish(db, files, generated_at=None, chunk_bytes=CHUNK_BYTES):
     entries = []
     for item in files:
         body = item["body"]
-        compressed = gzip.compress(body, compresslevel=6, mtime=0)
+        compressed = _gzip(body)
         sha = hashlib.sha256(body).hexdigest()
         entry = {"name": item["name"], "media_type": item["media_type"], "bytes": len(body),
                  "sha256": sha, "etag": sha[:32], "modified": generated_at,

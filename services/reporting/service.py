@@ -18,9 +18,9 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
-from services.common import auth, events, outbox
+from services.common import auth, events, opendata_store, outbox
 from services.common import rpc as rpc_calls
-from services.common.config import get_float
+from services.common.config import get_float, get_int
 from services.common.csvfile import to_csv
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import (ServiceUnavailable, Unauthorized,
@@ -30,7 +30,8 @@ from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.common.schemas import load
-from services.reporting import aggregates, alerts, complaints, progress, reports, schemas
+from services.reporting import (aggregates, alerts, complaints, opendata, progress, reports,
+                                schemas)
 
 log = logging.getLogger(__name__)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
@@ -75,7 +76,7 @@ class ReportingService(HealthMixin):
     name = "reporting"
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
-                        **alerts.INDEXES},
+                        **alerts.INDEXES, **opendata_store.INDEXES},
                on_start=lambda db, container: aggregates.ensure_layout(db))
     config = Config()
     dispatch = EventDispatcher()
@@ -158,6 +159,8 @@ class ReportingService(HealthMixin):
     @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
     def compact(self):
         rebuilt = aggregates.compact(self.db)
+        if rebuilt:  # month buckets changed: the satisfaction file is stale
+            opendata_store.mark_dirty(self.db)
         progress.refresh_marked(self.db, today())
         DIRTY_MONTHS.set(self.db.dirty_months.count_documents({}))
         day = today().isoformat()
@@ -167,6 +170,32 @@ class ReportingService(HealthMixin):
             self.db.rollout.update_one({"_id": "refreshed|" + day}, {"$set": {"day": day}},
                                        upsert=True)
         return rebuilt
+
+    @ConfiguredTimer.decorator("CFZ_OPEN_DATA_INTERVAL")
+    def generate_open_data(self):
+        """Satisfaction per point and month as open data, after compaction
+        changed month buckets, at most once per CFZ_OPEN_DATA_MIN_SECONDS
+        (docs/adr/0007-open-data.md)."""
+        dirty = opendata_store.due(self.db, get_float(self.config, "CFZ_OPEN_DATA_MIN_SECONDS"))
+        if dirty is None:
+            return None
+        try:
+            manifest = opendata_store.publish(
+                self.db, opendata.build(self.db),
+                chunk_bytes=get_int(self.config, "CFZ_OPEN_DATA_CHUNK_BYTES"))
+        except Exception:
+            opendata_store.release(self.db)
+            raise
+        opendata_store.finished(self.db, dirty)
+        return manifest["generation"]
+
+    @rpc
+    def open_data_manifest(self):
+        return opendata_store.manifest_view(self.db)
+
+    @rpc
+    def open_data_chunk(self, generation, name, encoding, index):
+        return opendata_store.chunk(self.db, generation, name, encoding, index)
 
     @ConfiguredTimer.decorator("CFZ_ALERT_INTERVAL")
     def check_alerts(self):
