@@ -187,6 +187,15 @@ def test_open_data_files_follow_the_register_validate_and_hold_no_personal_data(
     documents_file = api.get("/open-data/hsds/required_documents.json").json()
     assert any("no photocopy" in d["document"] for d in documents_file)
 
+    # files already generated: closing a point takes it out of every file
+    assert api.delete("/api/v1/service-points/" + plain["id"], token=token).status_code == 200
+    assert wait_for(lambda: feature_ids(api) == {keep["id"], changed["id"]}, timeout=30)
+    _, files = download_all(api, str(tmp_path))
+    assert {r["point_id"] for r in csv_rows(files["service-points.csv"])} == {keep["id"],
+                                                                           changed["id"]}
+    external = {loc["external_identifier"] for loc in json.loads(files["hsds/locations.json"])}
+    assert external == {keep["id"], changed["id"]}
+
 
 def test_open_data_is_served_with_validators_and_gzip(api):
     token, _ = api.approved_agency(agency("odc"))
