@@ -144,6 +144,30 @@ def publish(db, files, generated_at=None, chunk_bytes=CHUNK_BYTES):
     return manifest
 
 
+def regenerate(db, build, min_seconds, chunk_bytes=CHUNK_BYTES):
+    """One timer tick of an owner: when `due`, store `build()`'s files as
+    the new generation; the manifest, or None when nothing was due."""
+    dirty = due(db, min_seconds)
+    if dirty is None:
+        return None
+    try:
+        manifest = publish(db, build(), chunk_bytes=chunk_bytes)
+    except Exception:
+        release(db)
+        raise
+    finished(db, dirty)
+    return manifest
+
+
+def table_schema(columns, **keys):
+    """A Frictionless Table Schema from (name, type, Thai, English) columns;
+    descriptions in Thai and English; `keys`: primaryKey, foreignKeys."""
+    return dict({"fields": [{"name": name, "type": kind, "description": "{} / {}".format(th, en),
+                             **({"format": "%Y-%m-%dT%H:%M:%SZ"} if kind == "datetime" else {})}
+                            for name, kind, th, en in columns],
+                 "missingValues": [""]}, **keys)
+
+
 # --- reading -----------------------------------------------------------------
 def manifest_view(db):
     """The current manifest as JSON-able data (dates in ISO 8601); None

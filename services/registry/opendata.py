@@ -27,7 +27,7 @@ import json
 import time
 import uuid
 
-from services.common import thai
+from services.common import opendata_store, thai
 from services.common.csvfile import to_csv
 from services.common.redaction import public_text
 
@@ -297,13 +297,6 @@ HSDS_TABLES = {
 }
 
 
-def table_schema(columns, **keys):
-    return dict({"fields": [{"name": name, "type": kind, "description": "{} / {}".format(th, en),
-                             **({"format": "%Y-%m-%dT%H:%M:%SZ"} if kind == "datetime" else {})}
-                            for name, kind, th, en in columns],
-                 "missingValues": [""]}, **keys)
-
-
 def build(db):
     """Every register file: [{"name", "media_type", "body", "resource"}]."""
     agencies = _agencies(db)
@@ -332,7 +325,7 @@ def build(db):
                                      "service-point-documents.csv / One row per service point "
                                      "(UTF-8 with BOM); the documents are in "
                                      "service-point-documents.csv",
-                      "schema": table_schema(POINT_COLUMNS, primaryKey=["point_id"])}},
+                      "schema": opendata_store.table_schema(POINT_COLUMNS, primaryKey=["point_id"])}},
         {"name": "service-point-documents.csv", "media_type": "text/csv; charset=utf-8",
          "body": csv_file(DOCUMENT_COLUMNS, document_rows(records)),
          "resource": {"name": "service-point-documents-csv", "format": "csv",
@@ -342,7 +335,7 @@ def build(db):
                                "documents per point, with the Zero Copy status (CSV)",
                       "description": "หนึ่งแถวต่อจุดให้บริการ บริการ และเอกสาร (UTF-8 มี BOM) / One row "
                                      "per service point, service and document (UTF-8 with BOM)",
-                      "schema": table_schema(DOCUMENT_COLUMNS, foreignKeys=[{
+                      "schema": opendata_store.table_schema(DOCUMENT_COLUMNS, foreignKeys=[{
                           "fields": ["point_id"],
                           "reference": {"resource": "service-points-csv",
                                         "fields": ["point_id"]}}])}},

@@ -9,13 +9,14 @@ from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
 from services.common import opendata_store, outbox, ratelimit
-from services.common.config import get_bool, get_float, get_int
+from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
-from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
+from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.opendata_service import OpenDataMixin
 from services.common.storage import Mongo
 from services.registry import (accounts, audit, catalogue, demo, opendata, points, schemas,
                                throttle)
@@ -47,7 +48,7 @@ def bootstrap(db, container):
 
 
 
-class RegistryService(HealthMixin):
+class RegistryService(OpenDataMixin, HealthMixin):
     name = "registry"
 
     db = Mongo(indexes=INDEXES, on_start=bootstrap)
@@ -202,33 +203,9 @@ class RegistryService(HealthMixin):
         return result
 
     # --- open data (docs/adr/0007-open-data.md) ----------------------------
-    @ConfiguredTimer.decorator("CFZ_OPEN_DATA_INTERVAL")
-    def generate_open_data(self):
-        """The register's open data files, when a write marked them dirty
-        and the last generation began CFZ_OPEN_DATA_MIN_SECONDS ago or more
-        (a burst of changes regenerates once)."""
-        dirty = opendata_store.due(self.db, get_float(self.config, "CFZ_OPEN_DATA_MIN_SECONDS"))
-        if dirty is None:
-            return None
-        try:
-            manifest = opendata_store.publish(
-                self.db, opendata.build(self.db),
-                chunk_bytes=get_int(self.config, "CFZ_OPEN_DATA_CHUNK_BYTES"))
-        except Exception:
-            opendata_store.release(self.db)
-            raise
-        opendata_store.finished(self.db, dirty)
-        log.info("open data: generation %s (%s files)", manifest["generation"],
-                 len(manifest["files"]))
-        return manifest["generation"]
-
-    @rpc
-    def open_data_manifest(self):
-        return opendata_store.manifest_view(self.db)
-
-    @rpc
-    def open_data_chunk(self, generation, name, encoding, index):
-        return opendata_store.chunk(self.db, generation, name, encoding, index)
+    def open_data_files(self):
+        """The register of open points as open data (services/registry/opendata.py)."""
+        return opendata.build(self.db)
 
     @outbox_timer()
     def publish_outbox(self):

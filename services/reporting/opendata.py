@@ -10,6 +10,7 @@ counts and shares: never a comment, never a rating on its own.
 """
 import time
 
+from services.common import opendata_store
 from services.common.csvfile import to_csv
 from services.reporting import stats
 
@@ -65,7 +66,4 @@ def build(db, min_sample=stats.DEFAULT_MIN_SAMPLE):
         "description": "เฉพาะเดือนที่มีการประเมินอย่างน้อย {n} ครั้ง (เกณฑ์เดียวกับการจัดอันดับ) "
                        "ไม่มีความคิดเห็น / Only months with at least {n} ratings (the ranking "
                        "minimum); no comments".format(n=min_sample),
-        "schema": {"fields": [{"name": name, "type": kind,
-                               "description": "{} / {}".format(th, en)}
-                              for name, kind, th, en in COLUMNS],
-                   "missingValues": [""]}}}]
+        "schema": opendata_store.table_schema(COLUMNS)}}]

@@ -20,12 +20,13 @@ from prometheus_client import Counter, Gauge
 
 from services.common import auth, events, opendata_store, outbox
 from services.common import rpc as rpc_calls
-from services.common.config import get_float, get_int
+from services.common.config import get_float
 from services.common.csvfile import to_csv
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import (ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, Metrics
+from services.common.opendata_service import OpenDataMixin
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
@@ -72,7 +73,7 @@ def _range(query):
         raise validation_error(exc.messages)
 
 
-class ReportingService(HealthMixin):
+class ReportingService(OpenDataMixin, HealthMixin):
     name = "reporting"
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
@@ -171,31 +172,9 @@ class ReportingService(HealthMixin):
                                        upsert=True)
         return rebuilt
 
-    @ConfiguredTimer.decorator("CFZ_OPEN_DATA_INTERVAL")
-    def generate_open_data(self):
-        """Satisfaction per point and month as open data, after compaction
-        changed month buckets, at most once per CFZ_OPEN_DATA_MIN_SECONDS
-        (docs/adr/0007-open-data.md)."""
-        dirty = opendata_store.due(self.db, get_float(self.config, "CFZ_OPEN_DATA_MIN_SECONDS"))
-        if dirty is None:
-            return None
-        try:
-            manifest = opendata_store.publish(
-                self.db, opendata.build(self.db),
-                chunk_bytes=get_int(self.config, "CFZ_OPEN_DATA_CHUNK_BYTES"))
-        except Exception:
-            opendata_store.release(self.db)
-            raise
-        opendata_store.finished(self.db, dirty)
-        return manifest["generation"]
-
-    @rpc
-    def open_data_manifest(self):
-        return opendata_store.manifest_view(self.db)
-
-    @rpc
-    def open_data_chunk(self, generation, name, encoding, index):
-        return opendata_store.chunk(self.db, generation, name, encoding, index)
+    def open_data_files(self):
+        """Satisfaction per point and month as open data; compaction marks it dirty."""
+        return opendata.build(self.db)
 
     @ConfiguredTimer.decorator("CFZ_ALERT_INTERVAL")
     def check_alerts(self):
