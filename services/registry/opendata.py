@@ -231,12 +231,15 @@ def _both(th, en):
 
 def hsds(records, agencies):
     used = sorted({r["agency_id"] for r in records})
-    organizations = [_compact({
-        "id": hsds_id("organization", a), "name": _text(agencies[a]["name_th"]),
-        "alternate_name": _text(agencies[a].get("name_en")),
-        "description": _both(_text(agencies[a]["name_th"]) + " " + _text(agencies[a].get("ministry") or ""),
-                             _text(agencies[a].get("name_en"))).strip()})
-        for a in used if a in agencies]
+    organizations = []
+    for a in used:
+        if a not in agencies:
+            continue
+        name_th, name_en = _text(agencies[a]["name_th"]), _text(agencies[a].get("name_en"))
+        ministry = _text(agencies[a].get("ministry") or "")
+        organizations.append(_compact({
+            "id": hsds_id("organization", a), "name": name_th, "alternate_name": name_en,
+            "description": _both("{} {}".format(name_th, ministry).strip(), name_en)}))
     locations, services, links, documents = [], [], [], []
     for r in records:
         location_id = hsds_id("location", r["id"])
