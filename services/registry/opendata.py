@@ -32,6 +32,7 @@ from services.common.csvfile import to_csv
 from services.common.redaction import public_text
 
 HSDS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/cfz/open-data/hsds")
+YIELD_EVERY = 100  # points (or items) between yields to eventlet while generating
 POINT_FIELDS = {"outbox": 0, "idempotency_scope": 0, "request_hash": 0, "pin": 0, "phone": 0}
 
 POINT_COLUMNS = [
@@ -183,11 +184,11 @@ def _json(value):
 
 
 def _json_array(items):
-    """A JSON array encoded item by item, yielding to eventlet every 500
-    items: one json.dumps of 30 MB would hold the registry for seconds."""
+    """A JSON array encoded item by item, yielding to eventlet now and then:
+    one json.dumps of 30 MB would hold the registry for seconds."""
     parts = []
     for i, item in enumerate(items):
-        if i % 500 == 499:
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
             time.sleep(0)
         parts.append(_json(item))
     return b"[" + b",".join(parts) + b"]"
@@ -195,7 +196,9 @@ def _json_array(items):
 
 # --- CSV ---------------------------------------------------------------------
 def point_rows(records):
-    for r in records:
+    for i, r in enumerate(records):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            time.sleep(0)
         yield [r["id"], r["name_th"], r["name_en"], r["agency_id"], r["agency_name_th"],
                r["agency_name_en"], r["ministry"], r["province_code"], r["province_name_th"],
                r["province_name_en"], r["address"], r["lat"], r["lon"], r["opening_hours"],
@@ -205,7 +208,9 @@ def point_rows(records):
 def document_rows(records):
     """One row per point, service and document; a service without declared
     documents: one row with the document columns empty."""
-    for r in records:
+    for i, r in enumerate(records):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            time.sleep(0)
         for s in r["services"]:
             service = [r["id"], s["service_code"], s["name_th"], s["name_en"], s["declared"],
                        s["zero_copy"]]
@@ -306,7 +311,7 @@ def build(db):
     redactor = Redactor()
     records = []
     for i, doc in enumerate(open_points(db)):
-        if i % 500 == 499:
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
             time.sleep(0)  # under eventlet: the registry keeps answering meanwhile
         records.append(point_record(doc, agencies, redactor))
     files = [
