@@ -86,6 +86,15 @@ DEFAULTS = {
     "CFZ_ALERT_P_VALUE": "0.01",
     "CFZ_ALERT_MIN_DROP": "0.05",
     "CFZ_RECOUNT_TIMEOUT": "600",
+    # open data (docs/adr/0007-open-data.md): how often the generators look
+    # whether the files are dirty, at most one generation per this many
+    # seconds, the licence named in datapackage.json, how long clients cache,
+    # the size of a stored chunk (under 16 MiB and CFZ_RPC_MAX_REPLY_BYTES)
+    "CFZ_OPEN_DATA_INTERVAL": "1",
+    "CFZ_OPEN_DATA_MIN_SECONDS": "60",
+    "CFZ_OPEN_DATA_LICENSE": "CC-BY-4.0",
+    "CFZ_OPEN_DATA_MAX_AGE": "300",
+    "CFZ_OPEN_DATA_CHUNK_BYTES": "1048576",
     # complaints: the relay to PMOC (an Open311 GeoReport v2 endpoint) and SLAs
     "PMOC_URL": "",
     "PMOC_API_KEY": "",

@@ -11,6 +11,9 @@ import re
 
 # One Thai sentence per error code: what a citizen or officer should know.
 BY_CODE = {
+    "OPEN_DATA_NOT_READY": "กำลังสร้างไฟล์ข้อมูลเปิด กรุณาลองใหม่อีกครู่",
+    "OPEN_DATA_NOT_FOUND": "ไม่มีไฟล์ข้อมูลเปิดนี้ ดูรายการไฟล์ได้ที่ datapackage.json",
+    "OPEN_DATA_GONE": "ไฟล์ข้อมูลเปิดรุ่นนี้ถูกแทนที่แล้ว กรุณาดาวน์โหลดใหม่",
     "VALIDATION_ERROR": "ข้อมูลบางช่องไม่ถูกต้อง กรุณาตรวจสอบแล้วส่งใหม่",
     "MALFORMED_JSON": "ข้อมูลที่ส่งมาอ่านไม่ได้",
     "EMPTY_BODY": "ไม่มีข้อมูลที่ส่งมา",

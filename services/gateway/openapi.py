@@ -10,8 +10,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from services.common.fields import IDEMPOTENCY_KEY
-from services.gateway import (routes_complaints, routes_feedback, routes_geo, routes_registry,
-                              routes_reporting)
+from services.gateway import (routes_complaints, routes_feedback, routes_geo, routes_opendata,
+                              routes_registry, routes_reporting)
 
 API_VERSION = "0.1.0"
 IDEMPOTENCY_PATTERN = IDEMPOTENCY_KEY.regex.pattern
@@ -29,7 +29,8 @@ OWN_OPERATIONS = [
     ("get", "/readyz", "Readiness: the broker and every service answer", None, None, False, "operations"),
     ("get", "/api/v1/openapi.json", "This document", None, None, False, "operations"),
 ]
-ROUTE_MODULES = (routes_registry, routes_geo, routes_feedback, routes_complaints, routes_reporting)
+ROUTE_MODULES = (routes_registry, routes_geo, routes_feedback, routes_complaints, routes_reporting,
+                 routes_opendata)
 # (method, path, summary, body schema, query schema, auth, tag)
 OPERATIONS = OWN_OPERATIONS + [op for module in ROUTE_MODULES for op in module.OPERATIONS]
 # Operations that create a resource answer 201; every other one 200.

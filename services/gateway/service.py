@@ -21,6 +21,7 @@ from services.gateway.http import api, json_response
 from services.gateway.routes_complaints import ComplaintsRoutes
 from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
+from services.gateway.routes_opendata import OpenDataRoutes
 from services.gateway.routes_registry import RegistryRoutes
 from services.gateway.routes_reporting import ReportingRoutes
 from services.gateway.static_files import StaticFiles
@@ -50,7 +51,7 @@ class WebFiles(DependencyProvider):
 
 
 class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes, ReportingRoutes,
-                     GatewayBase):
+                     OpenDataRoutes, GatewayBase):
     name = "gateway"
     web = WebFiles()
 

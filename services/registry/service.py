@@ -8,7 +8,7 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
-from services.common import ratelimit
+from services.common import opendata_store, ratelimit
 from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
@@ -16,13 +16,15 @@ from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import Metrics, publish_outbox
+from services.common.opendata_service import OpenDataMixin
 from services.common.storage import Mongo
-from services.registry import accounts, audit, catalogue, demo, points, schemas, throttle
+from services.registry import (accounts, audit, catalogue, demo, opendata, points, schemas,
+                               throttle)
 
 log = logging.getLogger(__name__)
 
 INDEXES = {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES, **audit.INDEXES,
-           **ratelimit.INDEXES}
+           **ratelimit.INDEXES, **opendata_store.INDEXES}
 OUTBOX_COLLECTIONS = ("points",)
 
 
@@ -46,7 +48,7 @@ def bootstrap(db, container):
 
 
 
-class RegistryService(HealthMixin):
+class RegistryService(OpenDataMixin, HealthMixin):
     name = "registry"
 
     db = Mongo(indexes=INDEXES, on_start=bootstrap)
@@ -74,7 +76,9 @@ class RegistryService(HealthMixin):
 
     @rpc
     def approve_agency(self, token, agency_id):
-        return accounts.approve_agency(self.db, self._actor(token), agency_id)
+        result = accounts.approve_agency(self.db, self._actor(token), agency_id)
+        opendata_store.mark_dirty(self.db)
+        return result
 
     @rpc
     def reject_agency(self, token, agency_id, data):
@@ -130,7 +134,9 @@ class RegistryService(HealthMixin):
         actor = self._actor(token)
         key = idempotency_key_field(idempotency_key)
         data = schemas.load(schemas.ServicePointCreate, data)
-        return points.create(self.db, actor, data, agency_id=agency_id, idempotency_key=key)
+        result = points.create(self.db, actor, data, agency_id=agency_id, idempotency_key=key)
+        opendata_store.mark_dirty(self.db)
+        return result
 
     @rpc
     def get_service_point(self, point_id):
@@ -142,17 +148,23 @@ class RegistryService(HealthMixin):
 
     @rpc
     def update_service_point(self, token, point_id, data):
-        return points.update(self.db, self._actor(token), point_id,
-                             schemas.load(schemas.ServicePointUpdate, data))
+        result = points.update(self.db, self._actor(token), point_id,
+                               schemas.load(schemas.ServicePointUpdate, data))
+        opendata_store.mark_dirty(self.db)
+        return result
 
     @rpc
     def close_service_point(self, token, point_id):
-        return points.close(self.db, self._actor(token), point_id)
+        result = points.close(self.db, self._actor(token), point_id)
+        opendata_store.mark_dirty(self.db)
+        return result
 
     @rpc
     def set_services(self, token, point_id, declaration):
-        return points.set_services(self.db, self._actor(token), point_id,
-                                   schemas.load(schemas.ServicesDeclaration, declaration))
+        result = points.set_services(self.db, self._actor(token), point_id,
+                                     schemas.load(schemas.ServicesDeclaration, declaration))
+        opendata_store.mark_dirty(self.db)
+        return result
 
     @rpc
     def open_points(self, after_id=None, limit=1000):
@@ -186,7 +198,14 @@ class RegistryService(HealthMixin):
     @rpc
     def load_demo(self):
         require_demo_data(self.config)
-        return demo.load(self.db, self.passwords)
+        result = demo.load(self.db, self.passwords)
+        opendata_store.mark_dirty(self.db)
+        return result
+
+    # --- open data (docs/adr/0007-open-data.md) ----------------------------
+    def open_data_files(self):
+        """The register of open points as open data (services/registry/opendata.py)."""
+        return opendata.build(self.db)
 
     @outbox_timer()
     def publish_outbox(self):

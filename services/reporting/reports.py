@@ -1,9 +1,8 @@
 """Reports from the aggregates (plain module): what a report carries."""
-import csv
-import io
 import statistics
 from datetime import timedelta
 
+from services.common.csvfile import to_csv
 from services.reporting import aggregates, stats
 
 QUESTIONS = ("satisfaction",) + aggregates.DRIVERS
@@ -146,33 +145,6 @@ def rankings(db, level, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, limit=1
     return {"level": level, "from": start.isoformat(), "to": end.isoformat(),
             "min_sample": min_sample, "prior": {"mean": _r(mean), "weight": weight},
             "results": ranked[:limit], "ranked": len(ranked), "not_enough_data": too_few}
-
-
-# A text cell starting with one of these is a formula to Excel and
-# LibreOffice ("=HYPERLINK(…)" in an agency or point name): see OWASP's
-# "CSV Injection". A leading ' makes it text again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """One cell: numbers as numbers (a negative one stays a number: it is
-    ours, not someone's text), text neutralised, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, int, float)):
-        return value
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def to_csv(header, rows):
-    """CSV text with a BOM, so Excel opens Thai text as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    return "\ufeff" + out.getvalue()
 
 
 def report_csv(report):

@@ -18,18 +18,21 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
-from services.common import auth, events
+from services.common import auth, events, opendata_store
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
+from services.common.csvfile import to_csv
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, outbox_timer, rpc
 from services.common.errors import (ServiceUnavailable, Unauthorized,
                                     validation_error)
 from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.opendata_service import OpenDataMixin
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.common.schemas import load
-from services.reporting import aggregates, alerts, complaints, progress, reports, schemas
+from services.reporting import (aggregates, alerts, complaints, opendata, progress, reports,
+                                schemas)
 
 log = logging.getLogger(__name__)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
@@ -73,11 +76,11 @@ def _range(query):
         raise validation_error(exc.messages)
 
 
-class ReportingService(HealthMixin):
+class ReportingService(OpenDataMixin, HealthMixin):
     name = "reporting"
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
-                        **alerts.INDEXES},
+                        **alerts.INDEXES, **opendata_store.INDEXES},
                on_start=lambda db, container: aggregates.ensure_layout(db))
     config = Config()
     dispatch = EventDispatcher()
@@ -160,6 +163,8 @@ class ReportingService(HealthMixin):
     @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
     def compact(self):
         rebuilt = aggregates.compact(self.db)
+        if rebuilt:  # month buckets changed: the satisfaction file is stale
+            opendata_store.mark_dirty(self.db)
         progress.refresh_marked(self.db, today())
         DIRTY_MONTHS.set(self.db.dirty_months.count_documents({}))
         day = today().isoformat()
@@ -169,6 +174,10 @@ class ReportingService(HealthMixin):
             self.db.rollout.update_one({"_id": "refreshed|" + day}, {"$set": {"day": day}},
                                        upsert=True)
         return rebuilt
+
+    def open_data_files(self):
+        """Satisfaction per point and month as open data; compaction marks it dirty."""
+        return opendata.build(self.db)
 
     @ConfiguredTimer.decorator("CFZ_ALERT_INTERVAL")
     def check_alerts(self):
@@ -256,7 +265,7 @@ class ReportingService(HealthMixin):
             columns = ["id", "point_services", "declared", "no_copy", "no_copy_share",
                        "copies_demanded", "copies_past_planned_end", "citizen_breaches",
                        "points_with_breaches", "disagreements"]
-            return {"csv": reports.to_csv([query["group_by"]] + columns[1:],
+            return {"csv": to_csv([query["group_by"]] + columns[1:],
                                           [[g[c] for c in columns] for g in result["groups"]]),
                     "filename": "zero-copy-{}-{}-{}.csv".format(query["group_by"], result["from"],
                                                                  result["to"])}
@@ -277,7 +286,7 @@ class ReportingService(HealthMixin):
             present = {c for row in rows for c in row}
             leading = [c for c in ("day", "id") if c in present]  # what a row is about first
             columns = leading + sorted(present - set(leading))
-            return {"csv": reports.to_csv(columns, [[row.get(c) for c in columns] for row in rows]),
+            return {"csv": to_csv(columns, [[row.get(c) for c in columns] for row in rows]),
                     "filename": "rollout-{}.csv".format(query["group_by"])}
         return result
 

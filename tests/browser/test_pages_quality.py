@@ -95,3 +95,21 @@ def test_the_map_page_first_load_is_light_and_json_is_compressed(site, chromium)
         print("  {:7.1f} KB  {}".format(size / 1024, url))
     assert total <= FIRST_LOAD_BUDGET, sorted(rows, reverse=True)
     assert not uncompressed
+
+
+def test_the_open_data_page_lists_every_file_and_has_no_serious_violation(site, phone):
+    """The map page's footer leads to /open-data/, which lists every file
+    of the data package with its size and date."""
+    page = phone.page
+    for _ in range(60):  # the first generation follows the start within a second or two
+        if site.api("GET", "/open-data/datapackage.json").status_code == 200:
+            break
+        page.wait_for_timeout(500)
+    resources = site.api("GET", "/open-data/datapackage.json").json()["resources"]
+    page.goto(site.base + "/")
+    page.locator("footer a[href='/open-data/']").click()
+    page.wait_for_url(site.base + "/open-data/")
+    page.wait_for_load_state("networkidle")
+    names = page.locator("tbody tr td:first-child a").all_inner_texts()
+    assert sorted(names) == sorted(r["path"] for r in resources)
+    assert not serious(page)

@@ -74,8 +74,9 @@ def test_openapi_documents_every_gateway_route():
     routes = set()
     for _, method in inspect.getmembers(GatewayService, inspect.isfunction):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
-            if isinstance(entrypoint, HttpRequestHandler) and entrypoint.url.startswith(("/api/v1", "/healthz", "/readyz")):
-                path = entrypoint.url.replace("<string:", "{").replace(">", "}")
+            if isinstance(entrypoint, HttpRequestHandler) and entrypoint.url.startswith(("/api/v1", "/healthz", "/readyz", "/open-data/")):
+                path = (entrypoint.url.replace("<string:", "{").replace("<path:", "{")
+                        .replace(">", "}"))
                 for verb in entrypoint.method.split(","):
                     routes.add((verb.lower(), path))
     assert routes == documented

@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from services.common import csvfile
 from services.reporting import reports
 
 
@@ -26,12 +27,12 @@ def parse(text):
     ("", ""),
 ])
 def test_text_cells_that_start_a_formula_are_neutralised(cell, written):
-    [header, row] = parse(reports.to_csv(["name"], [[cell]]))
+    [header, row] = parse(csvfile.to_csv(["name"], [[cell]]))
     assert row == [written]
 
 
 def test_numbers_are_written_as_numbers_even_when_negative():
-    text = reports.to_csv(["id", "change", "share", "count", "flag", "none"],
+    text = csvfile.to_csv(["id", "change", "share", "count", "flag", "none"],
                           [["p1", -0.125, -3, 0, True, None]])
     [header, row] = parse(text)
     assert row == ["p1", "-0.125", "-3", "0", "True", ""]
@@ -39,7 +40,7 @@ def test_numbers_are_written_as_numbers_even_when_negative():
 
 
 def test_a_header_from_a_query_is_neutralised_too():
-    [header, _] = parse(reports.to_csv(["=cmd|' /C calc'!A0", "x"], [[1, 2]]))
+    [header, _] = parse(csvfile.to_csv(["=cmd|' /C calc'!A0", "x"], [[1, 2]]))
     assert header[0].startswith("'=")
 
 
