@@ -6,6 +6,7 @@ from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
+from prometheus_client import Counter
 
 from services.common import auth, ratelimit
 from services.common import demo as demo_data
@@ -13,7 +14,7 @@ from services.common import rpc as rpc_calls
 from services.common.config import get_float, get_int
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import Forbidden
-from services.common.metrics import Metrics, publish_outbox
+from services.common.metrics import Metrics, publish_outbox, service_metric
 from services.common.storage import Mongo
 from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
@@ -21,6 +22,11 @@ from services.feedback import demo, questionnaire, schemas, store, tokens
 from services.common.schemas import load
 
 POINT_CACHE_SECONDS = 10.0
+SUBMISSIONS = service_metric("feedback", Counter(
+    "cfz_feedback_submissions_total", "Ratings stored (a retry answered from the first is not "
+    "counted), by whether a visit token verified them", ["verified"], registry=None))
+for _verified in ("true", "false"):  # both series from the start, so a rate sees the first
+    SUBMISSIONS.labels(_verified)
 
 
 class PointCache(DependencyProvider):
@@ -74,8 +80,10 @@ class FeedbackService(HealthMixin):
             return replay
         if claims is None:
             ratelimit.hit(self.db, "feedback", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
-        return store.submit(self.db, self._point(point_id), data, claims, idempotency_key, client,
-                            replay_checked=True)
+        answer = store.submit(self.db, self._point(point_id), data, claims, idempotency_key,
+                              client, replay_checked=True)
+        SUBMISSIONS.labels("true" if claims else "false").inc()
+        return answer
 
     @rpc
     def list_public(self, point_id, query=None):

@@ -27,9 +27,12 @@ CFZ_METRICS = {
     # existing service metrics outside the contract
     "cfz_complaints_relay_attempts_total", "cfz_complaints_pmoc_status_changes_total",
     "cfz_reporting_events_applied_total", "cfz_reporting_dirty_months",
+    "cfz_feedback_submissions_total", "cfz_event_retries_total", "cfz_events_dead_lettered_total",
+    "cfz_complaints_duplicated_at_pmoc",
 }
-# named on a panel before the service counts it (docs/operations.md says so)
-PROPOSED_METRICS = {"cfz_feedback_submissions_total"}
+# named on a panel before a service counts it (none now; the live test in
+# tests/observability checks that every name is exported)
+PROPOSED_METRICS = set()
 REQUIRED_ALERTS = {"CfzServiceDown", "CfzGatewayHighErrorRatio", "CfzRpcTimeouts",
                    "CfzOutboxStuck", "CfzComplaintsDeadLetter", "CfzComplaintsNotRelayed",
                    "CfzEventHandlerFailures", "RabbitmqQueueGrowing",

@@ -226,3 +226,46 @@ def test_prometheus_sees_statuses_rpc_events_outbox_and_a_pmoc_outage(observed_s
     # an HTTP route's 503 answer is an error of its entrypoint, never a success
     assert entrypoints[("gateway", "token", "error")] >= 1, \
         {k: v for k, v in entrypoints.items() if k[0] == "gateway"}
+
+
+# Series a running suite has only once something rare happened: a counter
+# appears at its first increment (docs/observability.md).
+RARE_SERIES = {
+    "cfz_outbox_publish_failures_total",     # the broker refused a publish
+    "cfz_events_dead_lettered_total",        # an event failed every attempt
+    "cfz_event_retries_total",               # an event handler failed once
+    "cfz_satisfaction_alerts_total",         # a satisfaction alert was raised
+    "cfz_complaints_duplicated_at_pmoc",     # created at the first gauge round
+}
+
+
+def test_every_alert_rule_and_dashboard_panel_runs_on_the_live_suite(observed_stack, prometheus):
+    """deploy/'s alert rules load and evaluate healthily against a Prometheus
+    scraping the running suite, every panel query runs, and every metric
+    they name is exported (or is one of the rare series above)."""
+    import glob
+
+    from deploy import expressions as deploy_expressions
+    rules = sorted(glob.glob(deploy_expressions.RULES))
+    prom = prometheus(observed_stack.metrics_target, rule_files=rules)
+    file_complaint(observed_stack)
+    time.sleep(2.5)  # two scrapes and an evaluation
+    groups = prom.wait_for("up", lambda r: r, timeout=10) and prom.rules()["groups"]
+    evaluated = [rule for group in groups for rule in group["rules"]]
+    assert len(evaluated) == len(list(deploy_expressions.rule_expressions()))
+    assert all(rule["health"] == "ok" for rule in evaluated), [
+        (rule["name"], rule.get("lastError")) for rule in evaluated if rule["health"] != "ok"]
+    exported = set(requests.get(prom.base_url + "/api/v1/label/__name__/values",
+                                timeout=10).json()["data"])
+    named, empty = set(), []
+    for item in list(deploy_expressions.rule_expressions()) + list(
+            deploy_expressions.panel_expressions()):
+        result = prom.query(item["expr"])  # asserts the query is valid
+        named |= set(re.findall(r"\b(cfz_[a-z0-9_]+)", item["expr"]))
+        if item["kind"] == "panel" and not result:
+            empty.append(item["name"])
+    missing = sorted(named - exported - RARE_SERIES)
+    assert not missing, "deploy/ names metrics the suite does not export: {}".format(missing)
+    print("\n{} rules healthy; {} metrics named, all exported but {} rare ones; panels with "
+          "no data yet on a quiet suite: {}".format(len(evaluated), len(named),
+                                                   len(named & RARE_SERIES - exported), empty))
