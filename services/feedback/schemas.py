@@ -62,6 +62,10 @@ class VisitTokenRequest(StrictSchema):
     service_code = fields.String(allow_none=True, validate=validate.Regexp(SERVICE_CODE_PATTERN))
 
 
+class VisitTokenStatusQuery(StrictSchema):
+    visit_token = fields.String(required=True, validate=validate.Length(min=20, max=2000))
+
+
 class QrQuery(StrictSchema):
     kind = fields.String(load_default="counter", validate=validate.OneOf(["counter", "single"]))
     format = fields.String(load_default="png", validate=validate.OneOf(["png", "svg"]))

@@ -114,10 +114,7 @@ class FeedbackService(HealthMixin):
     def qr_target(self, token, point_id, query):
         """The URL an officer's QR code opens (the gateway draws the image)."""
         query = load(schemas.QrQuery, query)
-        actor = self._actor(token)
-        point = self._point(point_id)
-        if actor.get("role") != "admin" and actor.get("agency_id") != point["agency_id"]:
-            raise Forbidden("QR codes are for the point's own agency.", code="OTHER_AGENCY")
+        point = self._own_point(token, point_id)
         store.check_service(point, query.get("service_code"))
         secret, public_url = self.config["CFZ_JWT_SECRET"], self.config["CFZ_PUBLIC_URL"]
         service = query.get("service_code")
@@ -128,6 +125,24 @@ class FeedbackService(HealthMixin):
         issued = tokens.issue_single_use(secret, point_id, service)
         return {"url": tokens.form_url(public_url, point_id, service, token=issued["visit_token"]),
                 "kind": "single", "expires_at": issued["expires_at"]}
+
+    @rpc
+    def visit_token_status(self, token, point_id, query):
+        """Whether a single-use code shown on a counter tablet has rated yet
+        (the tablet then shows a fresh one); an expired or foreign token is
+        refused, which also tells the tablet to renew."""
+        query = load(schemas.VisitTokenStatusQuery, query)
+        self._own_point(token, point_id)
+        claims = tokens.verify_visit(self.config["CFZ_JWT_SECRET"], query["visit_token"], point_id)
+        return {"used": store.token_used(self.db, claims["jti"]),
+                "expires_at": datetime.fromtimestamp(claims["exp"], timezone.utc).isoformat()}
+
+    def _own_point(self, token, point_id):
+        actor = self._actor(token)
+        point = self._point(point_id)
+        if actor.get("role") != "admin" and actor.get("agency_id") != point["agency_id"]:
+            raise Forbidden("QR codes are for the point's own agency.", code="OTHER_AGENCY")
+        return point
 
     @rpc
     def facts(self, after_id=None, limit=1000):

@@ -24,6 +24,9 @@ OPERATIONS = [
      feedback_schemas.VisitTokenRequest, None, False, "feedback"),
     ("get", "/api/v1/service-points/{point_id}/qr", "A counter or single-use QR code (officer)",
      None, feedback_schemas.QrQuery, True, "feedback"),
+    ("get", "/api/v1/service-points/{point_id}/visit-tokens/status",
+     "Whether a single-use code shown on a counter tablet has rated yet (officer)",
+     None, feedback_schemas.VisitTokenStatusQuery, True, "feedback"),
     ("get", "/api/v1/moderation/feedback", "Comments waiting for moderation (officer)",
      None, feedback_schemas.ModerationQueueQuery, True, "feedback"),
     ("post", "/api/v1/feedback/{feedback_id}/moderation", "Publish or reject a comment (officer)",
@@ -67,6 +70,14 @@ class FeedbackRoutes:
         data = self._body(request, feedback_schemas.VisitTokenRequest)
         return json_response(self._call(self.feedback, "issue_visit_token", point_id, data,
                                         self._client(request)), 201)
+
+    @http("GET", "/api/v1/service-points/<string:point_id>/visit-tokens/status")
+    @api
+    def visit_token_status(self, request, point_id):
+        token = self._token(request)
+        query = load(feedback_schemas.VisitTokenStatusQuery, query_dict(request))
+        return json_response(self._call(self.feedback, "visit_token_status", token, point_id,
+                                        query), headers={"Cache-Control": "no-store"})
 
     @http("GET", "/api/v1/service-points/<string:point_id>/qr")
     @api

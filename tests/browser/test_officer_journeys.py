@@ -216,3 +216,37 @@ def test_a_point_created_offline_exists_once_when_back_online(site, phone_factor
     agency_id = site.api("GET", "/api/v1/service-points/" + page.url.split("/officer/points/")[1].split("?")[0]).json()["agency_id"]
     mine = site.api("GET", "/api/v1/service-points", params={"agency_id": agency_id}).json()["results"]
     assert [p["name_th"] for p in mine] == [name]
+
+
+def test_the_counter_tablet_shows_a_fresh_code_after_each_rating(site, phone_factory):
+    """A tablet at the counter shows a single-use code; a citizen rates
+    through it (verified) and the tablet shows the next code by itself."""
+    tablet, citizen = phone_factory(viewport={"width": 800, "height": 1280}), phone_factory()
+    page = tablet.page
+    log_in(page, site.base, ADMIN)
+    nearby = site.api("GET", "/api/v1/service-points/nearby",
+                      params={"lat": 13.75, "lon": 100.5, "k": 1}).json()
+    point = nearby["results"][0]["service_point"]
+    page.goto(site.base + "/officer/points/{}/tablet".format(point["id"]))
+    qr = page.locator("#tablet-qr")
+    expect(qr).to_have_attribute("data-url", re.compile("[?&]t="))
+    page.wait_for_function("document.getElementById('tablet-qr').naturalWidth > 0")
+    first = qr.get_attribute("data-url")
+    tablet.shot("tablet")
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    assert decoded and decoded[0].text == first, "the tablet's code cannot be read"
+
+    cpage = citizen.page
+    cpage.goto(first)
+    expect(cpage.get_by_text("ยืนยันการมาใช้บริการแล้ว")).to_be_visible()
+    cpage.locator("label[for=satisfaction-5]").click()
+    cpage.get_by_role("button", name="ส่งแบบประเมิน").click()
+    expect(cpage.get_by_text(re.compile("ขอบคุณ"))).to_be_visible()
+
+    # the tablet notices within its polling interval and shows a new code
+    expect(qr).not_to_have_attribute("data-url", first, timeout=15000)
+    expect(page.locator("#tablet .status")).to_contain_text("ขอบคุณที่ประเมิน")
+    page.wait_for_function("document.getElementById('tablet-qr').naturalWidth > 0")
+    second = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    assert second and second[0].text != first and "&t=" in second[0].text
+    tablet.shot("tablet-renewed")

@@ -52,6 +52,7 @@ def test_no_serious_accessibility_violation_on_the_officer_pages(site, phone):
     point = no_copy_point_near_bangkok(site, "DOPA-ID-LOST")
     pages = [("/officer", "h1"), ("/officer/admin", "#pending li"), ("/officer/points/new", "#map"),
              ("/officer/points/" + point["id"], "#survey .card"), ("/officer/points/{}/poster".format(point["id"]), "#qr"),
+             ("/officer/points/{}/tablet".format(point["id"]), "#tablet-qr[data-url]"),
              ("/officer/moderation", "#queue li"), ("/officer/complaints", "#inbox li")]
     found = {}
     for path, ready in pages:

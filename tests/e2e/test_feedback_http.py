@@ -114,3 +114,22 @@ def test_qr_codes_only_for_the_points_own_agency(api, point):
     response = api.get("/api/v1/service-points/{}/qr".format(created["id"]), token=other)
     assert response.status_code == 403
     assert api.get("/api/v1/service-points/{}/qr".format(created["id"])).status_code == 401
+
+
+def test_a_counter_tablet_learns_when_its_single_use_code_has_rated(api, point):
+    created, token = point
+    base = "/api/v1/service-points/{}".format(created["id"])
+    shown = api.get(base + "/qr", params={"kind": "single", "format": "svg"}, token=token)
+    visit_token = parse_qs(urlparse(shown.headers["X-Feedback-Url"]).query)["t"][0]
+    status = base + "/visit-tokens/status"
+    before = api.get(status, params={"visit_token": visit_token}, token=token)
+    assert before.status_code == 200 and before.json()["used"] is False
+    assert before.headers["Cache-Control"] == "no-store"
+    assert rate(api, created["id"], visit_token=visit_token).status_code == 201
+    assert api.get(status, params={"visit_token": visit_token}, token=token).json()["used"] is True
+    # another agency's officer may not ask; a made-up token is refused
+    other, _ = api.approved_agency(agency("fbh-other"))
+    assert api.get(status, params={"visit_token": visit_token}, token=other).status_code == 403
+    assert api.get(status, params={"visit_token": visit_token}).status_code == 401
+    forged = api.get(status, params={"visit_token": "x" * 40}, token=token)
+    assert forged.status_code == 400 and forged.json()["error"] == "INVALID_VISIT_TOKEN"

@@ -30,6 +30,8 @@
       saveSurvey: "บันทึกการสำรวจ", missing: "ยังขาด: {what}", noServicesYet: "ยังไม่ได้เลือกงานบริการ", poster: "พิมพ์ QR code",
       posterTitle: "ประเมินความพึงพอใจ", posterText: "สแกน QR code เพื่อประเมินการให้บริการ ใช้เวลาไม่ถึง 1 นาที",
       posterTextEn: "Scan to rate our service. It takes less than a minute.", print: "พิมพ์", download: "ดาวน์โหลด {f}", allServices: "ทุกงานบริการ",
+      tablet: "จอ QR ที่เคาน์เตอร์", tabletHint: "เปิดหน้านี้บนแท็บเล็ตที่เคาน์เตอร์ QR ใช้ได้ครั้งเดียว เปลี่ยนใหม่เองทันทีหลังมีผู้ประเมิน (นับเป็นการประเมินที่ยืนยันแล้ว)",
+      tabletThanks: "ขอบคุณที่ประเมิน · Thank you", tabletRenewed: "QR ใหม่พร้อมแล้ว", tabletOffline: "ขาดการเชื่อมต่อ กำลังลองใหม่…", fullScreen: "เต็มจอ",
       queue: "ความคิดเห็นที่รอตรวจ", noQueue: "ไม่มีความคิดเห็นที่รอตรวจ", publish: "เผยแพร่", editPublish: "แก้ไขแล้วเผยแพร่", note: "หมายเหตุ",
       matched: "คำที่ตรวจพบ: {w}", decided: "บันทึกแล้ว",
       inbox: "เรื่องร้องเรียนของหน่วยงาน", allStatuses: "ทุกสถานะ", overdueOnly: "เฉพาะที่เลยกำหนด", noComplaints: "ไม่มีเรื่องร้องเรียน",
@@ -66,6 +68,8 @@
       saveSurvey: "Save the survey", missing: "Still missing: {what}", noServicesYet: "No service chosen yet", poster: "Print QR code",
       posterTitle: "ประเมินความพึงพอใจ", posterText: "สแกน QR code เพื่อประเมินการให้บริการ ใช้เวลาไม่ถึง 1 นาที",
       posterTextEn: "Scan to rate our service. It takes less than a minute.", print: "Print", download: "Download {f}", allServices: "All services",
+      tablet: "Counter tablet QR", tabletHint: "Open this page on the counter's tablet. Each QR code rates once and is replaced as soon as someone has rated (a verified rating).",
+      tabletThanks: "ขอบคุณที่ประเมิน · Thank you", tabletRenewed: "A new QR code is ready", tabletOffline: "Connection lost, trying again…", fullScreen: "Full screen",
       queue: "Comments waiting", noQueue: "No comment is waiting", publish: "Publish", editPublish: "Edit and publish", note: "Note",
       matched: "Matched words: {w}", decided: "Saved",
       inbox: "Your agency's complaints", allStatuses: "All statuses", overdueOnly: "Overdue only", noComplaints: "No complaints",
@@ -437,6 +441,7 @@
         el("button", { type: "submit", class: "primary wide" }, cfz.t("save"))]);
       var surveyForm = el("form", { id: "survey-form", novalidate: true }, [survey.node, sst, el("button", { type: "submit", class: "primary wide" }, cfz.t("saveSurvey"))]);
       var links = el("div", { class: "actions" }, [el("a", { class: "button", href: "/officer/points/" + encodeURIComponent(id) + "/poster" }, cfz.t("poster")),
+        el("a", { class: "button", href: "/officer/points/" + encodeURIComponent(id) + "/tablet" }, cfz.t("tablet")),
         el("a", { class: "button", href: "/points/" + encodeURIComponent(id) }, cfz.t("results")),
         el("button", { type: "button", id: "close-point", onclick: function () {
           if (!window.confirm(cfz.t("closeConfirm"))) return;
@@ -495,6 +500,54 @@
         }).catch(function () { main.appendChild(el("p", { class: "status error" }, cfz.t("forbidden"))); });
       });
     });
+  }
+
+  // A counter tablet shows a single-use code; once a citizen has rated with
+  // it, the next one appears (a verified rating per visit, no printed code
+  // to photograph and reuse). Polls gently; survives a lost connection.
+  function tabletView(id) {
+    var c = requireLogin();
+    if (!c) return;
+    var service = cfz.params().get("service") || "", current = null, timer = null;
+    var img = el("img", { id: "tablet-qr", alt: "QR code", width: 320, height: 320 });
+    var st = statusLine();
+    var box = el("section", { class: "poster card tablet", id: "tablet" }, [
+      el("h2", {}, cfz.t("posterTitle") + " · Rate your visit"), el("p", { class: "big", id: "tablet-point" }), img,
+      el("p", {}, cfz.t("posterText")), el("p", {}, cfz.t("posterTextEn")), st]);
+    page(cfz.t("tablet"), [el("p", { class: "hint no-print" }, cfz.t("tabletHint")), box,
+      el("div", { class: "actions no-print" }, el("button", { type: "button", onclick: function () {
+        if (box.requestFullscreen) box.requestFullscreen().catch(function () { /* refused: stays in the page */ });
+      } }, cfz.t("fullScreen")))]);
+    cfz.api("GET", "/api/v1/service-points/" + encodeURIComponent(id)).then(function (res) {
+      document.getElementById("tablet-point").textContent = cfz.pick(res.data, "name");
+    }, function () { /* the name is a courtesy */ });
+    function tokenOf(url) { try { return new URL(url).searchParams.get("t"); } catch (e) { return null; } }
+    function renew(thanks) {
+      var q = "/api/v1/service-points/" + encodeURIComponent(id) + "/qr?kind=single&format=svg" + (service ? "&service_code=" + encodeURIComponent(service) : "");
+      fetch(q, { headers: { Authorization: "Bearer " + cfz.session.token() } }).then(function (r) {
+        if (r.status === 401) { cfz.session.expired(); return; }
+        if (!r.ok) throw new Error(String(r.status));
+        var url = r.headers.get("X-Feedback-Url");
+        return r.blob().then(function (blob) {
+          if (img.src) URL.revokeObjectURL(img.src);
+          img.src = URL.createObjectURL(blob); img.setAttribute("data-url", url);
+          current = tokenOf(url);
+          cfz.status(st, thanks ? cfz.t("tabletThanks") + " — " + cfz.t("tabletRenewed") : "", thanks ? "ok" : "");
+          schedule();
+        });
+      }).catch(function () { cfz.status(st, cfz.t("tabletOffline"), "error"); schedule(true); });
+    }
+    function schedule(retry) { clearTimeout(timer); timer = setTimeout(retry ? function () { renew(false); } : check, 3000); }
+    function check() {
+      if (!current) return renew(false);
+      call("GET", "/api/v1/service-points/" + encodeURIComponent(id) + "/visit-tokens/status?visit_token=" + encodeURIComponent(current), { retries: 0 }).then(function (r) {
+        if (r.data.used) renew(true); else schedule();
+      }, function (err) {
+        if (err.status === 400) renew(false);  // expired: a fresh one
+        else { cfz.status(st, cfz.t("tabletOffline"), "error"); schedule(); }
+      });
+    }
+    renew(false);
   }
 
   function moderationView() {
@@ -649,6 +702,7 @@
     if (path === "/officer/admin") return adminView();
     if (path === "/officer/points/new") return newPointView();
     if ((m = path.match(/^\/officer\/points\/([^/]+)\/poster$/))) return posterView(decodeURIComponent(m[1]));
+    if ((m = path.match(/^\/officer\/points\/([^/]+)\/tablet$/))) return tabletView(decodeURIComponent(m[1]));
     if ((m = path.match(/^\/officer\/points\/([^/]+)$/))) return pointView(decodeURIComponent(m[1]));
     if (path === "/officer/moderation") return moderationView();
     if (path === "/officer/officers") return officersView();
