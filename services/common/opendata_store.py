@@ -40,6 +40,9 @@ MANIFEST = "manifest"
 STATE = "state"
 LEASE_SECONDS = 600  # a generator that died lets another one try after this
 ENCODINGS = ("identity", "gzip")
+# the one file reporting publishes (a public URL, so a contract: the
+# gateway asks reporting for it and the registry for every other)
+SATISFACTION_FILE = "satisfaction-by-point-month.csv"
 
 
 def _now():

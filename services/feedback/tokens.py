@@ -18,7 +18,6 @@ single-use code on a counter tablet is the strong form (docs/adr/0005-abuse.md).
 """
 import hashlib
 import hmac
-import io
 import uuid
 from datetime import datetime, time, timedelta, timezone
 from urllib.parse import urlencode
@@ -113,16 +112,3 @@ def form_url(public_url, point_id, service_code=None, code=None, token=None):
     if token:
         params["t"] = token
     return "{}/feedback?{}".format(public_url.rstrip("/"), urlencode(params))
-
-
-def qr_image(url, fmt):
-    """The QR code for `url` as PNG or SVG bytes (error correction M: it
-    survives a scratched sticker)."""
-    import segno
-    qr = segno.make(url, error="m")
-    out = io.BytesIO()
-    if fmt == "svg":
-        qr.save(out, kind="svg", scale=8, border=4, xmldecl=True)
-    else:
-        qr.save(out, kind="png", scale=8, border=4)
-    return out.getvalue()

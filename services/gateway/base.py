@@ -14,7 +14,7 @@ from services.common.errors import Busy, Forbidden
 from services.common.metrics import Metrics
 from services.gateway import clients
 from services.gateway.http import bearer_token, read_json
-from services.registry.schemas import load
+from services.common.schemas import load
 
 
 class PasswordSlots(DependencyProvider):

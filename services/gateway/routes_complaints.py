@@ -13,7 +13,7 @@ from services.complaints import open311
 from services.complaints import schemas as complaint_schemas
 from services.gateway.http import api, json_response, query_dict
 from services.gateway.webserver import http
-from services.registry.schemas import load
+from services.common.schemas import load
 
 log = logging.getLogger(__name__)
 OPEN311 = "/open311/v2"

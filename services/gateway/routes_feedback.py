@@ -6,10 +6,10 @@ from werkzeug.wrappers import Response
 
 from services.common.errors import validation_error
 from services.feedback import schemas as feedback_schemas
-from services.feedback import tokens
+from services.gateway import qr
 from services.gateway.http import api, json_response, query_dict
 from services.gateway.webserver import http
-from services.registry.schemas import load
+from services.common.schemas import load
 
 OPERATIONS = [
     ("get", "/api/v1/questionnaire", "The satisfaction questionnaire (Thai and English)",
@@ -85,7 +85,7 @@ class FeedbackRoutes:
         token = self._token(request)
         query = load(feedback_schemas.QrQuery, query_dict(request))
         target = self._call(self.feedback, "qr_target", token, point_id, query)
-        image = tokens.qr_image(target["url"], query["format"])
+        image = qr.qr_image(target["url"], query["format"])
         mimetype = "image/svg+xml" if query["format"] == "svg" else "image/png"
         filename = "qr-{}-{}.{}".format(point_id, target["kind"], query["format"])
         return Response(image, mimetype=mimetype, headers={

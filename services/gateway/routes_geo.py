@@ -5,7 +5,7 @@ from services.common.errors import NotFound, validation_error
 from services.gateway.http import api, json_response, query_dict
 from services.gateway.webserver import http
 from services.geo import schemas as geo_schemas
-from services.registry.schemas import load
+from services.common.schemas import load
 
 OPERATIONS = [
     ("get", "/api/v1/service-points/nearby",

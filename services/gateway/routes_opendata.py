@@ -20,10 +20,10 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
 from services.common.config import get_int
+from services.common import opendata_store
 from services.common.errors import NotFound, ServiceUnavailable
 from services.gateway.http import api
 from services.gateway.webserver import http
-from services.reporting import opendata as reporting_opendata
 
 LICENSES = {
     "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
@@ -177,7 +177,7 @@ class OpenDataRoutes:
     @http("GET", "/open-data/<path:name>")
     @api
     def open_data_file(self, request, name):
-        proxy = self.reporting if name == reporting_opendata.NAME else self.registry
+        proxy = self.reporting if name == opendata_store.SATISFACTION_FILE else self.registry
         manifest = self._call(proxy, "open_data_manifest")
         entry = next((f for f in (manifest or {}).get("files", []) if f["name"] == name), None)
         if entry is None:

@@ -7,7 +7,7 @@ from services.common.config import get_float
 from services.common.errors import validation_error
 from services.gateway.http import api, json_response, query_dict
 from services.gateway.webserver import http
-from services.registry.schemas import load
+from services.common.schemas import load
 from services.reporting import schemas as reporting_schemas
 
 OPERATIONS = [

@@ -14,7 +14,7 @@ from services.common import opendata_store
 from services.common.csvfile import to_csv
 from services.reporting import stats
 
-NAME = "satisfaction-by-point-month.csv"
+NAME = opendata_store.SATISFACTION_FILE
 COLUMNS = [
     ("point_id", "string", "รหัสจุดให้บริการ (ตรงกับ service-points.csv)",
      "Service point id (as in service-points.csv)"),

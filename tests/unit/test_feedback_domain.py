@@ -8,6 +8,7 @@ import pytest
 from services.common.storage import ensure_indexes
 from services.common.errors import Conflict, RateLimited, ValidationFailed
 from services.common import ratelimit
+from services.gateway import qr
 from services.feedback import moderation, schemas, store, tokens
 from services.registry.schemas import load
 
@@ -93,8 +94,8 @@ def test_login_tokens_are_not_visit_tokens():
 def test_qr_codes_render_png_and_svg():
     url = tokens.form_url("https://cfz.example.go.th", "sp-1", "DOPA-ID-NEW", code="abc")
     assert url == "https://cfz.example.go.th/feedback?point=sp-1&service=DOPA-ID-NEW&code=abc"
-    assert tokens.qr_image(url, "png")[:8] == b"\x89PNG\r\n\x1a\n"
-    assert b"<svg" in tokens.qr_image(url, "svg")
+    assert qr.qr_image(url, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in qr.qr_image(url, "svg")
 
 
 @pytest.fixture

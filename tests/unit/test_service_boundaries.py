@@ -1,0 +1,58 @@
+"""Services share contracts, not code: nothing under services/<a>/ imports
+services/<b>/ for two different services, so each can change alone. What
+several need lives in services/common/.
+
+The gateway is the edge: it validates a request with the owning service's
+input schemas before calling it (README, Architecture), so it may import
+`services.<service>.schemas` and nothing else of another service, except
+the one exception listed below, which is to move into services/common/."""
+import ast
+import pathlib
+
+SERVICES = pathlib.Path(__file__).resolve().parents[2] / "services"
+BACK_END = ("registry", "geo", "feedback", "complaints", "reporting")
+# the Open311 protocol adapter: the gateway parses Open311 forms at the
+# edge and the complaints service checks them again; it needs complaints'
+# categories and lifecycle, so it moves with them (issue: one codebase)
+GATEWAY_EXCEPTIONS = {"services.complaints.open311"}
+
+
+def imports_of(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            for alias in node.names:  # `from services.x import schemas`
+                yield "{}.{}".format(node.module, alias.name)
+
+
+def foreign_imports(service):
+    found = []
+    for path in sorted((SERVICES / service).rglob("*.py")):
+        for name in imports_of(path):
+            parts = name.split(".")
+            if len(parts) >= 2 and parts[0] == "services" and parts[1] in BACK_END + ("gateway",) \
+                    and parts[1] != service:
+                found.append((str(path.relative_to(SERVICES.parent)), name))
+    return found
+
+
+def test_no_back_end_service_imports_another():
+    found = [hit for service in BACK_END for hit in foreign_imports(service)]
+    assert not found, found
+
+
+def test_the_gateway_imports_only_the_services_input_schemas():
+    allowed = {"services.{}".format(s) for s in BACK_END} | {
+        "services.{}.schemas".format(s) for s in BACK_END} | GATEWAY_EXCEPTIONS
+    found = [(path, name) for path, name in foreign_imports("gateway")
+             if name not in allowed and not any(
+                 name.startswith(a + ".") and a.endswith(".schemas") for a in allowed)]
+    assert not found, found
+
+
+def test_common_imports_no_service():
+    assert foreign_imports("common") == []
