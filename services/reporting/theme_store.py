@@ -349,7 +349,9 @@ def differences(db, records):
         if mine is not None and theirs is None and _empty(mine):
             continue  # emptied by moderation: nothing counted
         if mine is None or theirs is None or _content(mine) != _content(theirs):
-            found.append({"bucket": bucket_id,
+            differing = sorted(name for name in _content(mine or {})
+                               if _content(mine or {})[name] != _content(theirs or {})[name])
+            found.append({"bucket": bucket_id, "fields": differing,
                           "stored": None if mine is None else {"n": mine.get("n")},
                           "recounted": None if theirs is None else {"n": theirs["n"]}})
     dirty = {doc["_id"] for doc in db.theme_dirty.find({}, {"_id": 1})}

@@ -27,6 +27,7 @@ import hashlib
 import math
 import os
 import re
+from datetime import datetime, timezone
 
 from services.common import text
 from services.common.redaction import MASKS
@@ -144,11 +145,13 @@ def digest(comment):
 
 
 def moment(value):
-    """A sortable UTC timestamp string (isoformat drops zero microseconds)."""
-    from datetime import datetime, timezone
+    """A sortable UTC timestamp string to the millisecond: isoformat drops
+    zero microseconds, and BSON keeps milliseconds only, so an event's time
+    and the same time read back from MongoDB must give the same string."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + "{:03d}Z".format(value.microsecond // 1000)
 
 
 # --- keyness -------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_month_documents_stay_far_below_the_16_mib_limit():
     for i in range(400000):
         term = "คำที่{:06d} ต่อ{:06d}".format(i, i)
         bucket["t"][term] = {"c": 12, "s": 40, "lo": 3, "hi": 6}
-        bucket["ex"][term] = [{"a": "2026-11-30T09:00:00.000000Z", "f": "fb-{:020d}".format(i)}] * 3
+        bucket["ex"][term] = [{"a": "2026-11-30T09:00:00.000Z", "f": "fb-{:020d}".format(i)}] * 3
     docs = theme_store.month_documents("nation|TH|2026-11", bucket)
     sizes = [len(bson.encode(doc)) for doc in docs]
     assert len(docs) == 1 + 40 and max(sizes) < 4 * 1024 * 1024, sizes

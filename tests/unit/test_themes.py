@@ -137,7 +137,7 @@ def bucket_of(rows, start=0):
     bucket = themes.empty_bucket()
     for i, (comment, rating) in enumerate(rows):
         themes.add_comment(bucket, {"id": "fb-{:04d}".format(start + i),
-                                    "at": "2026-11-{:02d}T03:00:00.000000Z".format(
+                                    "at": "2026-11-{:02d}T03:00:00.000Z".format(
                                         1 + (start + i) % 28),
                                     "rating": rating, "terms": themes.terms(comment)})
     return bucket
@@ -199,7 +199,7 @@ def test_rising_themes():
 def test_remove_takes_a_comment_back_and_refills_examples():
     rows = [("รอคิวนาน", 2), ("คิวยาว", 2), ("คิวเยอะ", 2), ("คิวช้า", 2), ("บริการดี", 5)]
     bucket = bucket_of(rows)
-    comments = [{"id": "fb-{:04d}".format(i), "at": "2026-11-{:02d}T03:00:00.000000Z".format(1 + i),
+    comments = [{"id": "fb-{:04d}".format(i), "at": "2026-11-{:02d}T03:00:00.000Z".format(1 + i),
                  "rating": r, "terms": themes.terms(c)} for i, (c, r) in enumerate(rows)]
     newest = comments[3]
     assert bucket["ex"]["คิว"][0]["f"] == newest["id"]
@@ -217,3 +217,10 @@ def test_merge_sums_and_keeps_the_newest_examples():
     assert merged == bucket_of(TABLE)
     only = themes.merge([a, b], only={"คิว", "ไม่มีคำนี้"})
     assert set(only["t"]) == {"คิว"} and only["t"]["คิว"] == merged["t"]["คิว"]
+
+
+def test_moments_sort_and_match_what_mongodb_keeps():
+    assert themes.moment("2026-11-30T10:00:00+07:00") == "2026-11-30T03:00:00.000Z"
+    # BSON keeps milliseconds: the event's time and the stored one agree
+    assert themes.moment("2026-11-30T10:00:00.123456+07:00") == themes.moment(
+        "2026-11-30T10:00:00.123+07:00") == "2026-11-30T03:00:00.123Z"
