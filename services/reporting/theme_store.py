@@ -216,6 +216,11 @@ def compact(db, limit=1000):
 def range_bucket(db, level, key, start, end, only=None):
     """The merged bucket of one scope over [start, end]: whole clean months
     from their month documents, the rest from day buckets."""
+    return themes.merge(range_documents(db, level, key, start, end), only)
+
+
+def range_documents(db, level, key, start, end):
+    """The documents that hold one scope over [start, end] (to read only)."""
     months = aggregates._months(start, end)
     whole = [_id(level, key, month) for month, _, _, full in months if full]
     dirty = {doc["_id"] for doc in read_only_by_ids(db.theme_dirty, whole, {"_id": 1})}
@@ -233,14 +238,15 @@ def range_bucket(db, level, key, start, end, only=None):
     documents = list(heads.values())
     documents.extend(read_only_by_ids(db.theme_months, parts))
     documents.extend(read_only_by_ids(db.theme_days, day_ids))
-    return themes.merge(documents, only)
+    return documents
 
 
-def _examples(db, rows, scope):
-    wanted = {example["f"] for row in rows for example in scope["ex"].get(row["term"], [])}
+def _examples(db, rows, documents):
+    chosen = themes.examples_of(documents, {row["term"] for row in rows})
+    wanted = {example["f"] for examples in chosen.values() for example in examples}
     docs = {doc["_id"]: doc for doc in read_only_by_ids(db.theme_comments, sorted(wanted))}
     for row in rows:
-        for example in scope["ex"].get(row["term"], []):
+        for example in chosen.get(row["term"], []):
             doc = docs.get(example["f"])
             if doc is None or not doc.get("text"):
                 continue  # moderated away since: its bucket follows
@@ -251,7 +257,11 @@ def _examples(db, rows, scope):
 def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUNT):
     """One of the three views ("themes", "unhappy", "rising") of a scope."""
     from datetime import timedelta
-    scope = range_bucket(db, level, key, start, end)
+    documents = range_documents(db, level, key, start, end)
+    # a term below min_count is no theme in any view: only the others are
+    # looked up in the reference and get examples
+    scope = themes.totals(documents, min_count)
+    candidates = set(scope["t"])
     result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
               "to": end.isoformat(), "comments": scope["n"],
               "mean_satisfaction": scope["s"] / scope["n"] if scope["n"] else None,
@@ -262,7 +272,8 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
             rows = themes.distinctive(scope, None, limit, min_count)
             result["reference"] = None
         else:
-            nation = range_bucket(db, "nation", NATION, start, end, only=set(scope["t"]))
+            nation = themes.totals(range_documents(db, "nation", NATION, start, end),
+                                   only=candidates)
             rest = themes.subtract(nation, scope)
             rows = themes.distinctive(scope, rest, limit, min_count)
             result["reference"] = {"level": "nation", "comments": rest["n"],
@@ -273,11 +284,12 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
         length = (end - start).days + 1
         before_end = start - timedelta(days=1)
         before_start = before_end - timedelta(days=length - 1)
-        previous = range_bucket(db, level, key, before_start, before_end, only=set(scope["t"]))
+        previous = themes.totals(range_documents(db, level, key, before_start, before_end),
+                                 only=candidates)
         rows = themes.rising(scope, previous, limit, min_count)
         result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
                               "comments": previous["n"]}
-    _examples(db, rows, scope)
+    _examples(db, rows, documents)
     result["themes"] = rows
     return result
 

@@ -288,6 +288,40 @@ def merge(buckets, only=None):
     return total
 
 
+def totals(buckets, min_count=1, only=None):
+    """What the views need of `buckets` summed: the comment counts, and the
+    term entries of the terms mentioned by at least `min_count` comments
+    (or of `only`). Lighter than `merge`: no examples, and the entries of
+    the long tail are summed as plain lists, never copied into the answer."""
+    total = {"n": 0, "s": 0, "lo": 0, "hi": 0}
+    sums = {}
+    for bucket in buckets:
+        for name in ("n", "s", "lo", "hi"):
+            total[name] += bucket.get(name, 0)
+        for term, entry in _items(bucket.get("t", {}), only):
+            mine = sums.get(term)
+            if mine is None:
+                sums[term] = [entry["c"], entry["s"], entry["lo"], entry["hi"]]
+            else:
+                mine[0] += entry["c"]
+                mine[1] += entry["s"]
+                mine[2] += entry["lo"]
+                mine[3] += entry["hi"]
+    total["t"] = {term: {"c": c, "s": s, "lo": lo, "hi": hi}
+                  for term, (c, s, lo, hi) in sums.items() if c >= min_count}
+    return total
+
+
+def examples_of(buckets, wanted):
+    """The newest EXAMPLES examples of each term of `wanted` in `buckets`."""
+    found = {}
+    for bucket in buckets:
+        for term, examples in _items(bucket.get("ex", {}), wanted):
+            found.setdefault(term, []).extend(examples)
+    return {term: sorted({_example_key(e): e for e in examples}.values(), key=_example_key,
+                         reverse=True)[:EXAMPLES] for term, examples in found.items()}
+
+
 # --- the three views -------------------------------------------------------------
 def _row(term, entry, n):
     return {"term": term, "count": entry["c"], "share": entry["c"] / n if n else 0.0,
