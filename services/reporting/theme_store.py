@@ -139,33 +139,59 @@ def reconcile(db, doc):
     for level, key in scopes(doc):
         bucket_id = _id(level, key, doc["day"])
         for _ in range(RETRIES):
-            bucket = db.theme_days.find_one({"_id": bucket_id})
-            counted = (bucket or {}).get("counted", {}).get(doc["_id"])
+            found = read_only_by_ids(db.theme_days, [bucket_id], {"counted." + doc["_id"]: 1})
+            counted = found[0].get("counted", {}).get(doc["_id"]) if found else None
             if counted == wanted:
                 break
-            new = dict(bucket) if bucket else dict(themes.empty_bucket(), _id=bucket_id,
-                                                   level=level, key=key, day=doc["day"],
-                                                   counted={}, rev=0)
-            new["counted"] = dict(new["counted"])
-            if counted is not None:
-                themes.remove_comment(new, _comment(doc, counted), _others(db, new, doc["_id"]))
-                new["counted"].pop(doc["_id"])
-            if wanted is not None:
-                themes.add_comment(new, _comment(doc, wanted))
-                new["counted"][doc["_id"]] = wanted
-            new["rev"] = new.get("rev", 0) + 1
-            if bucket is None:
-                try:
-                    db.theme_days.insert_one(new)
-                except DuplicateKeyError:
-                    continue
-            elif not db.theme_days.replace_one({"_id": bucket_id, "rev": bucket.get("rev", 0)},
-                                               new).matched_count:
-                continue  # another writer came first: read again
-            changed += 1
-            break
+            if counted is None:
+                if _add(db, bucket_id, level, key, doc, wanted):
+                    changed += 1
+                    break
+                continue  # counted meanwhile (another delivery): look again
+            if _take_out(db, bucket_id, doc, counted):
+                changed += 1  # then count the current text, if public, on the next pass
     _mark_dirty(db, doc)  # after: a compaction that read the days before this write stays dirty
     return changed
+
+
+def _add(db, bucket_id, level, key, doc, digest):
+    """Count the comment in one atomic update of the paths it changes,
+    only if the bucket has not counted it (a repeat finds it counted)."""
+    comment = _comment(doc, digest)
+    rating = comment["rating"]
+    low, high = (1 if rating in themes.LOW else 0), (1 if rating in themes.HIGH else 0)
+    inc = {"n": 1, "s": rating, "lo": low, "hi": high, "rev": 1}
+    push = {}
+    for term in comment["terms"]:
+        for name, value in (("c", 1), ("s", rating), ("lo", low), ("hi", high)):
+            inc["t.{}.{}".format(term, name)] = value
+        push["ex." + term] = {"$each": [comment["at"] + " " + comment["id"]],
+                              "$sort": -1, "$slice": themes.EXAMPLES}
+    update = {"$inc": inc, "$set": {"counted." + doc["_id"]: digest},
+              "$setOnInsert": {"level": level, "key": key, "day": doc["day"]}}
+    if push:
+        update["$push"] = push
+    try:
+        db.theme_days.update_one({"_id": bucket_id, "counted." + doc["_id"]: {"$exists": False}},
+                                 update, upsert=True)
+    except DuplicateKeyError:  # the bucket exists and has counted it
+        return False
+    return True
+
+
+def _take_out(db, bucket_id, doc, digest):
+    """Take a counted text out of one bucket (moderation: rare): the whole
+    document rewritten, guarded by its `rev`; False when a write came first."""
+    bucket = db.theme_days.find_one({"_id": bucket_id})
+    if bucket is None or bucket.get("counted", {}).get(doc["_id"]) != digest:
+        return False
+    new = dict(bucket, t=dict(bucket.get("t", {})), ex=dict(bucket.get("ex", {})),
+               counted=dict(bucket["counted"]))
+    themes.remove_comment(new, _comment(doc, digest), _others(db, new, doc["_id"]))
+    new["counted"].pop(doc["_id"])
+    new["rev"] = bucket.get("rev", 0) + 1
+    return db.theme_days.replace_one({"_id": bucket_id, "rev": bucket.get("rev", 0)},
+                                     new).matched_count == 1
 
 
 # --- months --------------------------------------------------------------------------
@@ -243,11 +269,11 @@ def range_documents(db, level, key, start, end):
 
 def _examples(db, rows, documents):
     chosen = themes.examples_of(documents, {row["term"] for row in rows})
-    wanted = {example["f"] for examples in chosen.values() for example in examples}
+    wanted = {themes.example_id(e) for examples in chosen.values() for e in examples}
     docs = {doc["_id"]: doc for doc in read_only_by_ids(db.theme_comments, sorted(wanted))}
     for row in rows:
         for example in chosen.get(row["term"], []):
-            doc = docs.get(example["f"])
+            doc = docs.get(themes.example_id(example))
             if doc is None or not doc.get("text"):
                 continue  # moderated away since: its bucket follows
             row["examples"].append({"feedback_id": doc["_id"], "comment": doc["text"],
@@ -269,29 +295,46 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
               "min_count": min_count, "g2_threshold": themes.G2_THRESHOLD}
     if view == "themes":
         if level == "nation":
-            rows = themes.distinctive(scope, None, limit, min_count)
+            rows = themes.distinctive(scope, None, limit * 3, min_count)
             result["reference"] = None
         else:
             nation = themes.totals(range_documents(db, "nation", NATION, start, end),
                                    only=candidates)
             rest = themes.subtract(nation, scope)
-            rows = themes.distinctive(scope, rest, limit, min_count)
+            rows = themes.distinctive(scope, rest, limit * 3, min_count)
             result["reference"] = {"level": "nation", "comments": rest["n"],
                                    "note": "the rest of the country"}
     elif view == "unhappy":
-        rows = themes.unhappy(scope, limit, min_count)
+        rows = themes.unhappy(scope, limit * 3, min_count)
     else:
         length = (end - start).days + 1
         before_end = start - timedelta(days=1)
         before_start = before_end - timedelta(days=length - 1)
         previous = themes.totals(range_documents(db, level, key, before_start, before_end),
                                  only=candidates)
-        rows = themes.rising(scope, previous, limit, min_count)
+        rows = themes.rising(scope, previous, limit * 3, min_count)
         result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
                               "comments": previous["n"]}
     _examples(db, rows, documents)
-    result["themes"] = rows
+    result["themes"] = _together(rows)[:limit]
     return result
+
+
+def _together(rows):
+    """Rows that count the same comments as a row ranked above them (the
+    same count and the same examples: the words of one repeated sentence)
+    go into that row's `together`, so one complaint is one theme."""
+    kept, seen = [], {}
+    for row in rows:
+        same = (row["count"], tuple(e["feedback_id"] for e in row["examples"]))
+        first = seen.get(same) if row["examples"] else None
+        if first is not None:
+            first["together"].append(row["term"])
+            continue
+        row["together"] = []
+        seen[same] = row
+        kept.append(row)
+    return kept
 
 
 CSV_COLUMNS = {
@@ -305,11 +348,11 @@ CSV_COLUMNS = {
 
 def csv_rows(result):
     columns = CSV_COLUMNS[result["view"]]
-    header = columns + ["example_{}".format(i + 1) for i in range(themes.EXAMPLES)]
+    header = columns + ["together"] + ["example_{}".format(i + 1) for i in range(themes.EXAMPLES)]
     rows = []
     for row in result["themes"]:
         examples = [e["comment"] for e in row["examples"]]
-        rows.append([row.get(c) for c in columns] +
+        rows.append([row.get(c) for c in columns] + [" | ".join(row.get("together", []))] +
                     examples + [None] * (themes.EXAMPLES - len(examples)))
     return header, rows
 
@@ -343,7 +386,9 @@ def rebuild(records):
 
 
 def _content(bucket):
-    return {name: bucket.get(name) for name in ("n", "s", "lo", "hi", "t", "ex", "counted")}
+    content = {name: bucket.get(name, 0) for name in ("n", "s", "lo", "hi")}
+    content.update({name: bucket.get(name) or {} for name in ("t", "ex", "counted")})
+    return content
 
 
 def _empty(bucket):

@@ -14,7 +14,7 @@ Counts are of comments, not of occurrences: a term is counted once per
 comment that mentions it, so one angry comment repeating a word is one
 mention. A bucket (one scope and day, or a month merged from its days)
 holds, per term, [comments, sum of their satisfaction, of them rated 1-2,
-rated 4-5] and the (at most three) most recent comments that mention it.
+rated 4-5] and the (at most three) most recent comments that mention it (as "<time> <feedback id>").
 
 Keyness is Dunning's log-likelihood G² on the 2x2 table of comments with
 and without the term in the scope and in its reference: the rest of the
@@ -197,12 +197,18 @@ def _flags(rating):
     return (1 if rating in LOW else 0), (1 if rating in HIGH else 0)
 
 
+def example_id(example):
+    """The feedback id of an example: "<time> <feedback id>", a string that
+    sorts by time then id (MongoDB's $push with $sort keeps the newest)."""
+    return example.split(" ", 1)[1]
+
+
 def _example_key(example):
-    return (example["a"], example["f"])
+    return example
 
 
 def _add_example(examples, comment):
-    entry = {"a": comment["at"], "f": comment["id"]}
+    entry = comment["at"] + " " + comment["id"]
     if entry in examples:
         return examples
     merged = sorted(examples + [entry], key=_example_key, reverse=True)
@@ -250,7 +256,7 @@ def remove_comment(bucket, comment, others):
             bucket["ex"].pop(term, None)
             continue
         examples = bucket["ex"].get(term, [])
-        if any(example["f"] == comment["id"] for example in examples):
+        if any(example_id(example) == comment["id"] for example in examples):
             refill = []
             for other in others(term):
                 refill = _add_example(refill, other)

@@ -78,12 +78,12 @@ def test_moderated_away_leaves_the_counts_and_the_examples(db):
     newest = max((f for f in source if "คิว" in themes.terms(f["comment_public"])),
                  key=lambda f: (themes.moment(f["submitted_at"]), f["feedback_id"]))
     before = nation(db)
-    assert newest["feedback_id"] in [e["f"] for e in before["ex"]["คิว"]]
+    assert newest["feedback_id"] in [themes.example_id(e) for e in before["ex"]["คิว"]]
     theme_store.record(db, moderated(newest, "rejected", "2026-12-01T00:00:00+00:00"))
     after = nation(db)
     assert after["n"] == before["n"] - 1
     assert after["t"]["คิว"]["c"] == before["t"]["คิว"]["c"] - 1
-    assert newest["feedback_id"] not in [e["f"] for e in after["ex"]["คิว"]]
+    assert newest["feedback_id"] not in [themes.example_id(e) for e in after["ex"]["คิว"]]
     assert len(after["ex"]["คิว"]) == themes.EXAMPLES  # refilled from the others
     rest = [f for f in source if f is not newest]
     assert theme_store.differences(db, rest) == []
@@ -159,7 +159,7 @@ def test_month_documents_stay_far_below_the_16_mib_limit():
     for i in range(400000):
         term = "คำที่{:06d} ต่อ{:06d}".format(i, i)
         bucket["t"][term] = {"c": 12, "s": 40, "lo": 3, "hi": 6}
-        bucket["ex"][term] = [{"a": "2026-11-30T09:00:00.000Z", "f": "fb-{:020d}".format(i)}] * 3
+        bucket["ex"][term] = ["2026-11-30T09:00:00.000Z fb-{:020d}".format(i)] * 3
     docs = theme_store.month_documents("nation|TH|2026-11", bucket)
     sizes = [len(bson.encode(doc)) for doc in docs]
     assert len(docs) == 1 + 40 and max(sizes) < 4 * 1024 * 1024, sizes
@@ -188,3 +188,15 @@ def test_views_with_examples_from_the_store(db):
     assert nation_view["reference"] is None and nation_view["themes"][0]["g2"] is None
     rising = theme_store.report(db, "rising", "point", "sp-9", date(2026, 11, 10), date(2026, 11, 20))
     assert rising["previous"] == {"from": "2026-10-30", "to": "2026-11-09", "comments": 0}
+
+
+def test_terms_of_one_repeated_sentence_are_one_theme(db):
+    same = "ไม่มีทางลาดสำหรับรถเข็น ผู้สูงอายุขึ้นบันไดลำบาก"
+    source = [dict(f, comment_public=same if i < 6 else f["comment_public"], answers={"satisfaction": 1},
+                   satisfaction=1, service_point_id="sp-8" if i < 6 else f["service_point_id"])
+              for i, f in enumerate(comments(200))]
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    rows = theme_store.report(db, "themes", "point", "sp-8", date(2026, 10, 1), date(2026, 11, 30))["themes"]
+    assert len(rows) == 1, [r["term"] for r in rows]
+    assert rows[0]["count"] == 6 and {"ทางลาด", "บันได", "รถเข็น"} <= set([rows[0]["term"]] + rows[0]["together"])
