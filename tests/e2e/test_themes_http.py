@@ -128,6 +128,17 @@ def test_themes_through_the_gateway_replay_and_recount(world, raw, config):
     rising = api.get(theme_path + "/rising", params=params).json()
     assert rising["previous"]["comments"] == 0 and rising["themes"] == []
 
+    # what the dashboard's section (static/dashboard-themes.js) reads
+    for view in views(api, theme_path, {"level": "agency", "id": own["id"]}).values():
+        assert {"level", "comments", "mean_satisfaction", "comments_unhappy", "comments_happy",
+                "min_count", "themes"} <= set(view), view
+    assert {"from", "to", "comments"} <= set(rising["previous"])
+    row_fields = {"term", "count", "share", "mean_satisfaction", "g2", "p_value", "examples"}
+    assert row_fields | {"reference_share"} <= set(top)
+    assert row_fields | {"count_unhappy", "share_unhappy", "count_happy", "share_happy"} <= set(
+        unhappy["themes"][0])
+    assert {"comment", "satisfaction", "submitted_at"} <= set(top["examples"][0])
+
     csv = api.get(theme_path, params=dict(params, format="csv"))
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
@@ -187,3 +198,10 @@ def test_unknown_scopes_are_404(world):
     for level in ("service_point", "agency"):
         answer = world.get("/api/v1/reports/themes", params={"level": level, "id": "nope-123"})
         assert answer.status_code == 404, answer.text
+
+
+def test_the_dashboard_loads_its_themes_section(world):
+    page = world.get("/dashboard").content.decode("utf-8")
+    assert '<section id="themes"' in page and "/static/dashboard-themes.js" in page
+    script = world.get("/static/dashboard-themes.js")
+    assert script.status_code == 200 and '"/api/v1/reports/themes"' in script.content.decode("utf-8")
