@@ -334,6 +334,10 @@ def _together(rows):
         row["together"] = []
         seen[same] = row
         kept.append(row)
+    for row in kept:  # the longest says most ("ครึ่ง ชั่วโมง" rather than "ครึ่ง")
+        terms = [row["term"]] + row["together"]
+        lead = max(terms, key=len)
+        row["term"], row["together"] = lead, [term for term in terms if term != lead]
     return kept
 
 

@@ -29,6 +29,7 @@ def test_comment_themes_on_the_dashboard(site, phone):
     assert "ความคิดเห็นที่เผยแพร่" in summary, summary
     unhappy = section.locator("[data-view-box=unhappy]").inner_text()
     assert "ผู้ไม่พอใจ" in unhappy and "ตัวอย่างความคิดเห็น" in unhappy
+    expect(section.locator(".status.loading")).to_have_count(0, timeout=30000)
     page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     section.screenshot(path=str(ARTIFACTS / "dashboard-themes-nation-th.png"))
@@ -42,8 +43,7 @@ def test_comment_themes_on_the_dashboard(site, phone):
     first.click()
     expect(section.locator("#themes-scope")).to_contain_text("จังหวัด")
     expect(section.locator("#themes-nation")).to_be_visible()
-    expect(section.locator("[data-view-box=themes] .status, [data-view-box=themes] li.theme").first
-           ).to_be_visible(timeout=30000)
+    expect(section.locator(".status.loading")).to_have_count(0, timeout=30000)
     assert name.split(" ")[0] in section.locator("#themes-scope").inner_text()
     page.wait_for_load_state("networkidle")
     section.screenshot(path=str(ARTIFACTS / "dashboard-themes-province-th.png"))
@@ -58,6 +58,7 @@ def test_comment_themes_on_the_dashboard(site, phone):
     expect(section.locator("h2")).to_have_text("What citizens write about")
     expect(section.locator("[data-view-box=unhappy] h3")).to_have_text("What the unhappy say")
     expect(section.locator("[data-view-box=themes] li.theme").first).to_be_visible(timeout=30000)
+    expect(section.locator(".status.loading")).to_have_count(0, timeout=30000)
     page.wait_for_load_state("networkidle")
     assert not serious(page)
     section.screenshot(path=str(ARTIFACTS / "dashboard-themes-nation-en.png"))

@@ -137,11 +137,12 @@
     var d = state.data[view], err = state.errors[view];
     var note = box.querySelector(".note");
     if (err) {
+      note.textContent = "";
       cfz.status(status, err.text ? err.text() : t("th_error"), "error");
       status.appendChild(el("button", { type: "button", onclick: load }, t("th_retry")));
       return;
     }
-    if (!d) { cfz.status(status, t("th_loading"), "loading"); return; }
+    if (!d) { note.textContent = ""; cfz.status(status, t("th_loading"), "loading"); return; }
     note.textContent = view === "themes" ? t(d.level === "nation" ? "th_note_nation" : "th_note_themes") :
       view === "unhappy" ? t("th_note_unhappy") :
       t("th_note_rising", { from: cfz.formatDate(d.previous.from), to: cfz.formatDate(d.previous.to), n: d.previous.comments });
