@@ -210,21 +210,25 @@ class Scan:
 
 def scan_view(view, level, key, start, end, limit=20):
     def fn(scan):
-        from services.reporting.theme_store import NATION
+        from services.reporting.theme_store import NATION, _together
         scope, exact = scan.bucket(db_holder[0], level, key, start, end)
+        more = limit * 3  # as the service: rows that count the same comments fold together
         if view == "themes":
             nation, exact_n = scan.bucket(db_holder[0], "nation", NATION, start, end)
-            rows = themes.distinctive(scope, themes.subtract(nation, scope), limit)
+            rows = themes.distinctive(scope, themes.subtract(nation, scope), more)
             exact = exact and exact_n
         elif view == "unhappy":
-            rows = themes.unhappy(scope, limit)
+            rows = themes.unhappy(scope, more)
         else:
             length = (end - start).days + 1
             before, exact_b = scan.bucket(db_holder[0], level, key, start - timedelta(days=length),
                                           start - timedelta(days=1))
-            rows = themes.rising(scope, before, limit)
+            rows = themes.rising(scope, before, more)
             exact = exact and exact_b
-        return rows, exact
+        for row in rows:
+            row["examples"] = [{"feedback_id": themes.example_id(e)}
+                               for e in scope["ex"].get(row["term"], [])]
+        return _together(rows)[:limit], exact
     return fn
 
 
