@@ -46,14 +46,15 @@ from services.reporting import aggregates, reports, stats
 END = date(2026, 11, 24)
 POINTS, AGENCIES, SERVICES = 536, 8, ("DOPA-ID-NEW", "DOPA-HOUSE-MOVE", "DLT-LICENCE-RENEW")
 CHANNELS = ("walk_in", "online", "phone")
+PROVINCES = ["{:02d}".format(c) for c in (list(range(10, 28)) + list(range(30, 50)) +
+                                          list(range(50, 59)) + list(range(60, 68)) +
+                                          list(range(70, 78)) + list(range(80, 87)) +
+                                          list(range(90, 97)))][:77]
 
 
 def generate(n, seed=1):
     rng = random.Random(seed)
-    provinces = ["{:02d}".format(c) for c in (list(range(10, 28)) + list(range(30, 50)) +
-                                              list(range(50, 59)) + list(range(60, 68)) +
-                                              list(range(70, 78)) + list(range(80, 87)) +
-                                              list(range(90, 97)))][:77]
+    provinces = PROVINCES
     points = [("sp-{:04d}".format(i), "ag-{}".format(i % AGENCIES), provinces[i % len(provinces)],
                rng.uniform(0.5, 1.5)) for i in range(POINTS)]
     weights = [p[3] for p in points]

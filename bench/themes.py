@@ -44,7 +44,7 @@ import time
 import uuid
 from datetime import datetime, time as clock, timedelta
 
-from bench.reporting import AGENCIES, END, POINTS, _p99, dirty_markers
+from bench.reporting import AGENCIES, END, POINTS, PROVINCES, _p99, dirty_markers
 from services.common.storage import get_client
 from services.reporting import aggregates, theme_store, themes
 
@@ -91,10 +91,7 @@ def generate(n, seed=1):
     weights = [1.0 / (rank + 1) for rank in range(len(tail))]  # Zipf
     phrases = ["".join(rng.choices(tail, weights=weights, k=rng.choice((2, 3))))
                for _ in range(TAIL_PHRASES)]
-    provinces = ["{:02d}".format(c) for c in (list(range(10, 28)) + list(range(30, 50)) +
-                                              list(range(50, 59)) + list(range(60, 68)) +
-                                              list(range(70, 78)) + list(range(80, 87)) +
-                                              list(range(90, 97)))][:77]
+    provinces = PROVINCES
     points = [("sp-{:04d}".format(i), "ag-{}".format(i % AGENCIES), provinces[i % len(provinces)],
                rng.uniform(0.5, 1.5)) for i in range(POINTS)]
     chosen = rng.choices(points, weights=[p[3] for p in points], k=n)
