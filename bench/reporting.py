@@ -3,6 +3,7 @@ same report by scanning the raw feedback, at two sizes.
 
     python -m bench.reporting                          # 10,000 and 1,000,000 records
     python -m bench.reporting --sizes 10000 100000 --rounds 20 --scan-rounds 3
+    python -m bench.reporting --themes                 # comment themes (bench/themes.py)
 
 For each size, a fresh embedded database (mongomock-ng, the default
 storage; or --mongo-uri) gets generated feedback spread over the 365 days
@@ -45,14 +46,15 @@ from services.reporting import aggregates, reports, stats
 END = date(2026, 11, 24)
 POINTS, AGENCIES, SERVICES = 536, 8, ("DOPA-ID-NEW", "DOPA-HOUSE-MOVE", "DLT-LICENCE-RENEW")
 CHANNELS = ("walk_in", "online", "phone")
+PROVINCES = ["{:02d}".format(c) for c in (list(range(10, 28)) + list(range(30, 50)) +
+                                          list(range(50, 59)) + list(range(60, 68)) +
+                                          list(range(70, 78)) + list(range(80, 87)) +
+                                          list(range(90, 97)))][:77]
 
 
 def generate(n, seed=1):
     rng = random.Random(seed)
-    provinces = ["{:02d}".format(c) for c in (list(range(10, 28)) + list(range(30, 50)) +
-                                              list(range(50, 59)) + list(range(60, 68)) +
-                                              list(range(70, 78)) + list(range(80, 87)) +
-                                              list(range(90, 97)))][:77]
+    provinces = PROVINCES
     points = [("sp-{:04d}".format(i), "ag-{}".format(i % AGENCIES), provinces[i % len(provinces)],
                rng.uniform(0.5, 1.5)) for i in range(POINTS)]
     weights = [p[3] for p in points]
@@ -103,15 +105,22 @@ def load(db, facts):
     for i in range(0, len(buckets), 10000):
         db.buckets.insert_many(buckets[i:i + 10000])
     aggregates.remember_keys(db, sorted({(b["level"], b["key"]) for b in buckets}))
+    markers = dirty_markers(buckets)
+    db.dirty_months.insert_many(markers)
+    while aggregates.compact(db, limit=100000):
+        pass
+    return raw_seconds, time.perf_counter() - started, len(buckets), len(markers)
+
+
+def dirty_markers(buckets):
+    """A dirty marker for every month of these day buckets (a bulk load's:
+    no `days`, so compaction derives every day of the month)."""
     markers = {}
     for bucket in buckets:
         month_id = "|".join((bucket["level"], bucket["key"], bucket["day"][:7]))
         markers[month_id] = {"_id": month_id, "level": bucket["level"], "key": bucket["key"],
                              "month": bucket["day"][:7], "rev": 1}
-    db.dirty_months.insert_many(list(markers.values()))
-    while aggregates.compact(db, limit=100000):
-        pass
-    return raw_seconds, time.perf_counter() - started, len(buckets), len(markers)
+    return list(markers.values())
 
 
 def _facts(docs):
@@ -261,14 +270,24 @@ def time_scans(prepared, timed, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 1000000])
-    parser.add_argument("--rounds", type=int, default=100,
-                        help="alternating rounds of bucket timings (default 100)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternating rounds of bucket timings (default 100; --themes: 10)")
     parser.add_argument("--scan-rounds", type=int, default=2)
+    parser.add_argument("--themes", action="store_true",
+                        help="comment themes instead of the satisfaction reports (bench/themes.py)")
+    parser.add_argument("--scan-sample", type=int, default=20000,
+                        help="--themes: comments a scan segments per scope at most; more are "
+                             "sampled and extrapolated (0: segment them all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mongo-uri", default=None, help="a real MongoDB (default: embedded)")
     args = parser.parse_args(argv)
     print(describe("storage: " + ("MongoDB " + args.mongo_uri if args.mongo_uri
                                   else "embedded (mongomock-ng)")))
+    if args.themes:
+        from bench import themes
+        args.rounds = args.rounds or 10
+        return themes.run(args)
+    args.rounds = args.rounds or 100
     sizes = sorted(set(args.sizes))
     prepared = {size: prepare(size, args) for size in sizes}
     results = time_scans(prepared, time_buckets(prepared, args.rounds), args)

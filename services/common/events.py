@@ -124,6 +124,9 @@ class FeedbackSubmitted(EventBase):
     copies_requested = fields.List(fields.String(), required=True)
     zero_copy_breaches = fields.List(fields.Nested(ZeroCopyBreach), required=True)
     submitted_at = fields.AwareDateTime(required=True, format="iso")
+    # added for comment themes: the redacted comment when it is published at
+    # once; None when there is none or it waits for moderation
+    comment_public = fields.String(allow_none=True, load_default=None)
 
 
 class FeedbackModerated(EventBase):
@@ -131,6 +134,15 @@ class FeedbackModerated(EventBase):
     service_point_id = fields.String(required=True)
     agency_id = fields.String(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(["published", "rejected"]))
+    # added for comment themes (absent from older producers' events): where
+    # and when the comment was made, its satisfaction, when this decision was
+    # taken (a later decision wins) and the redacted text now public (None
+    # when rejected)
+    province_code = fields.String(allow_none=True, load_default=None)
+    submitted_at = fields.AwareDateTime(allow_none=True, format="iso", load_default=None)
+    satisfaction = fields.Integer(allow_none=True, load_default=None)
+    moderated_at = fields.String(allow_none=True, load_default=None)
+    comment_public = fields.String(allow_none=True, load_default=None)
 
 
 # The complaint statuses the events carry that consumers must interpret:

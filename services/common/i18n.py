@@ -107,6 +107,7 @@ FIELD_PATTERNS = [(re.compile(p), th) for p, th in [
     (r"At most (\d+) days in one report\.", r"เลือกช่วงเวลาได้ไม่เกิน \1 วัน"),
     (r"Must not be before `from`\.", "ต้องไม่ก่อนวันเริ่มต้น"),
     (r"Given more than once\.", "ส่งช่องนี้ซ้ำ"),
+    (r"Required for this level\.", "ต้องระบุรหัสเมื่อเลือกระดับนี้"),
     (r"Not a Thai phone number.*", "หมายเลขโทรศัพท์ไม่ถูกต้อง (เช่น 02-123-4567 หรือ 081-234-5678)"),
     (r"Not an official province code.*", "รหัสจังหวัดไม่ถูกต้อง"),
     (r"Not a service code.*", "รหัสงานบริการไม่ถูกต้อง"),

@@ -150,6 +150,12 @@ class FeedbackService(HealthMixin):
         return store.facts(self.db, after_id, min(int(limit), 5000))
 
     @rpc
+    def published_comments(self, after_id=None, limit=500):
+        """The published comments (redacted), a page at a time (the recount
+        of reporting's comment themes)."""
+        return store.published_comments(self.db, after_id, min(int(limit), 1000))
+
+    @rpc
     def moderation_queue(self, token, query=None):
         query = load(schemas.ModerationQueueQuery, query or {})
         return store.moderation_queue(self.db, self._actor(token), query.get("agency_id"),

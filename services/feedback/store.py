@@ -26,6 +26,7 @@ INDEXES = {
                                     "partialFilterExpression": {"idempotency_key": {"$type": "string"}}}),
         ([("service_point_id", 1), ("comment_status", 1), ("submitted_at", -1)], {"name": "public"}),
         ([("agency_id", 1), ("comment_status", 1)], {"name": "moderation"}),
+        ([("comment_status", 1), ("_id", 1)], {"name": "published_by_id"}),
         ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
     ],
     "visit_issues": [
@@ -133,6 +134,8 @@ def submit(db, point, data, token_claims=None, idempotency_key=None, client=None
         "submitted_at": now, "moderation": None,
     }
     payload = fact_of(doc)
+    # what reporting's comment themes read: only text that is public now
+    payload["comment_public"] = public if status == "published" else None
     doc["outbox"] = [outbox_entry("feedback_submitted", events.new_event("feedback_submitted", payload))]
     try:
         db.feedback.insert_one(doc)
@@ -166,6 +169,22 @@ def facts(db, after_id=None, limit=1000):
     """A page of every rating's fact, in id order, for a recount."""
     criteria = {"_id": {"$gt": after_id}} if after_id else {}
     return [fact_of(doc) for doc in db.feedback.find(criteria, {"outbox": 0}).sort("_id", 1).limit(limit)]
+
+
+def published_comments(db, after_id=None, limit=500):
+    """A page of the published comments (redacted text) in id order: what
+    reporting's comment themes recount from."""
+    criteria = {"comment_status": "published"}
+    if after_id:
+        criteria["_id"] = {"$gt": after_id}
+    docs = db.feedback.find(criteria, {"service_point_id": 1, "agency_id": 1, "province_code": 1,
+                                       "submitted_at": 1, "answers.satisfaction": 1,
+                                       "comment_public": 1}).sort("_id", 1).limit(limit)
+    return [{"feedback_id": doc["_id"], "service_point_id": doc["service_point_id"],
+             "agency_id": doc["agency_id"], "province_code": doc["province_code"],
+             "submitted_at": doc["submitted_at"].isoformat(),
+             "satisfaction": doc["answers"]["satisfaction"], "comment_public": doc["comment_public"]}
+            for doc in docs]
 
 
 def public_view(doc):
@@ -249,7 +268,12 @@ def moderate(db, actor, feedback_id, decision):
         fields["comment_public"] = redaction.redact(decision["comment"])[0]
     event = events.new_event("feedback_moderated", {
         "feedback_id": feedback_id, "service_point_id": doc["service_point_id"],
-        "agency_id": doc["agency_id"], "decision": status})
+        "agency_id": doc["agency_id"], "decision": status,
+        # added for comment themes: where and when, and the text now public
+        "province_code": doc["province_code"], "submitted_at": doc["submitted_at"].isoformat(),
+        "satisfaction": doc["answers"]["satisfaction"], "moderated_at": fields["moderation"]["at"],
+        "comment_public": fields.get("comment_public", doc["comment_public"])
+        if status == "published" else None})
     update = push_events({"$set": fields}, [outbox_entry("feedback_moderated", event)])
     db.feedback.update_one({"_id": feedback_id}, update)
     return moderation_view(dict(doc, **fields))

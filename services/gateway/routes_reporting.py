@@ -33,6 +33,17 @@ OPERATIONS = [
      "reports"),
     ("get", "/api/v1/reports/alerts", "Satisfaction alerts: significant drops against a point's "
      "or agency's own baseline", None, reporting_schemas.AlertsQuery, False, "reports"),
+    ("get", "/api/v1/reports/themes", "Comment themes of a service point, agency, province or "
+     "the nation over [from, to]: terms and two-word phrases of published comments distinctive "
+     "against the rest of the country (Dunning's G², a minimum count), with count, share, mean "
+     "satisfaction and up to three examples", None, reporting_schemas.ThemesQuery, False,
+     "reports"),
+    ("get", "/api/v1/reports/themes/unhappy", "What the unhappy say: themes of comments rated "
+     "1-2 against those rated 4-5 in the same scope", None, reporting_schemas.ThemesQuery, False,
+     "reports"),
+    ("get", "/api/v1/reports/themes/rising", "Rising themes: this period against the one of "
+     "equal length before it (G², a minimum count)", None, reporting_schemas.ThemesQuery, False,
+     "reports"),
     ("post", "/api/v1/admin/reports/recount", "Recount every aggregate from the source services "
      "and list the differences from the incremental state (administrators)", None, None, True,
      "reports"),
@@ -63,6 +74,30 @@ class ReportingRoutes:
     def rankings(self, request):
         query = self._query(request, reporting_schemas.RankingQuery)
         return self._answer(self._call(self.reporting, "rankings", query))
+
+    def _themes(self, request, view):
+        query = self._query(request, reporting_schemas.ThemesQuery)
+        level, key = query.get("level", "nation"), query.get("id")
+        if level == "service_point":
+            self._call(self.registry, "get_service_point", key)  # 404 for an unknown point
+        elif level == "agency":
+            self._call(self.registry, "get_agency", key)  # 404 for an unknown agency
+        return self._answer(self._call(self.reporting, "themes", view, query))
+
+    @http("GET", "/api/v1/reports/themes")
+    @api
+    def themes_report(self, request):
+        return self._themes(request, "themes")
+
+    @http("GET", "/api/v1/reports/themes/unhappy")
+    @api
+    def themes_unhappy(self, request):
+        return self._themes(request, "unhappy")
+
+    @http("GET", "/api/v1/reports/themes/rising")
+    @api
+    def themes_rising(self, request):
+        return self._themes(request, "rising")
 
     @http("GET", "/api/v1/reports/zero-copy")
     @api

@@ -75,3 +75,20 @@ class AlertsQuery(Schema):
     scope = fields.String(validate=validate.OneOf(["point", "agency"]))
     entity_id = fields.String(validate=validate.Length(min=1, max=100))
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class ThemesQuery(ReportQuery):
+    """Comment themes of one scope over [from, to]."""
+    level = fields.String(load_default="nation", validate=validate.OneOf(
+        ["service_point", "agency", "province", "nation"]))
+    id = fields.String(validate=validate.Length(min=1, max=100))
+    limit = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
+    # comments that must mention a term before it can be a theme: never one
+    min_count = QueryInteger(load_default=3, validate=validate.Range(min=2, max=100000))
+
+    @validates_schema
+    def needs_id(self, data, **kwargs):
+        if data.get("level", "nation") != "nation" and not data.get("id"):
+            raise ValidationError("Required for this level.", "id")
+        if data.get("level") == "province" and data.get("id") and thai.province(data["id"]) is None:
+            raise ValidationError("Not an official province code.", "id")

@@ -32,12 +32,14 @@ from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.common.schemas import load
 from services.reporting import (aggregates, alerts, complaints, opendata, progress, reports,
-                                schemas)
+                                schemas, theme_store)
 
 log = logging.getLogger(__name__)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
 PRIOR_CACHE_SECONDS = 60.0  # the prior's weight reads every point of the range
 RECOUNT_PAGE = 2000
+COMMENT_PAGE = 500  # published comments carry up to 1,000 characters each
+THEME_VIEWS = ("themes", "unhappy", "rising")
 RESYNC_RETRY_SECONDS = 5.0
 
 ALERTS_RAISED = service_metric("reporting", Counter(
@@ -94,8 +96,19 @@ class ReportingService(OpenDataMixin, HealthMixin):
     # --- events in ----------------------------------------------------------
     @event_handler("feedback", "feedback_submitted")
     def on_feedback_submitted(self, payload):
-        changed = aggregates.apply_feedback(self.db, events.parse_event("feedback_submitted", payload))
+        fact = events.parse_event("feedback_submitted", payload)
+        changed = aggregates.apply_feedback(self.db, fact)
         EVENTS_APPLIED.labels("feedback_submitted", str(bool(changed)).lower()).inc()
+        self._comment(theme_store.from_submitted(fact), "feedback_submitted")
+
+    @event_handler("feedback", "feedback_moderated")
+    def on_feedback_moderated(self, payload):
+        self._comment(theme_store.from_moderated(
+            events.parse_event("feedback_moderated", payload)), "feedback_moderated")
+
+    def _comment(self, state, name):
+        changed = theme_store.record(self.db, state)
+        EVENTS_APPLIED.labels(name + ":themes", str(bool(changed)).lower()).inc()
 
     def _complaint(self, name, payload):
         changed = complaints.apply_complaint(self.db, events.parse_event(name, payload))
@@ -163,6 +176,7 @@ class ReportingService(OpenDataMixin, HealthMixin):
     @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
     def compact(self):
         rebuilt = aggregates.compact(self.db)
+        theme_store.compact(self.db)
         if rebuilt:  # month buckets changed: the satisfaction file is stale
             opendata_store.mark_dirty(self.db)
         progress.refresh_marked(self.db, today())
@@ -253,6 +267,26 @@ class ReportingService(OpenDataMixin, HealthMixin):
         return result
 
     @rpc
+    def themes(self, view, query=None):
+        """Comment themes of a scope: `view` "themes" (against the rest of
+        the country), "unhappy" (ratings 1-2 against 4-5) or "rising"
+        (against the period before)."""
+        if view not in THEME_VIEWS:
+            raise validation_error({"view": ["One of: " + ", ".join(THEME_VIEWS) + "."]})
+        query = load(schemas.ThemesQuery, query or {})
+        start, end = _range(query)
+        level = query["level"]
+        key = query.get("id") if level != "nation" else aggregates.NATION
+        result = theme_store.report(self.db, view, LEVELS[level], key, start, end,
+                                    query["limit"], query["min_count"])
+        result["level"] = level
+        if query["format"] == "csv":
+            header, rows = theme_store.csv_rows(result)
+            return {"csv": reports.to_csv(header, rows), "filename": "themes-{}-{}-{}-{}-{}.csv".format(
+                view, level, key, result["from"], result["to"])}
+        return result
+
+    @rpc
     def zero_copy_progress(self, query=None):
         query = load(schemas.GroupedQuery, query or {})
         start, end = _range(query)
@@ -310,9 +344,9 @@ class ReportingService(OpenDataMixin, HealthMixin):
                                          query["limit"])}
 
     # --- recount ------------------------------------------------------------
-    def _records(self, proxy, method, id_field):
+    def _records(self, proxy, method, id_field, page_size=RECOUNT_PAGE):
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
-        for page in rpc_calls.call_pages(proxy, method, RECOUNT_PAGE, id_field, timeout=timeout):
+        for page in rpc_calls.call_pages(proxy, method, page_size, id_field, timeout=timeout):
             yield from page
 
     @rpc
@@ -331,6 +365,11 @@ class ReportingService(OpenDataMixin, HealthMixin):
                            "differences": complaints.differences(self.db, complaint_docs)},
             "points": {"records": len(points), "differences": progress.differences(self.db, points)},
         }
+        comments = list(self._records(self.feedback, "published_comments", "feedback_id",
+                                     COMMENT_PAGE))
+        theme_store.compact(self.db)
+        result["themes"] = {"records": len(comments),
+                            "differences": theme_store.differences(self.db, comments)}
         result["ok"] = not any(part["differences"] for part in result.values())
         result["seconds"] = round((datetime.now(aggregates.BANGKOK) - started).total_seconds(), 3)
         return result

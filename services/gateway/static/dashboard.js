@@ -287,6 +287,7 @@
 
   function table(headers, rows) {
     var wrap = el("div", null, "scroll"), tab = el("table"), head = el("tr");
+    wrap.tabIndex = 0;  // a table wider than a phone scrolls: keyboards must reach it (axe)
     headers.forEach(function (h) { head.appendChild(el("th", h)); });
     var thead = el("thead"); thead.appendChild(head); tab.appendChild(thead);
     var tbody = el("tbody");
@@ -519,6 +520,8 @@
   });
   function openEntity(kind, id) {
     state.entity = { kind: kind, id: id };
+    // the comment themes (dashboard-themes.js) follow the opened entity
+    document.dispatchEvent(new CustomEvent("cfz:entity", { detail: { kind: kind, id: id, name: nameOf(kind, id) } }));
     entity.node.hidden = false;
     entity.load();
     entity.node.scrollIntoView({ behavior: "smooth", block: "start" });
@@ -551,6 +554,7 @@
   function loadAll() {
     rankings.load(); alertsSection.load(); zeroCopy.load(); rollout.load();
     if (state.entity) entity.load();
+    document.dispatchEvent(new CustomEvent("cfz:filters"));
   }
   $("level").onchange = function () {
     if (!readFilters()) return;

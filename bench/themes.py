@@ -1,0 +1,319 @@
+"""Comment themes from the theme buckets against computing them by scanning
+and segmenting the raw comments, at two sizes (`python -m bench.reporting
+--themes`; see bench/README.md).
+
+For each size, a fresh embedded database gets generated published comments
+over the 365 days ending 2026-11-24 across the satisfaction benchmark's 536
+points (8 agencies, 77 provinces): the raw comments in `feedback` as the
+feedback service stores them (the redacted text in `comment_public`), with
+the indexes a MongoDB user would add for per-scope lists ((agency_id,
+submitted_at), (service_point_id, submitted_at), (submitted_at)), and the
+theme day buckets built by the code the recount runs
+(`theme_store.rebuild`), then compacted into month documents by
+`theme_store.compact`. Building segments every comment once; clauses repeat
+in generated text, so the build caches segmentation by clause (the answers
+are the same; only the build is faster). The scan never caches.
+
+Comments are generated from ~70 clause templates on queues, staff, copies,
+parking, fees, the system, facilities and praise, with their numbers, plus,
+in one comment in three, one of 60,000 clauses of 2-3 words drawn (Zipf)
+from 6,000 words of PyThaiNLP's dictionary: the long tail of a real
+vocabulary, so month documents hold tens of thousands of terms and the
+national ones split into parts.
+
+Timed (alternating rounds, every size in turn): an agency's themes over 365
+days against the rest of the country; a point's themes over the last 30
+days; what the agency's unhappy say over 365 days; a point's rising themes
+over the last 30 days (against the 30 before). The scan of each: the
+scope's comments of the range and the nation's (the reference) read through
+the indexes, each segmented (`themes.terms`) and counted into a bucket in
+memory, then the same statistics; the run checks the rows are identical.
+Segmenting a million comments takes ~10-20 minutes on this machine, so a
+scan that segments more than --scan-sample comments segments an even
+sample of them and the segmentation time is extrapolated linearly to all;
+the printout says which. At 10,000 both are measured, so the extrapolation
+can be compared with a real scan.
+"""
+import bisect
+import functools
+import gc
+import os
+import random
+import statistics
+import time
+import uuid
+from datetime import datetime, time as clock, timedelta
+
+from bench.reporting import AGENCIES, END, POINTS, PROVINCES, _p99, dirty_markers
+from services.common.storage import get_client
+from services.reporting import aggregates, theme_store, themes
+
+os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+NEGATIVE = [
+    "รอคิวนาน{n}ชั่วโมง", "คิวยาวมาก", "บัตรคิวหมดตั้งแต่เช้า", "เปิดช่องบริการแค่{n}ช่อง",
+    "เจ้าหน้าที่พูดจาไม่สุภาพ", "เจ้าหน้าที่เล่นโทรศัพท์", "พนักงานหน้าบึ้ง ไม่ยิ้มเลย",
+    "ถามอะไรก็ไม่ตอบ", "ต้องถ่ายเอกสารสำเนาบัตรประชาชนเอง", "ให้ไปถ่ายเอกสารร้านข้างนอก",
+    "ถ่ายเอกสารหน้าละ{n}บาท", "เรียกสำเนาทะเบียนบ้านทั้งที่มีตัวจริง", "ที่จอดรถไม่พอ",
+    "ที่จอดรถเต็มตั้งแต่เช้า", "ต้องจอดริมถนน", "ค่าธรรมเนียมแพงเกินไป", "ไม่มีใบเสร็จ",
+    "เก็บค่าธรรมเนียมเพิ่ม{n}บาท", "ระบบล่มทั้งวัน", "ระบบคิวออนไลน์ใช้ไม่ได้",
+    "ห้องน้ำสกปรก", "แอร์ไม่เย็น", "ป้ายบอกทางไม่ชัดเจน", "โทรไปไม่มีคนรับสาย",
+    "ปิดพักเที่ยงนาน", "แนะนำเอกสารไม่ครบ ต้องมาใหม่{n}รอบ", "กรอกแบบฟอร์มซ้ำหลายรอบ",
+    "เสียเวลามาก", "ต้องลางานมาอีกวัน", "ไม่มีทางลาดสำหรับรถเข็น",
+]
+NEUTRAL = [
+    "รอไม่นานเท่าไหร่", "เจ้าหน้าที่สุภาพ แต่ขั้นตอนเยอะ", "ควรเพิ่มช่องบริการช่วงพักเที่ยง",
+    "ข้อมูลบนเว็บไซต์ไม่ตรงกับเอกสารที่ขอ", "ที่นั่งรอไม่พอช่วงเช้า", "โดยรวมพอใช้",
+    "ใช้เวลา{n}นาที", "ที่จอดรถน้อยไปหน่อย", "ควรมีป้ายบอกขั้นตอน",
+]
+POSITIVE = [
+    "บริการดีมาก", "เจ้าหน้าที่ยิ้มแย้มแจ่มใส", "บริการรวดเร็ว ได้บัตรใน{n}นาที",
+    "ประทับใจการบริการ", "ขอบคุณเจ้าหน้าที่ที่ช่วยอธิบาย", "สถานที่สะอาด",
+    "ไม่ต้องใช้สำเนาแล้ว สะดวกมาก", "ระบบคิวออนไลน์ใช้งานง่าย", "เจ้าหน้าที่ใจดี",
+    "ช่วยกรอกแบบฟอร์มให้ผู้สูงอายุ", "แนะนำเอกสารครบถ้วน", "มีที่จอดรถเพียงพอ",
+]
+PARTICLES = ["", "", "", " ค่ะ", " ครับ", " นะคะ", "มากกก", " ๆ"]
+TAIL_WORDS = 6000
+TAIL_PHRASES = 60000  # distinct long-tail clauses (the build segments each once)
+
+
+def _tail_words(rng):
+    from pythainlp.corpus import thai_words
+    words = sorted(w for w in thai_words() if 2 <= len(w) <= 8 and " " not in w)
+    return rng.sample(words, TAIL_WORDS)
+
+
+def generate(n, seed=1):
+    """Published comments (what `feedback.published_comments` pages), seeded."""
+    rng = random.Random(seed)
+    tail = _tail_words(random.Random(seed + 1))
+    weights = [1.0 / (rank + 1) for rank in range(len(tail))]  # Zipf
+    phrases = ["".join(rng.choices(tail, weights=weights, k=rng.choice((2, 3))))
+               for _ in range(TAIL_PHRASES)]
+    provinces = PROVINCES
+    points = [("sp-{:04d}".format(i), "ag-{}".format(i % AGENCIES), provinces[i % len(provinces)],
+               rng.uniform(0.5, 1.5)) for i in range(POINTS)]
+    chosen = rng.choices(points, weights=[p[3] for p in points], k=n)
+    for i, (point, agency, province, quality) in enumerate(chosen):
+        rating = min(5, max(1, round(rng.gauss(3.2 + quality, 1.0))))
+        pool = NEGATIVE if rating <= 2 else NEUTRAL if rating == 3 else POSITIVE
+        clauses = [rng.choice(pool).format(n=rng.randint(2, 9))
+                   for _ in range(rng.choice((1, 1, 2, 2, 3)))]
+        if rng.random() < 0.15:  # the satisfied mention a problem too, and the other way round
+            clauses.append(rng.choice(NEGATIVE + POSITIVE).format(n=rng.randint(2, 9)))
+        if rng.random() < 0.33:
+            clauses.append(rng.choice(phrases))
+        day = END - timedelta(days=rng.randrange(365))
+        yield {"feedback_id": "fb-{:08d}".format(i), "service_point_id": point,
+               "agency_id": agency, "province_code": province, "satisfaction": rating,
+               "comment_public": " ".join(clauses) + rng.choice(PARTICLES),
+               "submitted_at": datetime.combine(day, clock(rng.randrange(8, 17), rng.randrange(60)),
+                                                aggregates.BANGKOK).isoformat()}
+
+
+def load(db, records):
+    records = list(records)
+    started = time.perf_counter()
+    for i in range(0, len(records), 10000):
+        db.feedback.insert_many([dict(r, _id=r["feedback_id"], comment_status="published",
+                                      submitted_at=datetime.fromisoformat(r["submitted_at"]))
+                                 for r in records[i:i + 10000]])
+    raw_s = time.perf_counter() - started
+    started = time.perf_counter()
+    original = themes._content
+    themes._content = functools.lru_cache(maxsize=500000)(original)  # the build only
+    try:
+        buckets = theme_store.rebuild(records)
+    finally:
+        themes._content = original
+    docs = [dict(bucket, rev=1) for bucket in buckets.values()]
+    for i in range(0, len(docs), 5000):
+        db.theme_days.insert_many(docs[i:i + 5000])
+    # what the views read of a comment: its example text, satisfaction and time
+    for i in range(0, len(records), 10000):
+        db.theme_comments.insert_many([{
+            "_id": r["feedback_id"], "text": r["comment_public"], "rating": r["satisfaction"],
+            "at": themes.moment(r["submitted_at"])} for r in records[i:i + 10000]])
+    markers = dirty_markers(docs)
+    db.theme_dirty.insert_many(markers)
+    while theme_store.compact(db, limit=100000):
+        pass
+    return raw_s, time.perf_counter() - started, len(docs), len(markers)
+
+
+# --- the scan ------------------------------------------------------------------
+FIELDS = {"point": "service_point_id", "agency": "agency_id", "province": "province_code"}
+
+
+class Lists:
+    """Per-scope comment lists in time order, as a (scope, submitted_at)
+    index gives them: a range is two binary searches and a slice. The
+    embedded store has no secondary indexes (a query walks every document),
+    so the scan gets this instead: the strongest fair baseline, which pays
+    only for reading, segmenting and counting the comments of the range."""
+
+    def __init__(self, db):
+        self.lists = {}
+        for doc in db.feedback.find({}, {"comment_public": 1, "satisfaction": 1, "submitted_at": 1,
+                                         "service_point_id": 1, "agency_id": 1, "province_code": 1}):
+            row = (themes.moment(doc["submitted_at"]), doc)
+            for level, field in list(FIELDS.items()) + [("nation", None)]:
+                self.lists.setdefault((level, doc[field] if field else "TH"), []).append(row)
+        for rows in self.lists.values():
+            rows.sort(key=lambda row: (row[0], row[1]["_id"]))
+        self.times = {scope: [row[0] for row in rows] for scope, rows in self.lists.items()}
+
+    def comments(self, level, key, start, end):
+        low = themes.moment(datetime.combine(start, clock(0), aggregates.BANGKOK))
+        high = themes.moment(datetime.combine(end + timedelta(days=1), clock(0), aggregates.BANGKOK))
+        times, rows = self.times.get((level, key), []), self.lists.get((level, key), [])
+        return [doc for _, doc in rows[bisect.bisect_left(times, low):bisect.bisect_left(times, high)]]
+
+
+class Scan:
+    """Read, segment, count: {read, segmented (comments), segment seconds,
+    total comments} of the last run; `sample` bounds what is segmented."""
+
+    def __init__(self, sample):
+        self.sample = sample
+        self.parts = []
+
+    def bucket(self, db, level, key, start, end):
+        started = time.perf_counter()
+        docs = db.comments(level, key, start, end)
+        read = time.perf_counter() - started
+        step = max(1, -(-len(docs) // self.sample)) if self.sample else 1
+        chosen = docs[::step]
+        bucket = themes.empty_bucket()
+        started = time.perf_counter()
+        for doc in chosen:
+            themes.add_comment(bucket, {"id": doc["_id"], "at": themes.moment(doc["submitted_at"]),
+                                        "rating": doc["satisfaction"],
+                                        "terms": themes.terms(doc["comment_public"])})
+        segment = time.perf_counter() - started
+        self.parts.append((read, segment, len(chosen), len(docs)))
+        return bucket, step == 1
+
+    def run(self, fn):
+        self.parts = []
+        result, exact = fn(self)
+        read = sum(p[0] for p in self.parts)
+        measured = sum(p[1] for p in self.parts)
+        extrapolated = sum(p[1] * p[3] / max(1, p[2]) for p in self.parts)
+        comments = sum(p[3] for p in self.parts)
+        return result, exact, read + measured, read + extrapolated, comments
+
+
+def scan_view(view, level, key, start, end, limit=20):
+    def fn(scan):
+        from services.reporting.theme_store import NATION, _together
+        scope, exact = scan.bucket(db_holder[0], level, key, start, end)
+        more = limit * 3  # as the service: rows that count the same comments fold together
+        if view == "themes":
+            nation, exact_n = scan.bucket(db_holder[0], "nation", NATION, start, end)
+            rows = themes.distinctive(scope, themes.subtract(nation, scope), more)
+            exact = exact and exact_n
+        elif view == "unhappy":
+            rows = themes.unhappy(scope, more)
+        else:
+            length = (end - start).days + 1
+            before, exact_b = scan.bucket(db_holder[0], level, key, start - timedelta(days=length),
+                                          start - timedelta(days=1))
+            rows = themes.rising(scope, before, more)
+            exact = exact and exact_b
+        for row in rows:
+            row["examples"] = [{"feedback_id": themes.example_id(e)}
+                               for e in scope["ex"].get(row["term"], [])]
+        return _together(rows)[:limit], exact
+    return fn
+
+
+db_holder = [None]
+
+
+def _key(rows):
+    return [(r["term"], r["count"], round(r["g2"] or 0, 9), r["mean_satisfaction"]) for r in rows]
+
+
+def cases():
+    month = (END - timedelta(days=29), END)
+    year = (END - timedelta(days=364), END)
+    return [("agency themes (365 days)", "themes", "agency", "ag-3", year),
+            ("point themes (30 days)", "themes", "point", "sp-0007", month),
+            ("agency unhappy (365 days)", "unhappy", "agency", "ag-3", year),
+            ("point rising (30 days)", "rising", "point", "sp-0007", month)]
+
+
+def prepare(size, args):
+    client = get_client(args.mongo_uri)
+    db = client["bench_themes_" + uuid.uuid4().hex[:8]]
+    for field in ("agency_id", "service_point_id", "province_code"):
+        db.feedback.create_index([(field, 1), ("submitted_at", 1)])
+    db.feedback.create_index([("submitted_at", 1)])
+    raw_s, build_s, n_days, n_months = load(db, generate(size, args.seed))
+    parts = db.theme_months.count_documents({"_id": {"$regex": r"\|p\d+$"}})
+    print("  {:>9,} comments: raw load {:.1f} s; {:,} day buckets and {:,} month documents "
+          "({:,} of them parts) built in {:.1f} s".format(size, raw_s, n_days, n_months, parts,
+                                                          build_s), flush=True)
+    return client, db
+
+
+def run(args):
+    sizes = sorted(set(args.sizes))
+    prepared = {size: prepare(size, args) for size in sizes}
+    timed = {(size, c[0]): ([], [], None) for size in sizes for c in cases()}
+    gc.collect()
+    for _ in range(args.rounds):
+        for size in sizes:
+            db = prepared[size][1]
+            for name, view, level, key, (start, end) in cases():
+                samples, medians, _ = timed[(size, name)]
+                this_round = []
+                for _ in range(5):
+                    started = time.perf_counter()
+                    result = theme_store.report(db, view, level, key, start, end)
+                    this_round.append(time.perf_counter() - started)
+                samples.extend(this_round)
+                medians.append(statistics.median(this_round))
+                timed[(size, name)] = (samples, medians, result)
+    out = {}
+    for size in sizes:
+        client, db = prepared[size]
+        db_holder[0] = Lists(db)
+        print("  {:>9,} comments (bucket figures from {} alternating rounds of 5 calls):".format(
+            size, args.rounds))
+        for name, view, level, key, (start, end) in cases():
+            samples, medians, result = timed[(size, name)]
+            gc.collect()
+            scans = []
+            for _ in range(args.scan_rounds):
+                scan = Scan(args.scan_sample)
+                rows, exact, measured, estimated, comments = scan.run(
+                    scan_view(view, level, key, start, end))
+                scans.append((measured, estimated))
+            identical = _key(rows) == _key(result["themes"]) if exact else None
+            median = statistics.median(samples)
+            scan_s = statistics.median(s[1] for s in scans)
+            spread = (min(s[1] for s in scans), max(s[1] for s in scans))
+            out[(size, name)] = {"median": median, "scan": scan_s, "identical": identical,
+                                 "exact": exact}
+            print("    {:<27} buckets {:>7.2f} ms (p99 {:>6.2f}; round medians {:.2f}-{:.2f})"
+                  "   scan {:>10.1f} ms ({:.0f}-{:.0f}; {:,} comments{})   {:>7.0f}x   {}".format(
+                      name, median * 1e3, _p99(samples) * 1e3, min(medians) * 1e3,
+                      max(medians) * 1e3, scan_s * 1e3, spread[0] * 1e3, spread[1] * 1e3,
+                      comments, "" if exact else ", segmentation extrapolated from a sample of "
+                      "{:,} per scope".format(args.scan_sample), scan_s / median,
+                      "identical" if identical else "sampled: not compared" if identical is None
+                      else "DIFFERENT"), flush=True)
+        client.drop_database(db.name)
+    small, large = sizes[0], sizes[-1]
+    if small != large:
+        print("\n  targets: at {:,}, >= 50x faster than the scan".format(large))
+        for name, *_ in cases():
+            growth = out[(large, name)]["median"] / out[(small, name)]["median"]
+            speedup = out[(large, name)]["scan"] / out[(large, name)]["median"]
+            print("    {:<27} growth {:>6.2f}x   vs scan {:>8.0f}x   {}".format(
+                name, growth, speedup, "PASS" if speedup >= 50 else "MISS"))
+    return 0
+

@@ -1,0 +1,443 @@
+"""Comment themes kept incrementally: reporting's copy of the published
+comments, their day buckets and month buckets (plain module; see ADR 6).
+
+Collections (reporting's database):
+* `theme_comments` (`_id` = feedback id): where the comment was made, its
+  day, satisfaction, the published text now (None when not public), its
+  terms, `digest` of that text, and `rank`, the moment of the decision
+  that set it ("" for the submission, else the moderation time): a later
+  decision wins whatever the order events arrive in. `versions` keeps the
+  terms of each text a bucket may still have counted (a moderator's edit).
+* `theme_days` (`_id` = `level|key|day`, levels point, agency, province,
+  nation): a bucket (themes.py) plus `counted` {feedback id: digest}, and
+  `rev` for guarded rewrites. A bucket counts each comment once, in the
+  text it has now; a comment moderated away leaves it.
+* `theme_months` (`_id` = `level|key|YYYY-MM`): derived from the days by
+  `compact`, like the satisfaction month buckets; a month with more terms
+  than PART_TERMS is split into parts by a hash of the term
+  (`…|YYYY-MM|p<i>`), so no document grows with the country.
+* `theme_dirty` (`_id` = the month bucket's): months to derive again.
+"""
+import math
+import zlib
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common.storage import read_only_by_ids
+from services.reporting import aggregates, themes
+
+LEVELS = ("point", "agency", "province", "nation")
+NATION = aggregates.NATION
+PART_TERMS = 10000      # terms of one month document: ~3.4 MB with their examples (340 B a term)
+RETRIES = 20
+MAX_LIMIT = 100
+INDEXES = {}
+
+
+def scopes(comment):
+    return [("point", comment["point"]), ("agency", comment["agency"]),
+            ("province", comment["province"]), ("nation", NATION)]
+
+
+def _id(level, key, period):
+    return "|".join((level, key, period))
+
+
+# --- events in ---------------------------------------------------------------------
+def from_submitted(fact):
+    """A comment's state from its feedback_submitted payload (the text only
+    when it was published at once)."""
+    return {"_id": fact["feedback_id"], "point": fact["service_point_id"],
+            "agency": fact["agency_id"], "province": fact["province_code"],
+            "day": aggregates.bangkok_day(fact["submitted_at"]),
+            "at": themes.moment(fact["submitted_at"]),
+            "rating": fact["answers"]["satisfaction"],
+            "text": fact.get("comment_public") or None, "rank": ""}
+
+
+def from_moderated(fact):
+    """A comment's state from feedback_moderated; an older producer's event
+    says only the decision (then `point` is None: the text comes from the
+    stored copy, or the recount)."""
+    state = {"_id": fact["feedback_id"], "point": None,
+             "text": fact.get("comment_public") if fact["decision"] == "published" else None,
+             "rank": themes.moment(fact.get("moderated_at") or fact["occurred_at"])}
+    if fact.get("submitted_at") is not None and fact.get("satisfaction") is not None:
+        state.update(point=fact["service_point_id"], agency=fact["agency_id"],
+                     province=fact["province_code"],
+                     day=aggregates.bangkok_day(fact["submitted_at"]),
+                     at=themes.moment(fact["submitted_at"]), rating=fact["satisfaction"])
+    return state
+
+
+def _with_terms(state):
+    text = state.get("text")
+    found = themes.terms(text) if text else []
+    digest = themes.digest(text) if text else None
+    doc = dict(state, terms=found, digest=digest)
+    doc["versions"] = {digest: found} if digest else {}
+    return doc
+
+
+def record(db, state):
+    """Apply one comment state (from an event); the number of buckets changed."""
+    doc = db.theme_comments.find_one({"_id": state["_id"]})
+    if doc is None:
+        if state.get("point") is None and state.get("text"):
+            return 0  # no idea where it was made: the recount brings it
+        if state.get("point") is None:
+            return 0  # rejected before we knew it: nothing to count
+        try:
+            db.theme_comments.insert_one(_with_terms(state))
+        except DuplicateKeyError:
+            pass
+        doc = db.theme_comments.find_one({"_id": state["_id"]})
+    elif state["rank"] > doc["rank"]:
+        fresh = _with_terms(state)
+        update = {"$set": {"text": fresh["text"], "terms": fresh["terms"],
+                           "digest": fresh["digest"], "rank": state["rank"]}}
+        if fresh["digest"]:
+            update["$set"]["versions." + fresh["digest"]] = fresh["terms"]
+        db.theme_comments.update_one({"_id": doc["_id"], "rank": doc["rank"]}, update)
+        doc = db.theme_comments.find_one({"_id": state["_id"]})
+    return reconcile(db, doc)
+
+
+def _mark_dirty(db, doc):
+    month = doc["day"][:7]
+    for level, key in scopes(doc):
+        db.theme_dirty.update_one({"_id": _id(level, key, month)},
+                                  {"$inc": {"rev": 1}, "$setOnInsert": {
+                                      "level": level, "key": key, "month": month}}, upsert=True)
+
+
+def _comment(doc, digest):
+    return {"id": doc["_id"], "at": doc["at"], "rating": doc["rating"],
+            "terms": doc["versions"].get(digest, doc["terms"] if digest == doc["digest"] else [])}
+
+
+def _others(db, bucket, feedback_id):
+    cache = {}
+
+    def others(term):
+        if "docs" not in cache:
+            ids = [fid for fid in bucket.get("counted", {}) if fid != feedback_id]
+            cache["docs"] = [(doc, bucket["counted"][doc["_id"]])
+                             for doc in read_only_by_ids(db.theme_comments, ids)]
+        return [_comment(doc, digest) for doc, digest in cache["docs"]
+                if term in _comment(doc, digest)["terms"]]
+    return others
+
+
+def reconcile(db, doc):
+    """Bring the comment's four day buckets to its stored state: each
+    counts it once, in its current text, or not at all. Safe to repeat
+    and to interrupt (every bucket write is one guarded document write)."""
+    wanted = doc["digest"] if doc.get("text") else None
+    _mark_dirty(db, doc)  # before: a crash after a day write leaves its month dirty
+    changed = 0
+    for level, key in scopes(doc):
+        bucket_id = _id(level, key, doc["day"])
+        for _ in range(RETRIES):
+            found = read_only_by_ids(db.theme_days, [bucket_id], {"counted." + doc["_id"]: 1})
+            counted = found[0].get("counted", {}).get(doc["_id"]) if found else None
+            if counted == wanted:
+                break
+            if counted is None:
+                if _add(db, bucket_id, level, key, doc, wanted):
+                    changed += 1
+                    break
+                continue  # counted meanwhile (another delivery): look again
+            if _take_out(db, bucket_id, doc, counted):
+                changed += 1  # then count the current text, if public, on the next pass
+    _mark_dirty(db, doc)  # after: a compaction that read the days before this write stays dirty
+    return changed
+
+
+def _add(db, bucket_id, level, key, doc, digest):
+    """Count the comment in one atomic update of the paths it changes,
+    only if the bucket has not counted it (a repeat finds it counted)."""
+    comment = _comment(doc, digest)
+    rating = comment["rating"]
+    low, high = (1 if rating in themes.LOW else 0), (1 if rating in themes.HIGH else 0)
+    inc = {"n": 1, "s": rating, "lo": low, "hi": high, "rev": 1}
+    push = {}
+    for term in comment["terms"]:
+        for name, value in (("c", 1), ("s", rating), ("lo", low), ("hi", high)):
+            inc["t.{}.{}".format(term, name)] = value
+        push["ex." + term] = {"$each": [comment["at"] + " " + comment["id"]],
+                              "$sort": -1, "$slice": themes.EXAMPLES}
+    update = {"$inc": inc, "$set": {"counted." + doc["_id"]: digest},
+              "$setOnInsert": {"level": level, "key": key, "day": doc["day"]}}
+    if push:
+        update["$push"] = push
+    try:
+        db.theme_days.update_one({"_id": bucket_id, "counted." + doc["_id"]: {"$exists": False}},
+                                 update, upsert=True)
+    except DuplicateKeyError:  # the bucket exists and has counted it
+        return False
+    return True
+
+
+def _take_out(db, bucket_id, doc, digest):
+    """Take a counted text out of one bucket (moderation: rare): the whole
+    document rewritten, guarded by its `rev`; False when a write came first."""
+    bucket = db.theme_days.find_one({"_id": bucket_id})
+    if bucket is None or bucket.get("counted", {}).get(doc["_id"]) != digest:
+        return False
+    new = dict(bucket, t=dict(bucket.get("t", {})), ex=dict(bucket.get("ex", {})),
+               counted=dict(bucket["counted"]))
+    themes.remove_comment(new, _comment(doc, digest), _others(db, new, doc["_id"]))
+    new["counted"].pop(doc["_id"])
+    new["rev"] = bucket.get("rev", 0) + 1
+    return db.theme_days.replace_one({"_id": bucket_id, "rev": bucket.get("rev", 0)},
+                                     new).matched_count == 1
+
+
+# --- months --------------------------------------------------------------------------
+def _part(term, parts):
+    return zlib.crc32(term.encode("utf-8")) % parts
+
+
+def month_documents(month_id, bucket):
+    """The month document(s) of a merged bucket: one, or a head and parts."""
+    head = {"_id": month_id, "n": bucket["n"], "s": bucket["s"], "lo": bucket["lo"],
+            "hi": bucket["hi"]}
+    parts = max(1, math.ceil(len(bucket["t"]) / PART_TERMS))
+    head["parts"] = parts
+    if parts == 1:
+        head.update(t=bucket["t"], ex=bucket["ex"])
+        return [head]
+    docs = [{"_id": "{}|p{}".format(month_id, i), "t": {}, "ex": {}} for i in range(parts)]
+    for term, entry in bucket["t"].items():
+        doc = docs[_part(term, parts)]
+        doc["t"][term] = entry
+        doc["ex"][term] = bucket["ex"].get(term, [])
+    return [head] + docs
+
+
+def compact(db, limit=1000):
+    """Derive the month buckets of dirty months from their days; a marker
+    goes only if no write came meanwhile. The number of months derived."""
+    markers = list(db.theme_dirty.find({}).limit(limit))
+    for marker in markers:
+        level, key, month = marker["level"], marker["key"], marker["month"]
+        day_ids = [_id(level, key, day) for day in aggregates.month_days(month)]
+        merged = themes.merge(read_only_by_ids(db.theme_days, day_ids))
+        month_id = _id(level, key, month)
+        old = db.theme_months.find_one({"_id": month_id}, {"parts": 1}) or {}
+        docs = month_documents(month_id, merged)
+        for doc in docs[1:] + docs[:1]:  # the head last: it says how many parts
+            db.theme_months.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        stale = ["{}|p{}".format(month_id, i) for i in range(
+            docs[0]["parts"] if docs[0]["parts"] > 1 else 0, old.get("parts", 1))
+            if old.get("parts", 1) > 1]
+        if stale:
+            db.theme_months.delete_many({"_id": {"$in": stale}})
+        db.theme_dirty.delete_one({"_id": marker["_id"], "rev": marker["rev"]})
+    return len(markers)
+
+
+# --- reading a range -------------------------------------------------------------------
+def range_bucket(db, level, key, start, end, only=None):
+    """The merged bucket of one scope over [start, end]: whole clean months
+    from their month documents, the rest from day buckets."""
+    return themes.merge(range_documents(db, level, key, start, end), only)
+
+
+def range_documents(db, level, key, start, end):
+    """The documents that hold one scope over [start, end] (to read only)."""
+    months = aggregates._months(start, end)
+    whole = [_id(level, key, month) for month, _, _, full in months if full]
+    dirty = {doc["_id"] for doc in read_only_by_ids(db.theme_dirty, whole, {"_id": 1})}
+    heads = {doc["_id"]: doc for doc in read_only_by_ids(
+        db.theme_months, [m for m in whole if m not in dirty])}
+    parts, day_ids = [], []
+    for month, first, last, full in months:
+        month_id = _id(level, key, month)
+        head = heads.get(month_id)
+        if full and month_id not in dirty:
+            if head is not None and head.get("parts", 1) > 1:
+                parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
+            continue  # a clean month without a document had no comments
+        day_ids.extend(_id(level, key, day) for day in aggregates.days(first, last))
+    documents = list(heads.values())
+    documents.extend(read_only_by_ids(db.theme_months, parts))
+    documents.extend(read_only_by_ids(db.theme_days, day_ids))
+    return documents
+
+
+def _examples(db, rows, documents):
+    chosen = themes.examples_of(documents, {row["term"] for row in rows})
+    wanted = {themes.example_id(e) for examples in chosen.values() for e in examples}
+    docs = {doc["_id"]: doc for doc in read_only_by_ids(db.theme_comments, sorted(wanted))}
+    for row in rows:
+        for example in chosen.get(row["term"], []):
+            doc = docs.get(themes.example_id(example))
+            if doc is None or not doc.get("text"):
+                continue  # moderated away since: its bucket follows
+            row["examples"].append({"feedback_id": doc["_id"], "comment": doc["text"],
+                                    "satisfaction": doc["rating"], "submitted_at": doc["at"]})
+
+
+def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUNT):
+    """One of the three views ("themes", "unhappy", "rising") of a scope."""
+    from datetime import timedelta
+    documents = range_documents(db, level, key, start, end)
+    # a term below min_count is no theme in any view: only the others are
+    # looked up in the reference and get examples
+    scope = themes.totals(documents, min_count)
+    candidates = set(scope["t"])
+    result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
+              "to": end.isoformat(), "comments": scope["n"],
+              "mean_satisfaction": scope["s"] / scope["n"] if scope["n"] else None,
+              "comments_unhappy": scope["lo"], "comments_happy": scope["hi"],
+              "min_count": min_count, "g2_threshold": themes.G2_THRESHOLD}
+    if view == "themes":
+        if level == "nation":
+            rows = themes.distinctive(scope, None, limit * 3, min_count)
+            result["reference"] = None
+        else:
+            nation = themes.totals(range_documents(db, "nation", NATION, start, end),
+                                   only=candidates)
+            rest = themes.subtract(nation, scope)
+            rows = themes.distinctive(scope, rest, limit * 3, min_count)
+            result["reference"] = {"level": "nation", "comments": rest["n"],
+                                   "note": "the rest of the country"}
+    elif view == "unhappy":
+        rows = themes.unhappy(scope, limit * 3, min_count)
+    else:
+        length = (end - start).days + 1
+        before_end = start - timedelta(days=1)
+        before_start = before_end - timedelta(days=length - 1)
+        previous = themes.totals(range_documents(db, level, key, before_start, before_end),
+                                 only=candidates)
+        rows = themes.rising(scope, previous, limit * 3, min_count)
+        result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
+                              "comments": previous["n"]}
+    _examples(db, rows, documents)
+    result["themes"] = _together(rows)[:limit]
+    return result
+
+
+def _together(rows):
+    """Rows that count the same comments as a row ranked above them (the
+    same count and the same examples: the words of one repeated sentence)
+    go into that row's `together`, so one complaint is one theme."""
+    kept, seen = [], {}
+    for row in rows:
+        same = (row["count"], tuple(e["feedback_id"] for e in row["examples"]))
+        first = seen.get(same) if row["examples"] else None
+        if first is not None:
+            first["together"].append(row["term"])
+            continue
+        row["together"] = []
+        seen[same] = row
+        kept.append(row)
+    for row in kept:  # the longest says most ("ครึ่ง ชั่วโมง" rather than "ครึ่ง")
+        terms = [row["term"]] + row["together"]
+        lead = max(terms, key=len)
+        row["term"], row["together"] = lead, [term for term in terms if term != lead]
+    return kept
+
+
+CSV_COLUMNS = {
+    "themes": ["term", "count", "share", "mean_satisfaction", "g2", "p_value", "reference_share"],
+    "unhappy": ["term", "count", "mean_satisfaction", "count_unhappy", "count_happy",
+                "share_unhappy", "share_happy", "g2", "p_value"],
+    "rising": ["term", "count", "share", "previous_count", "previous_share", "mean_satisfaction",
+               "g2", "p_value"],
+}
+
+
+def csv_rows(result):
+    columns = CSV_COLUMNS[result["view"]]
+    header = columns + ["together"] + ["example_{}".format(i + 1) for i in range(themes.EXAMPLES)]
+    rows = []
+    for row in result["themes"]:
+        examples = [e["comment"] for e in row["examples"]]
+        rows.append([row.get(c) for c in columns] + [" | ".join(row.get("together", []))] +
+                    examples + [None] * (themes.EXAMPLES - len(examples)))
+    return header, rows
+
+
+# --- recount -------------------------------------------------------------------------------
+def from_source(record):
+    """A published comment as the feedback service lists it for a recount."""
+    return _with_terms({"_id": record["feedback_id"], "point": record["service_point_id"],
+                        "agency": record["agency_id"], "province": record["province_code"],
+                        "day": aggregates.bangkok_day(record["submitted_at"]),
+                        "at": themes.moment(record["submitted_at"]),
+                        "rating": record["satisfaction"], "text": record["comment_public"],
+                        "rank": ""})
+
+
+def rebuild(records):
+    """Day buckets rebuilt from the published comments {bucket id: bucket}."""
+    buckets = {}
+    for record in records:
+        doc = from_source(record)
+        for level, key in scopes(doc):
+            bucket_id = _id(level, key, doc["day"])
+            bucket = buckets.get(bucket_id)
+            if bucket is None:
+                bucket = buckets[bucket_id] = dict(themes.empty_bucket(), _id=bucket_id,
+                                                   level=level, key=key, day=doc["day"],
+                                                   counted={})
+            themes.add_comment(bucket, _comment(doc, doc["digest"]))
+            bucket["counted"][doc["_id"]] = doc["digest"]
+    return buckets
+
+
+def _content(bucket):
+    content = {name: bucket.get(name, 0) for name in ("n", "s", "lo", "hi")}
+    content.update({name: bucket.get(name) or {} for name in ("t", "ex", "counted")})
+    return content
+
+
+def _empty(bucket):
+    return not bucket.get("n") and not bucket.get("counted")
+
+
+def differences(db, records):
+    """What the stored day buckets and clean month buckets say that a
+    rebuild from `records` does not (a list; empty when they agree)."""
+    rebuilt = rebuild(records)
+    found = []
+    stored = {doc["_id"]: doc for doc in db.theme_days.find({})}
+    for bucket_id in sorted(set(stored) | set(rebuilt)):
+        mine, theirs = stored.get(bucket_id), rebuilt.get(bucket_id)
+        if mine is not None and theirs is None and _empty(mine):
+            continue  # emptied by moderation: nothing counted
+        if mine is None or theirs is None or _content(mine) != _content(theirs):
+            differing = sorted(name for name in _content(mine or {})
+                               if _content(mine or {})[name] != _content(theirs or {})[name])
+            found.append({"bucket": bucket_id, "fields": differing,
+                          "stored": None if mine is None else {"n": mine.get("n")},
+                          "recounted": None if theirs is None else {"n": theirs["n"]}})
+    dirty = {doc["_id"] for doc in db.theme_dirty.find({}, {"_id": 1})}
+    months = {}
+    for bucket_id, bucket in rebuilt.items():
+        months.setdefault(bucket_id.rsplit("|", 1)[0] + "|" + bucket["day"][:7], []).append(bucket)
+    for head in db.theme_months.find({"parts": {"$exists": True}}):
+        if head["_id"] in dirty:
+            continue
+        merged = themes.merge(months.pop(head["_id"], []))
+        docs = {doc["_id"]: doc for doc in month_documents(head["_id"], merged)}
+        stored_docs = [head] + (list(db.theme_months.find({"_id": {"$in": [
+            "{}|p{}".format(head["_id"], i) for i in range(head["parts"])]}}))
+            if head["parts"] > 1 else [])
+        for doc in stored_docs:
+            if docs.get(doc["_id"]) != doc and not (merged["n"] == 0 and not doc.get("n")
+                                                     and doc["_id"] == head["_id"]):
+                found.append({"month": doc["_id"], "stored": {"n": head.get("n")},
+                              "recounted": {"n": merged["n"]}})
+    for month_id in months:
+        if month_id not in dirty:
+            found.append({"month": month_id, "stored": None, "recounted": {"n": sum(
+                b["n"] for b in months[month_id])}})
+    return found
+
+
+def limit_of(value):
+    return max(1, min(MAX_LIMIT, value))

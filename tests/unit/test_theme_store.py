@@ -1,0 +1,202 @@
+"""Comment themes kept from events: each published comment counted once per
+bucket whatever the order and repetition of its events, moderated-away
+comments leaving the counts, month documents bounded, and a recount that
+agrees (services/reporting/theme_store.py)."""
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import bson
+import pytest
+
+from services.common.storage import get_client
+from services.reporting import theme_store, themes
+from tests.unit.test_themes import TABLE
+
+
+@pytest.fixture
+def db(request):
+    database = get_client("mongomock://themes-{}".format(request.node.name)).reporting
+    database.client.drop_database("reporting")
+    return database
+
+
+def comments(n, seed=3):
+    rng = random.Random(seed)
+    start = datetime(2026, 10, 20, 2, tzinfo=timezone.utc)
+    out = []
+    for i in range(n):
+        text, rating = TABLE[rng.randrange(len(TABLE))]
+        out.append({"feedback_id": "fb-{:05d}".format(i),
+                    "service_point_id": rng.choice(["sp-1", "sp-2", "sp-3"]),
+                    "agency_id": rng.choice(["ag-1", "ag-2"]),
+                    "province_code": rng.choice(["10", "50"]),
+                    "answers": {"satisfaction": rating}, "satisfaction": rating,
+                    "submitted_at": (start + timedelta(hours=rng.randint(0, 24 * 30))).isoformat(),
+                    "comment_public": text})
+    return out
+
+
+def submitted(fact, text=True):
+    return theme_store.from_submitted(dict(fact, comment_public=fact["comment_public"] if text else None))
+
+
+def moderated(fact, decision, at, text=None):
+    return theme_store.from_moderated({
+        "feedback_id": fact["feedback_id"], "service_point_id": fact["service_point_id"],
+        "agency_id": fact["agency_id"], "province_code": fact["province_code"],
+        "submitted_at": fact["submitted_at"], "satisfaction": fact["satisfaction"],
+        "decision": decision, "moderated_at": at, "occurred_at": at,
+        "comment_public": (text or fact["comment_public"]) if decision == "published" else None})
+
+
+def nation(db, start=date(2026, 10, 1), end=date(2026, 11, 30)):
+    return theme_store.range_bucket(db, "nation", "TH", start, end)
+
+
+def test_replayed_and_shuffled_events_count_once_and_equal_the_recount(db):
+    source = comments(150)
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    first = nation(db)
+    replay = source * 2
+    random.Random(5).shuffle(replay)
+    assert sum(theme_store.record(db, submitted(fact)) for fact in replay) == 0
+    assert nation(db) == first
+    assert first["n"] == 150
+    assert theme_store.differences(db, source) == []
+    while theme_store.compact(db):
+        pass
+    assert nation(db) == first  # months now, the same answer
+    assert theme_store.differences(db, source) == []
+
+
+def test_moderated_away_leaves_the_counts_and_the_examples(db):
+    source = comments(60)
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    theme_store.compact(db)
+    newest = max((f for f in source if "คิว" in themes.terms(f["comment_public"])),
+                 key=lambda f: (themes.moment(f["submitted_at"]), f["feedback_id"]))
+    before = nation(db)
+    assert newest["feedback_id"] in [themes.example_id(e) for e in before["ex"]["คิว"]]
+    theme_store.record(db, moderated(newest, "rejected", "2026-12-01T00:00:00+00:00"))
+    after = nation(db)
+    assert after["n"] == before["n"] - 1
+    assert after["t"]["คิว"]["c"] == before["t"]["คิว"]["c"] - 1
+    assert newest["feedback_id"] not in [themes.example_id(e) for e in after["ex"]["คิว"]]
+    assert len(after["ex"]["คิว"]) == themes.EXAMPLES  # refilled from the others
+    rest = [f for f in source if f is not newest]
+    assert theme_store.differences(db, rest) == []
+    # the submission arriving again (or late) does not bring it back
+    theme_store.record(db, submitted(newest))
+    assert nation(db) == after
+    theme_store.compact(db)
+    assert theme_store.differences(db, rest) == []
+
+
+def test_pending_then_published_with_an_edit_and_out_of_order(db):
+    fact = comments(1)[0]
+    edited = "เจ้าหน้าที่ให้ถ่ายเอกสารเพิ่ม"
+    # the decision arrives before the submission (no text while pending)
+    theme_store.record(db, moderated(fact, "published", "2026-12-01T01:00:00+00:00", edited))
+    theme_store.record(db, submitted(fact, text=False))
+    bucket = nation(db)
+    assert bucket["n"] == 1 and set(bucket["t"]) == set(themes.terms(edited))
+    # a later rejection, then a stale copy of the publication: rejected wins
+    theme_store.record(db, moderated(fact, "rejected", "2026-12-02T01:00:00+00:00"))
+    theme_store.record(db, moderated(fact, "published", "2026-12-01T01:00:00+00:00", edited))
+    assert nation(db)["n"] == 0 and nation(db)["t"] == {}
+    assert theme_store.differences(db, []) == []
+    # published again with another text: counted in that text only
+    theme_store.record(db, moderated(fact, "published", "2026-12-03T01:00:00+00:00", "ที่จอดรถเต็ม"))
+    assert set(nation(db)["t"]) == set(themes.terms("ที่จอดรถเต็ม"))
+    assert theme_store.differences(db, [dict(fact, comment_public="ที่จอดรถเต็ม")]) == []
+
+
+def test_an_old_producers_moderation_event_is_tolerated(db):
+    fact = comments(1)[0]
+    theme_store.record(db, submitted(fact))
+    state = theme_store.from_moderated({"feedback_id": fact["feedback_id"], "decision": "rejected",
+                                        "service_point_id": fact["service_point_id"],
+                                        "agency_id": fact["agency_id"],
+                                        "occurred_at": datetime(2026, 12, 1, tzinfo=timezone.utc)})
+    theme_store.record(db, state)
+    assert nation(db)["n"] == 0
+    unknown = dict(state, _id="fb-never-seen")
+    assert theme_store.record(db, unknown) == 0
+
+
+def test_the_recount_finds_a_difference(db):
+    source = comments(30)
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    assert theme_store.differences(db, source) == []
+    assert theme_store.differences(db, source[1:])  # one the store counted that the source lacks
+    theme_store.compact(db)
+    day = db.theme_days.find_one({"level": "point"})
+    db.theme_days.update_one({"_id": day["_id"]}, {"$inc": {"n": 1}})
+    assert [d["bucket"] for d in theme_store.differences(db, source)] == [day["_id"]]
+
+
+def test_a_large_month_is_split_into_parts_that_read_the_same(db, monkeypatch):
+    source = comments(200)
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    whole = nation(db, date(2026, 11, 1), date(2026, 11, 30))
+    monkeypatch.setattr(theme_store, "PART_TERMS", 25)
+    while theme_store.compact(db):
+        pass
+    head = db.theme_months.find_one({"_id": "nation|TH|2026-11"})
+    assert head["parts"] == -(-len(whole["t"]) // 25) > 1
+    assert nation(db, date(2026, 11, 1), date(2026, 11, 30)) == whole
+    assert theme_store.differences(db, source) == []
+
+
+def test_month_documents_stay_far_below_the_16_mib_limit():
+    # a national month with 400,000 distinct terms (a country's bigrams),
+    # three examples each
+    bucket = themes.empty_bucket()
+    for i in range(400000):
+        term = "คำที่{:06d} ต่อ{:06d}".format(i, i)
+        bucket["t"][term] = {"c": 12, "s": 40, "lo": 3, "hi": 6}
+        bucket["ex"][term] = ["2026-11-30T09:00:00.000Z fb-{:020d}".format(i)] * 3
+    docs = theme_store.month_documents("nation|TH|2026-11", bucket)
+    sizes = [len(bson.encode(doc)) for doc in docs]
+    assert len(docs) == 1 + 40 and max(sizes) < 4 * 1024 * 1024, sizes
+
+
+def test_views_with_examples_from_the_store(db):
+    source = comments(300)
+    counter = [dict(source[0], service_point_id="sp-9", agency_id="ag-9", province_code="90",
+                    feedback_id="fb-9{:04d}".format(i), comment_public=text,
+                    answers={"satisfaction": 2}, satisfaction=2,
+                    submitted_at="2026-11-1{}T10:00:00+07:00".format(i))
+               for i, text in enumerate(["ถ่ายเอกสารเองทุกครั้ง", "ให้ไปถ่ายเอกสารข้างนอก",
+                                         "ต้องถ่ายเอกสารสำเนาบัตร", "รอไม่นาน"])]
+    for fact in source + counter:
+        theme_store.record(db, submitted(fact))
+    theme_store.compact(db)
+    result = theme_store.report(db, "themes", "point", "sp-9", date(2026, 11, 1), date(2026, 11, 30))
+    top = result["themes"][0]
+    assert top["term"] == "ถ่ายเอกสาร" and top["count"] == 3
+    assert [e["feedback_id"] for e in top["examples"]] == ["fb-90002", "fb-90001", "fb-90000"]
+    assert top["examples"][0]["comment"] == "ต้องถ่ายเอกสารสำเนาบัตร"
+    assert top["mean_satisfaction"] == 2
+    header, rows = theme_store.csv_rows(result)
+    assert header[0] == "term" and rows[0][0] == "ถ่ายเอกสาร" and rows[0][-3] == "ต้องถ่ายเอกสารสำเนาบัตร"
+    nation_view = theme_store.report(db, "themes", "nation", "TH", date(2026, 10, 1), date(2026, 11, 30))
+    assert nation_view["reference"] is None and nation_view["themes"][0]["g2"] is None
+    rising = theme_store.report(db, "rising", "point", "sp-9", date(2026, 11, 10), date(2026, 11, 20))
+    assert rising["previous"] == {"from": "2026-10-30", "to": "2026-11-09", "comments": 0}
+
+
+def test_terms_of_one_repeated_sentence_are_one_theme(db):
+    same = "ไม่มีทางลาดสำหรับรถเข็น ผู้สูงอายุขึ้นบันไดลำบาก"
+    source = [dict(f, comment_public=same if i < 6 else f["comment_public"], answers={"satisfaction": 1},
+                   satisfaction=1, service_point_id="sp-8" if i < 6 else f["service_point_id"])
+              for i, f in enumerate(comments(200))]
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    rows = theme_store.report(db, "themes", "point", "sp-8", date(2026, 10, 1), date(2026, 11, 30))["themes"]
+    assert len(rows) == 1, [r["term"] for r in rows]
+    assert rows[0]["count"] == 6 and {"ทางลาด", "บันได", "รถเข็น"} <= set([rows[0]["term"]] + rows[0]["together"])
