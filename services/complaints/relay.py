@@ -207,38 +207,37 @@ class PmocClient:
         """PMOC's ids of the requests whose description carries `marker`,
         oldest first, among those of `service_code` requested in
         [since, until] (what GeoReport v2 lets a client search by)."""
-        try:
-            response = self.session.get(
-                self.base_url + "/requests.json", timeout=self.timeout,
-                params={"service_code": service_code, "start_date": _w3c(since),
-                        "end_date": _w3c(until)},
-                headers={"Accept": "application/json"})
-        except requests.RequestException as exc:
-            raise RelayError("search failed: {}".format(type(exc).__name__))
-        if response.status_code != 200:
-            raise RelayError("search answered {}".format(response.status_code))
+        requests_found = self._request_list("search", {
+            "service_code": service_code, "start_date": _w3c(since), "end_date": _w3c(until)})
         try:
             found = [(str(r.get("requested_datetime") or ""), str(r["service_request_id"]))
-                     for r in response.json()
+                     for r in requests_found
                      if marker in str(r.get("description") or "") and r.get("service_request_id")]
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (TypeError, KeyError, AttributeError):
             raise RelayError("PMOC's search answer is not an Open311 request list")
         return [request_id for _, request_id in sorted(found)]
 
+    def _request_list(self, operation, params):
+        """GET requests.json with `params`: the list PMOC answers, or RelayError."""
+        name = operation.replace("_", " ")
+        try:
+            response = self._request(operation, "GET", "/requests.json", params=params,
+                                     headers={"Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise RelayError("{} failed: {}".format(name, type(exc).__name__))
+        if response.status_code != 200:
+            raise RelayError("{} answered {}".format(name, response.status_code))
+        try:
+            return response.json()
+        except ValueError:
+            raise RelayError("PMOC's {} answer is not an Open311 request list".format(name))
+
     def statuses(self, references):
         """{service_request_id: (status, status_notes)} for the given ids."""
-        try:
-            response = self._request(
-                "status_poll", "GET", "/requests.json",
-                params={"service_request_id": ",".join(references)},
-                headers={"Accept": "application/json"})
-        except requests.RequestException as exc:
-            raise RelayError("status poll failed: {}".format(type(exc).__name__))
-        if response.status_code != 200:
-            raise RelayError("status poll answered {}".format(response.status_code))
+        answer = self._request_list("status_poll", {"service_request_id": ",".join(references)})
         try:
             return {str(r["service_request_id"]): (r.get("status"), r.get("status_notes"))
-                    for r in response.json() if r.get("service_request_id") is not None}
+                    for r in answer if r.get("service_request_id") is not None}
         except (ValueError, TypeError, KeyError, AttributeError):
             raise RelayError("PMOC's status answer is not an Open311 request list")
 

@@ -38,7 +38,7 @@ STATUS_SYNCED = service_metric("complaints", Counter(
     "cfz_complaints_pmoc_status_changes_total", "Complaint status changes learnt from PMOC",
     registry=None))
 PMOC_LATENCY = service_metric("complaints", Histogram(
-    "cfz_pmoc_request_duration_seconds", "Calls to PMOC by operation (submit, status_poll) and "
+    "cfz_pmoc_request_duration_seconds", "Calls to PMOC by operation (submit, status_poll, search) and "
     "status (the HTTP status, or timeout / connection_error)", ["operation", "status"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=None))
 DUPLICATED_AT_PMOC = service_metric("complaints", Gauge(
