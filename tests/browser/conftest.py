@@ -5,8 +5,6 @@ committed); every test fails on a console error or an uncaught exception."""
 import os
 import pathlib
 import re
-import signal
-import subprocess
 import uuid
 
 import pytest
@@ -15,7 +13,7 @@ from nameko.testing.utils import find_free_port
 from six.moves.urllib.parse import urlparse
 
 from tests.conftest import TEST_SETTINGS
-from tests.e2e.test_cfz_run import start_cfz_run
+from tests.e2e.test_cfz_run import start_cfz_run, stop_cfz_run
 
 CHROMIUM = os.environ.get("CFZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -46,12 +44,7 @@ def site(request, vhost_pipeline):
             base = "http://127.0.0.1:{}".format(port)
             yield Site(base, output)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_cfz_run(process)
 
 
 class Site:

@@ -38,6 +38,19 @@ def start_cfz_run(env, seconds=300, args=()):
     return process, output
 
 
+def stop_cfz_run(process, seconds=60):
+    """Stop a `cfz run` as an operator would (SIGTERM: it finishes the work
+    in flight), killing it only if it has not stopped within `seconds`."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix):
     port, metrics_port = find_free_port(), find_free_port()
     env = dict(os.environ, **TEST_SETTINGS)

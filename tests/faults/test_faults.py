@@ -38,7 +38,7 @@ from services.common import deadletter
 from services.complaints.pmoc_sim import PmocSimulator
 from tests.conftest import ADMIN, TEST_SETTINGS
 from tests.e2e.conftest import Api
-from tests.e2e.test_cfz_run import cfz_command, start_cfz_run
+from tests.e2e.test_cfz_run import cfz_command, start_cfz_run, stop_cfz_run
 from tests.helpers import POINT, agency, wait_for
 
 MARKER = re.compile(r"\[CFZ:([^\]]+)\]")
@@ -62,13 +62,8 @@ class Process:
         self.process.wait(30)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_cfz_run(self.process)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ patched pytest process. Seeded: a failure reproduces with the same seed.
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import uuid
@@ -24,7 +23,7 @@ from nameko.testing.utils import find_free_port
 from six.moves.urllib.parse import urlparse
 
 from tests.conftest import ADMIN, TEST_SETTINGS
-from tests.e2e.test_cfz_run import start_cfz_run
+from tests.e2e.test_cfz_run import start_cfz_run, stop_cfz_run
 
 SEED = 20261202
 EXAMPLES = 6  # per operation and phase: with the coverage phase's boundaries, ~3,000 requests a run
@@ -55,12 +54,7 @@ def stack(request, vhost_pipeline):
             assert "Stop with Ctrl-C" in text, text[-3000:]
             yield "http://127.0.0.1:{}".format(port), text
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_cfz_run(process)
 
 
 @pytest.fixture(scope="module")
