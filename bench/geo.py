@@ -25,7 +25,6 @@ import os
 import queue
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,13 +35,13 @@ import uuid
 
 import numpy as np
 
-from bench.machine import describe
+from bench.common import AMQP, RABBIT_API, ROOT, Vhost, fmt_time, free_port, rabbit_problem, summary
+from bench.machine import describe, load_average
 
 from bench import geodata
 from services.geo import store
 from services.geo.index import EARTH_RADIUS_KM, SpatialIndex
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 K = 10
 WARMUP = 50
 TARGET_SIZE = 100_000
@@ -52,31 +51,13 @@ PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 # one parameter, used twice ($1 in both places)
 PG_QUERY = ("SELECT id, ST_Distance(geog, %(q)s::geography) FROM pts "
             "ORDER BY geog <-> %(q)s::geography LIMIT 10")
-AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
-RABBIT_API = "http://127.0.0.1:15672"
 HOW_TO_POSTGIS = ("  To include PostGIS: apt-get install postgresql postgis "
                   "(Debian 12: postgresql-15-postgis-3), then pg_ctlcluster 15 main start;\n"
                   "  the benchmark connects as postgres to 127.0.0.1:5432 (trust auth, or "
                   "give --pg-dsn) and needs `pip install 'psycopg[binary]'`.")
 
 
-# --- timing helpers -----------------------------------------------------------
-def fmt_time(seconds):
-    if seconds is None:
-        return "-"
-    if seconds < 1e-3:
-        return "{:.1f} µs".format(seconds * 1e6)
-    if seconds < 1:
-        return "{:.2f} ms".format(seconds * 1e3)
-    return "{:.2f} s".format(seconds)
-
-
-def summary(times):
-    times = np.asarray(times)
-    return {"median": float(np.median(times)), "p99": float(np.percentile(times, 99)),
-            "mean": float(times.mean()), "n": len(times)}
-
-
+# --- timing ---------------------------------------------------------------------
 def timed_queries(nearest, qlat, qlon, warm_lat, warm_lon):
     """Call nearest(lat, lon) for each query point: (per-call seconds,
     results). Warm-up calls on other points first, untimed."""
@@ -238,43 +219,24 @@ class PostGIS:
 
 
 # --- the whole suite over HTTP ------------------------------------------------------
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     """bench._geo_stack in a subprocess: registry + geo + gateway with the
     points loaded, on a fresh RabbitMQ vhost and database prefix."""
 
     def __init__(self, args, points_path, checksum, log_path):
-        import requests
-        self.api = requests.Session()
-        self.api.trust_env = False  # never through a proxy: 127.0.0.1 only
-        self.api.auth = ("guest", "guest")
-        self.rabbit_api = args.rabbit_api
-        self.vhost = "cfz-bench-{}-{}".format(os.getpid(), uuid.uuid4().hex[:6])
+        self.vhost = Vhost("geo", args.amqp, args.rabbit_api)
         self.port = free_port()
         self.points_path, self.seed, self.checksum = points_path, args.seed, checksum
-        self.amqp = args.amqp.rstrip("/") + "/" + self.vhost
         self.log_path = log_path
         self.proc = None
         self.lines = queue.Queue()
 
-    def _vhost_url(self, what="vhosts"):
-        from urllib.parse import quote
-        return "{}/api/{}/{}".format(self.rabbit_api, what, quote(self.vhost, safe=""))
-
     def start(self):
-        self.api.put(self._vhost_url(), timeout=10).raise_for_status()
-        self.api.put(self._vhost_url("permissions") + "/guest",
-                     json={"configure": ".*", "write": ".*", "read": ".*"},
-                     timeout=10).raise_for_status()
+        self.vhost.create()
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench._geo_stack", "--points", self.points_path,
-             "--seed", str(self.seed), "--port", str(self.port), "--amqp", self.amqp,
+             "--seed", str(self.seed), "--port", str(self.port), "--amqp", self.vhost.amqp,
              "--db-prefix", "cfzbench_{}_".format(uuid.uuid4().hex[:8]),
              "--checksum", self.checksum],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
@@ -317,10 +279,7 @@ class Stack:
                 self.proc.kill()  # our own child, by its handle
                 self.proc.wait(timeout=10)
             self.log.close()
-        try:
-            self.api.delete(self._vhost_url(), timeout=10)
-        except Exception:
-            pass
+        self.vhost.delete()
 
 
 def bench_http(args, pts, qlat, qlon, warm, tmpdir, measure_lag):
@@ -411,13 +370,6 @@ def machine():
     return describe("numpy {}".format(np.__version__), "scipy {}".format(scipy.__version__))
 
 
-def load_average():
-    try:
-        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    except OSError:
-        return "?"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.geo", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -477,16 +429,8 @@ def main(argv=None):
     if args.no_http or args.http_queries <= 0:
         http_problem = "not asked for"
     else:
-        try:
-            import requests
-            s = requests.Session()
-            s.trust_env = False
-            s.get(args.rabbit_api + "/api/overview", auth=("guest", "guest"),
-                  timeout=5).raise_for_status()
-        except Exception as exc:
-            http_problem = ("RabbitMQ's management API at {} does not answer ({}); start "
-                            "RabbitMQ with rabbitmq_management (README: Getting RabbitMQ)"
-                            .format(args.rabbit_api, exc))
+        http_problem = rabbit_problem(args.rabbit_api)
+        if http_problem:
             out("HTTP: skipped — " + http_problem)
     out("")
 

@@ -39,6 +39,7 @@ import time
 import uuid
 from datetime import date, datetime, time as clock, timedelta
 
+from bench.common import p99
 from bench.machine import describe
 from services.common.storage import ensure_indexes, get_client
 from services.reporting import aggregates, reports, stats
@@ -205,9 +206,7 @@ def prepare(size, args):
     return client, db, cases
 
 
-def _p99(samples):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+_p99 = p99  # bench/themes.py imports it under this name
 
 
 def time_buckets(prepared, rounds):
