@@ -204,7 +204,7 @@ def now_text():
 class Clock:
     """Seconds since the benchmark started, for progress lines."""
 
-    def __init__(self, out=print):
+    def __init__(self, out=lambda text: print(text, flush=True)):
         self.started = time.perf_counter()
         self.out = out
 
@@ -212,4 +212,4 @@ class Clock:
         return time.perf_counter() - self.started
 
     def progress(self, text):
-        self.out("[{:5.0f} s] {}".format(self.elapsed(), text), flush=True)
+        self.out("[{:5.0f} s] {}".format(self.elapsed(), text))
