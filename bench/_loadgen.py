@@ -13,7 +13,8 @@ perf_counter pair around each request.
 * open loop (`rate` in the spec): request i is due at start + i / rate,
   whatever came back before; the next free thread sends it (a request that
   waited for a thread is late, and its latency counts from when it was
-  due). Every answer's wall-clock time is kept (`answers`), so bench.pipeline
+  due; none is sent after the window, so a server that cannot keep up
+  shows as a lower answered rate). Every answer's wall-clock time is kept (`answers`), so bench.pipeline
   can follow each submission to where it shows.
 
 It samples the CPU time of the server, of RabbitMQ and of itself at the
@@ -91,8 +92,8 @@ def load_gen_main(spec_path):
             seq += 1
             if rate:
                 number, due = take()
-                if due >= end:
-                    break
+                if due >= end or perf() >= end:
+                    break  # a request not sent by the window's end is not sent: the rate fell short
                 wait = due - perf()
                 if wait > 0:
                     time.sleep(wait)
@@ -182,9 +183,15 @@ def run_load(spec, workdir, name, wait=None):
                                 cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
         if wait is not None:
-            code = wait(proc, timeout, "the load generator")
+            code = wait(proc, timeout, "the load generator")  # kills it on a timeout
         else:
-            code = proc.wait(timeout=timeout)
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # our own child, by its handle
+                proc.wait(timeout=10)
+                raise RuntimeError("the load generator did not finish within {:.0f} s".format(
+                    timeout))
     if code != 0:
         with open(log_path) as f:
             raise RuntimeError("the load generator failed ({}):\n{}".format(code, f.read()[-3000:]))
