@@ -36,10 +36,10 @@ import traceback  # noqa: E402
 
 from eventlet import tpool  # noqa: E402
 
+from bench.common import BENCH_ADMIN, BENCH_JWT_SECRET  # noqa: E402
+
 log = logging.getLogger("bench.stack")
 
-BENCH_ADMIN = {"username": "admin", "password": "bench-admin-password-2569"}
-BENCH_JWT_SECRET = "bench-only-secret-not-for-production-0123456789"
 
 
 def emit(kind, **data):

@@ -19,13 +19,13 @@ index's answers differ from brute force (a correctness bug, not a figure).
 """
 import argparse
 import datetime
+from collections import Counter
 import json
 import math
 import os
 import queue
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,47 +36,32 @@ import uuid
 
 import numpy as np
 
-from bench.machine import describe
+from bench._echo import EchoServer
+from bench.common import AMQP, RABBIT_API, ROOT, Vhost, fmt_time, free_port, rabbit_problem, summary
+from bench.machine import describe, load_average
 
 from bench import geodata
 from services.geo import store
-from services.geo.index import EARTH_RADIUS_KM, SpatialIndex
+from services.geo.index import EARTH_RADIUS_KM, Filters, SpatialIndex
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 K = 10
 WARMUP = 50
 TARGET_SIZE = 100_000
 TARGET_VS_POSTGIS = 5.0
 TARGET_VS_BRUTE = 100.0
+TARGET_HTTP_VS_ECHO = 1.5  # nearby through the gateway against the HTTP→RPC echo, median
+TARGET_FILTERED = 2.0   # a filtered query's median and p99 within this of the unfiltered one's
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 # one parameter, used twice ($1 in both places)
 PG_QUERY = ("SELECT id, ST_Distance(geog, %(q)s::geography) FROM pts "
             "ORDER BY geog <-> %(q)s::geography LIMIT 10")
-AMQP = "pyamqp://guest:guest@127.0.0.1:5672/"
-RABBIT_API = "http://127.0.0.1:15672"
 HOW_TO_POSTGIS = ("  To include PostGIS: apt-get install postgresql postgis "
                   "(Debian 12: postgresql-15-postgis-3), then pg_ctlcluster 15 main start;\n"
                   "  the benchmark connects as postgres to 127.0.0.1:5432 (trust auth, or "
                   "give --pg-dsn) and needs `pip install 'psycopg[binary]'`.")
 
 
-# --- timing helpers -----------------------------------------------------------
-def fmt_time(seconds):
-    if seconds is None:
-        return "-"
-    if seconds < 1e-3:
-        return "{:.1f} µs".format(seconds * 1e6)
-    if seconds < 1:
-        return "{:.2f} ms".format(seconds * 1e3)
-    return "{:.2f} s".format(seconds)
-
-
-def summary(times):
-    times = np.asarray(times)
-    return {"median": float(np.median(times)), "p99": float(np.percentile(times, 99)),
-            "mean": float(times.mean()), "n": len(times)}
-
-
+# --- timing ---------------------------------------------------------------------
 def timed_queries(nearest, qlat, qlon, warm_lat, warm_lon):
     """Call nearest(lat, lon) for each query point: (per-call seconds,
     results). Warm-up calls on other points first, untimed."""
@@ -123,8 +108,10 @@ def build_index(indexed_points):
         index.upsert(p)
     index.rebuild()
     build = time.perf_counter() - t0
-    return Engine("our index (SpatialIndex)", build, lambda lat, lon: index.nearest(lat, lon, K),
-                  lambda r: ([rank_of(p.id) for p, _ in r], [d for _, d in r]))
+    engine = Engine("our index (SpatialIndex)", build, lambda lat, lon: index.nearest(lat, lon, K),
+                    lambda r: ([rank_of(p.id) for p, _ in r], [d for _, d in r]))
+    engine.index = index
+    return engine
 
 
 def _haversine(lat_rad, lon_rad, cos_lat, lats_rad, lons_rad, cos_lats):
@@ -135,10 +122,12 @@ def _haversine(lat_rad, lon_rad, cos_lat, lats_rad, lons_rad, cos_lats):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
-def build_brute(lat_list, lon_list, partition=False):
+def build_brute(lat_list, lon_list, partition=False, rows_of=None, name=None):
     """Haversine to every point, then np.lexsort by (distance, id) and the
     first 10. With partition=True (informational): np.argpartition first,
-    then lexsort of the points no farther than the 10th."""
+    then lexsort of the points no farther than the 10th. `rows_of`: the
+    rows (in id order) these points are of all points, for a filter's
+    brute force over the points it keeps."""
     t0 = time.perf_counter()
     lats_rad = np.radians(np.array(lat_list, dtype=float))
     lons_rad = np.radians(np.array(lon_list, dtype=float))
@@ -156,8 +145,40 @@ def build_brute(lat_list, lon_list, partition=False):
         else:
             order = np.lexsort((rank, d))[:K]
         return order, d[order]
-    name = "brute force (argpartition)*" if partition else "brute force (numpy, lexsort)"
+    name = name or ("brute force (argpartition)*" if partition else "brute force (numpy, lexsort)")
+    if rows_of is not None:
+        return Engine(name, build, nearest, lambda r: (rows_of[r[0]].tolist(), r[1].tolist()))
     return Engine(name, build, nearest, lambda r: (r[0].tolist(), r[1].tolist()))
+
+
+def filter_cases(indexed):
+    """The filtered queries timed: (label, Filters, rows of the points the
+    filter keeps) — the most offered service, the least offered (a few
+    thousand of 100,000 points), Zero Copy at every service, and the least
+    offered service with Zero Copy."""
+    offered = Counter(code for p in indexed for code in p.services)
+    most, least = offered.most_common()[0][0], offered.most_common()[-1][0]
+    cases = [("{} (most offered)".format(most), Filters(service_code=most)),
+             ("{} (least offered)".format(least), Filters(service_code=least)),
+             ("zero_copy (all services)", Filters(zero_copy=True)),
+             ("{} + zero_copy".format(least), Filters(service_code=least, zero_copy=True))]
+    out = []
+    for label, filters in cases:
+        rows = np.array([row for row, p in enumerate(indexed) if filters.accepts(p)], dtype=np.intp)
+        out.append((label, filters, rows))
+    return out
+
+
+def filtered_engine(index_engine, filters, label, lat, lon):
+    """The index with a filter; its build time is the first filtered query
+    (the filter's own tree is made then, and kept until the next rebuild)."""
+    index = index_engine.index
+    t0 = time.perf_counter()
+    index.nearest(lat, lon, K, filters=filters)
+    build = time.perf_counter() - t0
+    return Engine("index | " + label, build,
+                  lambda lat, lon: index.nearest(lat, lon, K, filters=filters),
+                  lambda r: ([rank_of(p.id) for p, _ in r], [d for _, d in r]))
 
 
 class PostGIS:
@@ -238,43 +259,24 @@ class PostGIS:
 
 
 # --- the whole suite over HTTP ------------------------------------------------------
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     """bench._geo_stack in a subprocess: registry + geo + gateway with the
     points loaded, on a fresh RabbitMQ vhost and database prefix."""
 
     def __init__(self, args, points_path, checksum, log_path):
-        import requests
-        self.api = requests.Session()
-        self.api.trust_env = False  # never through a proxy: 127.0.0.1 only
-        self.api.auth = ("guest", "guest")
-        self.rabbit_api = args.rabbit_api
-        self.vhost = "cfz-bench-{}-{}".format(os.getpid(), uuid.uuid4().hex[:6])
+        self.vhost = Vhost("geo", args.amqp, args.rabbit_api)
         self.port = free_port()
         self.points_path, self.seed, self.checksum = points_path, args.seed, checksum
-        self.amqp = args.amqp.rstrip("/") + "/" + self.vhost
         self.log_path = log_path
         self.proc = None
         self.lines = queue.Queue()
 
-    def _vhost_url(self, what="vhosts"):
-        from urllib.parse import quote
-        return "{}/api/{}/{}".format(self.rabbit_api, what, quote(self.vhost, safe=""))
-
     def start(self):
-        self.api.put(self._vhost_url(), timeout=10).raise_for_status()
-        self.api.put(self._vhost_url("permissions") + "/guest",
-                     json={"configure": ".*", "write": ".*", "read": ".*"},
-                     timeout=10).raise_for_status()
+        self.vhost.create()
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench._geo_stack", "--points", self.points_path,
-             "--seed", str(self.seed), "--port", str(self.port), "--amqp", self.amqp,
+             "--seed", str(self.seed), "--port", str(self.port), "--amqp", self.vhost.amqp,
              "--db-prefix", "cfzbench_{}_".format(uuid.uuid4().hex[:8]),
              "--checksum", self.checksum],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
@@ -317,10 +319,7 @@ class Stack:
                 self.proc.kill()  # our own child, by its handle
                 self.proc.wait(timeout=10)
             self.log.close()
-        try:
-            self.api.delete(self._vhost_url(), timeout=10)
-        except Exception:
-            pass
+        self.vhost.delete()
 
 
 def bench_http(args, pts, qlat, qlon, warm, tmpdir, measure_lag):
@@ -349,7 +348,37 @@ def bench_http(args, pts, qlat, qlon, warm, tmpdir, measure_lag):
         engine = Engine("HTTP gateway→geo ({} q)".format(len(qlat)), result["build"], nearest,
                         lambda r: ([rank_of(x["service_point"]["id"]) for x in r],
                                    [x["distance_km"] for x in r]))
-        engine.run(qlat, qlon, warm)
+        # the ceiling in the same run: the trivial HTTP→RPC echo, the same
+        # client, alternating with nearby in rounds of the same queries
+        echo = EchoServer(stack.vhost.amqp, tmpdir)
+        echo.start()
+        try:
+            def echo_call(lat, lon):
+                r = session.post(echo.url, json={"lat": lat, "lon": lon, "k": K}, timeout=60)
+                r.raise_for_status()
+                return r.json()
+            rounds = max(1, args.rounds)
+            chunks = [(qlat[i::rounds], qlon[i::rounds]) for i in range(rounds)]
+            echo_times, echo_rounds, found = [], [], {}
+            order = [q for i in range(rounds) for q in range(i, len(qlat), rounds)]
+            timed_queries(echo_call, [], [], *warm)
+            engine.round_medians = []
+            for i, (la, lo) in enumerate(chunks):
+                times, _ = timed_queries(echo_call, la, lo, [], [])
+                echo_times += times
+                echo_rounds.append(summary(times)["median"])
+                times, answers = timed_queries(nearest, la, lo, *warm) if i == 0 else \
+                    timed_queries(nearest, la, lo, [], [])
+                engine.times += times
+                engine.round_medians.append(summary(times)["median"])
+                for q, a in zip(order[len(found):], answers):
+                    found[q] = a
+            answers = [engine.answers(found[q]) for q in range(len(qlat))]
+            engine.ranks = [a[0] for a in answers]
+            engine.dist = [a[1] for a in answers]
+            result["echo"] = {"times": echo_times, "rounds": echo_rounds}
+        finally:
+            echo.stop()
         result["engine"] = engine
 
         if measure_lag:
@@ -411,13 +440,6 @@ def machine():
     return describe("numpy {}".format(np.__version__), "scipy {}".format(scipy.__version__))
 
 
-def load_average():
-    try:
-        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    except OSError:
-        return "?"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.geo", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -435,6 +457,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=2569)
     parser.add_argument("--no-postgis", action="store_true")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--no-filters", action="store_true",
+                        help="skip the filtered nearest-10 queries")
     parser.add_argument("--no-partition", action="store_true",
                         help="skip the informational argpartition brute force")
     parser.add_argument("--keep-logs", action="store_true",
@@ -477,16 +501,8 @@ def main(argv=None):
     if args.no_http or args.http_queries <= 0:
         http_problem = "not asked for"
     else:
-        try:
-            import requests
-            s = requests.Session()
-            s.trust_env = False
-            s.get(args.rabbit_api + "/api/overview", auth=("guest", "guest"),
-                  timeout=5).raise_for_status()
-        except Exception as exc:
-            http_problem = ("RabbitMQ's management API at {} does not answer ({}); start "
-                            "RabbitMQ with rabbitmq_management (README: Getting RabbitMQ)"
-                            .format(args.rabbit_api, exc))
+        http_problem = rabbit_problem(args.rabbit_api)
+        if http_problem:
             out("HTTP: skipped — " + http_problem)
     out("")
 
@@ -511,13 +527,23 @@ def main(argv=None):
             brute.run(qlat, qlon, warm)
             progress("{:,}: brute force done".format(size))
             index = build_index(indexed)
+            cases = [] if args.no_filters else filter_cases(indexed)
             del indexed
+            filtered = [(label, filtered_engine(index, f, label, warm[0][0], warm[1][0]),
+                         build_brute([lat_list[i] for i in rows], [lon_list[i] for i in rows],
+                                     rows_of=rows, name="brute force | " + label), len(rows))
+                        for label, f, rows in cases]
+            for _, _, fbrute, _ in filtered:
+                fbrute.run(qlat, qlon, warm)
             pg = postgis.build(pts.ids, lat_list, lon_list) if postgis is not None else None
             for _ in range(args.rounds):
                 index.run(qlat, qlon, warm)
                 if pg is not None:
                     pg.run(qlat, qlon, warm)
-            progress("{:,}: index{} done".format(size, " and PostGIS" if pg else ""))
+                for _, fengine, _, _ in filtered:
+                    fengine.run(qlat, qlon, warm)
+            progress("{:,}: index{}{} done".format(size, " and PostGIS" if pg else "",
+                                                   " and filtered" if filtered else ""))
 
             exact, _, _ = compare(brute, index)
             bad = args.queries - exact
@@ -533,6 +559,19 @@ def main(argv=None):
                                                                brute.dist[q], b, index.dist[q]))
             rows.append((size, brute, "reference"))
             m["index"], m["brute"] = summary(index.times)["median"], summary(brute.times)["median"]
+            m["index_p99"] = summary(index.times)["p99"]
+            m["index_rounds"] = index.round_medians
+            m["filtered"] = []
+            for label, fengine, fbrute, kept in filtered:
+                exact, _, _ = compare(fbrute, fengine)
+                bad = args.queries - exact
+                mismatches += bad
+                rows.append((size, fengine, "{}/{} identical to its brute force{}".format(
+                    exact, args.queries, "" if not bad else "  <-- MISMATCH")))
+                rows.append((size, fbrute, "reference ({:,} points kept)".format(kept)))
+                fs = summary(fengine.times)
+                m["filtered"].append((label, kept, fs["median"], fs["p99"], fengine.round_medians,
+                                      summary(fbrute.times)["median"]))
             if not args.no_partition:
                 part = build_brute(lat_list, lon_list, partition=True)
                 part.run(qlat, qlon, warm)
@@ -544,6 +583,7 @@ def main(argv=None):
                 rows.append((size, pg, "order {}/{}, set {}/{}; max |Δd| {:.3f} km".format(
                     exact, args.queries, same, args.queries, diff)))
                 m["postgis"] = summary(pg.times)["median"]
+                m["postgis_rounds"] = pg.round_medians
                 if "Index Scan" not in postgis.plans[size]:
                     notes.append("PostGIS plan at {:,} uses no index:\n{}".format(
                         size, postgis.plans[size]))
@@ -561,6 +601,10 @@ def main(argv=None):
                     exact, _, _ = compare(brute, engine)  # zip stops at n
                     rows.append((size, engine, "{}/{} identical".format(exact, n)))
                     m["http"] = summary(engine.times)["median"]
+                    m["http_p99"] = summary(engine.times)["p99"]
+                    m["http_rounds"] = engine.round_medians
+                    m["echo"] = summary(http["echo"]["times"])
+                    m["echo_rounds"] = http["echo"]["rounds"]
                     notes.append(
                         "HTTP at {:,} points: stack up with no points {:.1f} s; bulk load into the "
                         "embedded stores {:.1f} s + handing the documents to geo's index {:.1f} s "
@@ -581,7 +625,7 @@ def main(argv=None):
                     notes.append("HTTP at {:,} points FAILED: {}".format(size, exc))
                     traceback.print_exc()
                 progress("{:,}: HTTP done".format(size))
-            del brute, index, pg
+            del brute, index, pg, filtered
     finally:
         if postgis is not None:
             postgis.close()
@@ -592,7 +636,7 @@ def main(argv=None):
 
     # --- report ---------------------------------------------------------------------
     out("")
-    head = "{:>9}  {:<30} {:>10} {:>10} {:>10} {:>7}  {}".format(
+    head = "{:>9}  {:<46} {:>10} {:>10} {:>10} {:>7}  {}".format(
         "points", "engine", "build", "median", "p99", "samples", "answers vs brute force")
     out(head)
     out("-" * len(head))
@@ -602,7 +646,7 @@ def main(argv=None):
             out("")
         last = size
         s = summary(engine.times)
-        out("{:>9,}  {:<30} {:>10} {:>10} {:>10} {:>7}  {}".format(
+        out("{:>9,}  {:<46} {:>10} {:>10} {:>10} {:>7}  {}".format(
             size, engine.name, fmt_time(engine.build), fmt_time(s["median"]), fmt_time(s["p99"]),
             s["n"], agree))
     if not args.no_partition:
@@ -647,7 +691,44 @@ def main(argv=None):
             r, fmt_time(m["index"]), fmt_time(m["brute"]),
             "PASS" if r >= TARGET_VS_BRUTE else
             "MISS (the index would need to be {:.1f}× faster)".format(TARGET_VS_BRUTE / r)))
-    out("  index vs brute force answers: {} mismatching queries{}".format(
+    if m is not None and "postgis_rounds" in m:
+        per_round = [p / i for i, p in zip(m["index_rounds"], m["postgis_rounds"])]
+        worst = min(per_round)
+        out("  vs PostGIS in every round: {} — {}".format(
+            " / ".join("{:.1f}×".format(x) for x in per_round),
+            "PASS" if worst >= TARGET_VS_POSTGIS else "MISS (worst round {:.1f}×)".format(worst)))
+    for size in args.sizes:
+        f = medians.get(size, {})
+        if not f.get("filtered"):
+            continue
+        target = size == TARGET_SIZE
+        out("  {:,} points: filtered nearest-{} within {:g}× of the unfiltered query (median "
+            "{}, p99 {}), median and p99{}:".format(
+                size, K, TARGET_FILTERED, fmt_time(f["index"]), fmt_time(f["index_p99"]),
+                "" if target else " (informational: the target is at {:,})".format(TARGET_SIZE)))
+        for label, kept, median, p99_, rounds, brute_median in f["filtered"]:
+            rm, rp = median / f["index"], p99_ / f["index_p99"]
+            ok = rm <= TARGET_FILTERED and rp <= TARGET_FILTERED
+            out("    {:<34} {:>7,} points: median {} ({:.2f}×), p99 {} ({:.2f}×); round "
+                "medians {}; its brute force {}{}".format(
+                    label, kept, fmt_time(median), rm, fmt_time(p99_), rp,
+                    " / ".join(fmt_time(x) for x in rounds), fmt_time(brute_median),
+                    " — " + ("PASS" if ok else "MISS") if target else ""))
+    for size in args.sizes:
+        f = medians.get(size, {})
+        if "echo" not in f:
+            continue
+        ratio = f["http"] / f["echo"]["median"]
+        out("  {:,} points: nearby over HTTP {} median, p99 {} vs the HTTP→RPC echo {} median, "
+            "p99 {} (same client, alternating rounds: nearby {}; echo {}): {:.2f}× median, "
+            "{:.2f}× p99 (target ≤ {:g}× median){}".format(
+                size, fmt_time(f["http"]), fmt_time(f["http_p99"]), fmt_time(f["echo"]["median"]),
+                fmt_time(f["echo"]["p99"]), " / ".join(fmt_time(x) for x in f["http_rounds"]),
+                " / ".join(fmt_time(x) for x in f["echo_rounds"]), ratio,
+                f["http_p99"] / f["echo"]["p99"], TARGET_HTTP_VS_ECHO,
+                " — " + ("PASS" if ratio <= TARGET_HTTP_VS_ECHO else "MISS")
+                if size == TARGET_SIZE else " (informational)"))
+    out("  index vs brute force answers (filtered ones included): {} mismatching queries{}".format(
         mismatches, "" if mismatches == 0 else "  <-- BUG"))
     if notes:
         out("")

@@ -210,7 +210,8 @@ def registry_doc(points, i, agency_id, bundles, now):
             "name_th": "จุดบริการทดสอบ {}".format(i), "name_en": "Benchmark point {}".format(i),
             "address": "ที่อยู่ทดสอบ {} (benchmark)".format(i),
             "province_code": points.province[i],
-            "location": {"lat": float(points.lat[i]), "lon": float(points.lon[i])}}
+            "location": {"lat": float(points.lat[i]), "lon": float(points.lon[i])},
+            "pin": registry_points.new_pin({"sub": "bench", "username": "bench"}, None, now)}
 
 
 def geo_doc(payload, seq, now):

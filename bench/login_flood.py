@@ -17,17 +17,14 @@ import uuid
 
 import requests
 
-
-def percentile(values, share):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+from bench.common import percentile
 
 
 def summary(name, values):
     if not values:
         return "{}: no samples".format(name)
     return "{}: n={} median={:.0f} ms p90={:.0f} ms max={:.0f} ms".format(
-        name, len(values), statistics.median(values) * 1000, percentile(values, 0.9) * 1000,
+        name, len(values), statistics.median(values) * 1000, percentile(sorted(values), 90) * 1000,
         max(values) * 1000)
 
 

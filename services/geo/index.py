@@ -12,20 +12,29 @@ tree each time, so the tree covers a *base* snapshot; points added or moved
 since sit in a small *delta* searched by brute force, and removed or moved
 points are masked out of the base. The tree is rebuilt when the delta grows
 past a threshold.
+
+A filtered query (a service, Zero Copy, an agency, a province) searches a
+tree of its own: the base rows the filter accepts, built at its first use
+and kept until the next rebuild (at most FILTER_VIEWS of them, least
+recently used dropped first), so a service offered at a few thousand of
+100,000 points costs about what an unfiltered query does instead of
+testing every row near the query. A change that makes a base point enter
+or leave a kept filter drops that filter's tree; moves and removals are
+masked out as in the base.
 """
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
-# Filtered queries whose candidate set is this small skip the tree.
-BRUTE_FORCE_LIMIT = 2048
-# A tree search that must look at more rows than this to satisfy a filter
-# gives way to brute force over the filter's candidates.
-TREE_ROWS_LIMIT = 16384
+# Filtered queries whose candidate set is this small skip the trees: numpy's
+# per-call cost is more than checking them one by one.
+BRUTE_FORCE_LIMIT = 64
+# Filters with a tree of their own kept at once (least recently used dropped).
+FILTER_VIEWS = 64
 # Points outside the tree are checked one by one on every query; keep few.
 REBUILD_DELTA = 256
 DENSITY_CELL_DEG = 0.25  # cells for guessing a search radius (~28 km)
@@ -133,6 +142,7 @@ class SpatialIndex:
         self._by_service = {}
         self._by_service_zero_copy = {}
         self._all_zero_copy = set()
+        self._views = OrderedDict()  # Filters -> (base rows it accepts, their tree)
         self.rebuilds = 0
 
     def __len__(self):
@@ -153,6 +163,10 @@ class SpatialIndex:
                 self._delta.add(point.id)
         elif point.id not in self._base_row:
             self._delta.add(point.id)
+        if old is not None and self._views and point.id in self._base_row:
+            # the base row stays: a filter it now enters or leaves is stale
+            for key in [key for key in self._views if key.accepts(old) != key.accepts(point)]:
+                del self._views[key]
         self.points[point.id] = point
         self._link(point)
 
@@ -203,6 +217,7 @@ class SpatialIndex:
         self._density = Counter(cells)
         self._delta = set()
         self._removed_rows = 0
+        self._views.clear()
         self.rebuilds += 1
 
     def _maybe_rebuild(self):
@@ -234,41 +249,56 @@ class SpatialIndex:
         if candidates is not None and len(candidates) <= BRUTE_FORCE_LIMIT:
             return self._nearest_among(lat, lon, k, radius_km, filters, candidates)
         self._maybe_rebuild()
-        found = self._nearest_in_base(lat, lon, k, radius_km, filters,
-                                      max_rows=None if candidates is None else TREE_ROWS_LIMIT)
-        if found is None:  # the filter is too selective for the tree
-            return self._nearest_among(lat, lon, k, radius_km, filters, candidates)
+        if filters.active():
+            rows, tree = self._view(filters, candidates)
+            found = self._nearest_in_tree(lat, lon, k, radius_km, tree, rows,
+                                          share=len(rows) / max(1, len(self._base_ids)))
+        else:
+            found = self._nearest_in_tree(lat, lon, k, radius_km, self._tree)
         if self._delta:
             extra = [p for p in (self.points[i] for i in self._delta) if filters.accepts(p)]
             if extra:
                 found = self._finish(lat, lon, k, radius_km, [p for p, _ in found] + extra)
         return found
 
-    def _nearest_in_base(self, lat, lon, k, radius_km, filters, max_rows=None):
-        """The k nearest accepted points of the tree, or None if finding them
-        would mean looking at more than max_rows rows.
+    def _view(self, filters, candidates):
+        """(base rows the filter accepts, in id order; a tree over them or
+        None), made at the filter's first query since the last rebuild."""
+        view = self._views.get(filters)
+        if view is not None:
+            self._views.move_to_end(filters)
+            return view
+        base_row, points = self._base_row, self.points
+        ids = candidates if candidates is not None else base_row
+        rows = np.fromiter(sorted(base_row[i] for i in ids
+                                  if i in base_row and filters.accepts(points[i])), np.intp)
+        view = (rows, cKDTree(self._base_xyz[rows]) if len(rows) else None)
+        self._views[filters] = view
+        if len(self._views) > FILTER_VIEWS:
+            self._views.popitem(last=False)
+        return view
+
+    def _nearest_in_tree(self, lat, lon, k, radius_km, tree, view_rows=None, share=1.0):
+        """The k nearest live points of a tree over base rows (all of them,
+        or `view_rows`, a `share` of them).
 
         A ball query (every point within a chord r) is cheaper than scipy's
         k-nearest query, so we guess r from the local density and widen it
-        until k matches lie inside; then every point nearer than the k-th,
+        until k points lie inside; then every point nearer than the k-th,
         ties included, is among them. Rows are in id order, so sorting by
         (distance, row) breaks ties by id.
         """
+        if tree is None:
+            return []
         target = _unit_vector(lat, lon)
         limit = chord_for_km(radius_km) * (1 + _RELATIVE_EPS) if radius_km is not None else 2.0
-        r = min(self._guess_chord(lat, lon, k), limit)
+        r = min(self._guess_chord(lat, lon, k, share), limit)
         while True:
-            rows = self._tree.query_ball_point(target, r)
-            if max_rows is not None and len(rows) > max_rows:
-                return None
-            rows = np.asarray(rows, dtype=np.intp)
+            rows = np.asarray(tree.query_ball_point(target, r), dtype=np.intp)
+            if view_rows is not None:
+                rows = view_rows[rows]
             if self._removed_rows:
                 rows = rows[self._base_alive[rows]]
-            if filters.active():
-                points = self.points
-                ids = self._base_ids
-                rows = rows[[filters.accepts(points[ids[row]]) for row in rows.tolist()]] \
-                    if len(rows) else rows
             if len(rows) >= k or r >= limit:
                 break
             grow = 2.0 if not len(rows) else max(1.5, math.sqrt(k / len(rows)) * 1.2)
@@ -286,12 +316,13 @@ class SpatialIndex:
             results = [(p, d) for p, d in results if d <= radius_km]
         return results
 
-    def _guess_chord(self, lat, lon, k):
-        """A chord radius likely to hold about 2k points, from cell counts."""
+    def _guess_chord(self, lat, lon, k, share=1.0):
+        """A chord radius likely to hold about 2k points, from cell counts
+        (times the share of points a filter keeps)."""
         cell = (int((lat + 90) // DENSITY_CELL_DEG), int((lon + 180) // DENSITY_CELL_DEG))
-        count = self._density.get(cell, 0)
+        count = self._density.get(cell, 0) * share
         cell_km2 = (DENSITY_CELL_DEG * 111.2) ** 2 * max(0.05, math.cos(math.radians(lat)))
-        if count == 0:
+        if count < 1:
             radius_km = DENSITY_CELL_DEG * 111.2
         else:
             radius_km = math.sqrt(2.0 * k * cell_km2 / (math.pi * count))

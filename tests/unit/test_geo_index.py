@@ -168,3 +168,41 @@ def test_empty_index_and_zero_k():
     index.upsert(IndexedPoint(id="sp-1", lat=13.7, lon=100.5))
     assert index.nearest(13.7, 100.5, 0) == []
     assert index.within_bbox(0, 0, 1, 1) == ([], 0)
+
+
+def test_a_filter_follows_services_changed_in_place():
+    """A filtered query searches a tree of the filter's own points, kept
+    between rebuilds: a point that gains or loses the service where it
+    stands must show, or stop showing, at once."""
+    rng = random.Random(21)
+    points = {p.id: p for p in point_set(rng, 3000)}
+    index = SpatialIndex()
+    for p in points.values():
+        index.upsert(p)
+    index.rebuild()
+    filters = [Filters(service_code="DOPA-ID-NEW"), Filters(service_code="DOPA-ID-NEW", zero_copy=True),
+               Filters(zero_copy=True)]
+    queries = [(rng.uniform(5.6, 20.5), rng.uniform(97.3, 105.7)) for _ in range(40)]
+
+    def check(step):
+        for f in filters:
+            for lat, lon in queries:
+                assert_same(index.nearest(lat, lon, 10, None, f),
+                            expected(list(points.values()), lat, lon, 10, None, f), (step, f))
+    check("before")
+    # the nearest answers of the first query, flipped where they stand: the
+    # ones with the service lose it, the ones near without it gain it
+    lat, lon = queries[0]
+    near = [p for p, _ in index.nearest(lat, lon, 30)]
+    for p in near:
+        services = dict(p.services)
+        if "DOPA-ID-NEW" in services:
+            del services["DOPA-ID-NEW"]
+        else:
+            services["DOPA-ID-NEW"] = True
+        changed = IndexedPoint(id=p.id, lat=p.lat, lon=p.lon, agency_id=p.agency_id,
+                               province_code=p.province_code, services=services)
+        points[p.id] = changed
+        index.upsert(changed)
+    assert index.rebuilds == 1  # no rebuild: the kept trees had to follow
+    check("after")
