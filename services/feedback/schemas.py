@@ -42,7 +42,7 @@ class FeedbackSubmission(StrictSchema):
     questionnaire_version = StrictInteger(load_default=questionnaire.CURRENT_VERSION,
                                           validate=validate.OneOf(sorted(questionnaire.QUESTIONNAIRES)))
     # Honeypot: hidden in the form, so people leave it empty and bots fill it.
-    website = fields.String(allow_none=True)
+    website = fields.String(allow_none=True, metadata={"maxLength": 0})
 
     @validates("website")
     def honeypot(self, value, **kwargs):

@@ -7,10 +7,12 @@ import inspect
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
-from services.common.fields import IDEMPOTENCY_KEY
+from services.common.fields import IDEMPOTENCY_KEY, ProvinceCode
+from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN
+from services.complaints import schemas as complaint_schemas
 from services.gateway.entrypoint import Route
 
 API_VERSION = "0.1.0"
@@ -47,16 +49,38 @@ STATUS_TEXT = {"400": "Invalid input (field messages in details.fields)",
                "415": "Not JSON / not UTF-8", "503": "A backing service did not answer in time"}
 
 
-def _path_parameters(path):
-    return [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
-            for part in path.split("/") if part.startswith("{")]
+# What each path parameter may be, from the owners' contracts: a value
+# outside it is answered 400 (a province code) or 404 (no such thing).
+# Every `..._id` is an id.
+PATH_PARAMETERS = {
+    "id": fields.String(validate=validate.Regexp(ID_PATTERN)),
+    "service_code": fields.String(validate=validate.Regexp(SERVICE_CODE_PATTERN)),
+    "province_code": ProvinceCode(),
+    "tracking_code": fields.String(validate=validate.Length(
+        max=complaint_schemas.TRACKING_CODE_MAX_LENGTH)),
+    # an open data file: lower-case names, at most one folder (hsds/...)
+    "name": fields.String(validate=validate.Regexp(r"^[a-z0-9_-]{1,64}(/[a-z0-9_-]{1,64})?"
+                                                   r"\.[a-z]{1,8}$")),
+}
+
+
+def _path_parameters(path, converter):
+    parameters = []
+    for part in path.split("/"):
+        if part.startswith("{"):
+            name = part[1:-1]
+            field = PATH_PARAMETERS["id" if name.endswith("_id") else name]
+            schema = dict(converter.field2property(field), type="string")
+            parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
 
 
 @functools.lru_cache(maxsize=None)
 def document(service_cls):
     """The document of the service class's documented routes."""
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="Citizen Feedback & Zero Copy API", version=API_VERSION,
-                   openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   openapi_version="3.0.3", plugins=[plugin],
                    info={"description": "Service points, the Citizen's Manual, Zero Copy, "
                                         "feedback and complaints. Errors are "
                                         "{error, message, details}."})
@@ -67,7 +91,7 @@ def document(service_cls):
     for method, path, entrypoint in sorted(operations(service_cls), key=lambda op: op[:2]):
         body, query, needs_auth = entrypoint.body, entrypoint.query, entrypoint.auth
         operation = {"summary": entrypoint.summary, "tags": [entrypoint.tag],
-                     "parameters": _path_parameters(path),
+                     "parameters": _path_parameters(path, plugin.converter),
                      "responses": {"200": {"description": "OK"}}}
         if entrypoint.creates:
             operation["responses"] = {"201": {"description": "Created"}}
