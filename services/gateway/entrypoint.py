@@ -70,6 +70,7 @@ class Route(GatewayHttp):
                 except Exception as exc:
                     log.exception("unhandled error in %s", handler.__name__)
                     return errors(exc)
+            bounded.error_boundary = errors  # what a test checks every route for
             return super(Route, cls).decorator(*args, **kwargs)(bounded)
         return register
 
