@@ -3,6 +3,11 @@
 JSON has types; a string where a number belongs is a client bug we report,
 not something we guess at. Text is NFC-normalised and trimmed before its
 length is checked, so Thai text counts the way a reader sees it.
+
+A field that checks a bound in its own code (not with a marshmallow
+validator, which apispec reads by itself) also states it in its metadata
+as the JSON Schema word (maxLength, enum, pattern...), from the same value,
+so the OpenAPI document declares every bound the server enforces.
 """
 import datetime as dt
 import math
@@ -16,6 +21,13 @@ from services.common.errors import validation_error
 
 
 UNENCODABLE = "Must be valid Unicode text (a lone surrogate such as \\ud800 cannot be stored)."
+
+
+def with_bounds(field, **bounds):
+    """The field's JSON Schema bounds in its metadata (apispec copies them
+    into the OpenAPI document); a bound given by the schema itself wins."""
+    field.metadata = {**bounds, **field.metadata}
+    return field
 
 
 def unencodable_fields(data):
@@ -37,6 +49,21 @@ def unencodable_fields(data):
     return {}
 
 
+# What Text refuses, as a JSON Schema pattern (ECMA-262, which reads these
+# escapes as Python does): control characters (single-line text also tab
+# and line breaks) and bidirectional overrides and isolates
+# (text.has_control_chars, text.BIDI_CONTROLS; a test compares them).
+_REFUSED = {False: r"\x00-\x1f\x7f", True: r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"}
+_BIDI = r"\u202a-\u202e\u2066-\u2069"
+
+
+def text_pattern(multiline=False, allow_blank=False):
+    refused = _REFUSED[multiline] + _BIDI
+    if allow_blank:
+        return "^[^{0}]*$".format(refused)
+    return "^[^{0}]*[^\\s{0}][^{0}]*$".format(refused)  # one character not a space
+
+
 class Text(fields.String):
     """Text a person wrote. Single-line text (names, titles) loses
     zero-width characters: Thai copied from a web page or Word often
@@ -56,6 +83,7 @@ class Text(fields.String):
         self.max_length = max_length
         self.multiline = multiline
         self.allow_blank = allow_blank
+        with_bounds(self, maxLength=max_length, pattern=text_pattern(multiline, allow_blank))
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
@@ -127,6 +155,10 @@ class ProvinceCode(fields.String):
     default_error_messages = {
         "unknown": "Not an official province code (2 digits, e.g. \"10\" for Bangkok)."}
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with_bounds(self, enum=sorted(thai.province_codes()))
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs).strip()
         if thai.province(value) is None:
@@ -137,10 +169,15 @@ class ProvinceCode(fields.String):
 class ThaiPhone(fields.String):
     default_error_messages = {
         "phone": "Not a Thai phone number (e.g. 02-123-4567, 081-234-5678 or 1111)."}
+    MAX_LENGTH = 40  # as typed, with spaces, dashes, brackets
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with_bounds(self, maxLength=self.MAX_LENGTH)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        if len(value) > 40:
+        if len(value) > self.MAX_LENGTH:
             raise self.make_error("phone")
         normalised = thai.normalise_phone(value)
         if normalised is None:
@@ -154,6 +191,12 @@ class IsoDate(fields.Date):
     default_error_messages = {"invalid": "Must be a date as YYYY-MM-DD.",
                               "range": "Must be between 1900-01-01 and 2199-12-31."}
     EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+    # the years EARLIEST to LATEST, as far as a pattern can say it
+    PATTERN = r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with_bounds(self, pattern=self.PATTERN)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) != 10:

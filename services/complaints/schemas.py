@@ -4,17 +4,24 @@ import re
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.common.fields import QueryInteger, StrictBoolean, StrictInteger, Text, ThaiPhone
+from services.common.fields import (QueryInteger, StrictBoolean, StrictInteger, Text, ThaiPhone,
+                                    with_bounds)
 from services.complaints import categories, lifecycle
 from services.common.schemas import ID_PATTERN, Location, StrictSchema
 
 MAX_DESCRIPTION = 4000  # Open311's limit
 MAX_MEDIA = 5
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+# the longest typed tracking code (spaces, dashes) tracking.normalise reads
+TRACKING_CODE_MAX_LENGTH = 40
 
 
 class Category(fields.String):
     default_error_messages = {"category": "Not a complaint category; choose one of: {codes}."}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with_bounds(self, enum=list(categories.codes()))
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -24,12 +31,15 @@ class Category(fields.String):
 
 
 class MediaUrl(fields.Url):
+    MAX_LENGTH = 1000
+
     def __init__(self, **kwargs):
         super().__init__(schemes={"https", "http"}, require_tld=True, **kwargs)
+        with_bounds(self, maxLength=self.MAX_LENGTH)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and len(value) > 1000:
-            raise ValidationError("Must be at most 1000 characters.")
+        if isinstance(value, str) and len(value) > self.MAX_LENGTH:
+            raise ValidationError("Must be at most {} characters.".format(self.MAX_LENGTH))
         return super()._deserialize(value, attr, data, **kwargs)
 
 

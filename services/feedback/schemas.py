@@ -42,7 +42,7 @@ class FeedbackSubmission(StrictSchema):
     questionnaire_version = StrictInteger(load_default=questionnaire.CURRENT_VERSION,
                                           validate=validate.OneOf(sorted(questionnaire.QUESTIONNAIRES)))
     # Honeypot: hidden in the form, so people leave it empty and bots fill it.
-    website = fields.String(allow_none=True)
+    website = fields.String(allow_none=True, metadata={"maxLength": 0})
 
     @validates("website")
     def honeypot(self, value, **kwargs):
@@ -56,7 +56,11 @@ class FeedbackSubmission(StrictSchema):
 
 
 class VisitTokenRequest(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    # the counter's code is hex (tokens.counter_code); anything else is not
+    # it, and never reaches hmac.compare_digest, which raises on non-ASCII
+    code = fields.String(required=True, validate=[
+        validate.Length(min=8, max=64),
+        validate.Regexp(r"^[0-9a-f]+$", error="Not this counter's code.")])
     device_id = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9_-]{8,64}$", error="8-64 letters, digits, - or _."))
     service_code = fields.String(allow_none=True, validate=validate.Regexp(SERVICE_CODE_PATTERN))

@@ -1,17 +1,16 @@
 """HTTP plumbing of the gateway (werkzeug only, no nameko): JSON bodies with
-limits, the error body of DESIGN §4, bearer tokens."""
-import functools
+limits, the error body of DESIGN §4, bearer tokens. The route entrypoint
+(entrypoint.py) answers every error with `error_response` or
+`internal_error_response`."""
 import json
-import logging
 
 from werkzeug.wrappers import Response
 
 from services.common import i18n
-from services.common.errors import (CfzError, PayloadTooLarge, Unauthorized,
+from services.common.errors import (PayloadTooLarge, Unauthorized,
                                     UnsupportedMediaType, ValidationFailed, validation_error)
 from services.common.fields import unencodable_fields
 
-log = logging.getLogger(__name__)
 JSON_TYPE = "application/json; charset=utf-8"
 
 
@@ -39,25 +38,8 @@ def with_thai(body):
     return body
 
 
-def api(handler):
-    """Turn errors raised by a handler into the JSON error body.
-
-    Expected errors (CfzError) keep their status; anything else is our bug:
-    logged with its traceback and answered 500 without internals.
-    """
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return handler(self, request, *args, **kwargs)
-        except CfzError as exc:
-            return error_response(exc)
-        except Exception:
-            log.exception("unhandled error in %s", handler.__name__)
-            return internal_error_response()
-    return wrapper
-
-
 def internal_error_response():
+    """Our bug, without internals (the entrypoint logged its traceback)."""
     return json_response(with_thai({"error": "INTERNAL", "message": "Something went wrong on "
                                     "our side; it has been logged.", "details": {}}), 500)
 

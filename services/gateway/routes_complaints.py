@@ -1,9 +1,6 @@
 """Gateway routes of the complaints service: filing and following a
 complaint, the agency's handling, the relay's dead letters, and the Open311
 GeoReport v2 server under /open311/v2/ (JSON, the spec's error array)."""
-import functools
-import logging
-
 from nameko.rpc import RpcProxy
 
 from services.common.config import get_int
@@ -11,75 +8,39 @@ from services.common.errors import (CfzError, Forbidden, NotFound, PayloadTooLar
                                     ValidationFailed)
 from services.complaints import open311
 from services.complaints import schemas as complaint_schemas
-from services.gateway.http import api, json_response, query_dict
-from services.gateway.webserver import http
+from services.gateway.http import json_response, query_dict
+from services.gateway.entrypoint import route
 from services.common.schemas import load
 
-log = logging.getLogger(__name__)
 OPEN311 = "/open311/v2"
 
-OPERATIONS = [
-    ("get", "/api/v1/complaint-categories", "Complaint categories (Thai and English) with their SLA",
-     None, None, False, "complaints"),
-    ("post", "/api/v1/complaints",
-     "File a complaint (send an Idempotency-Key header to make retries safe)",
-     complaint_schemas.ComplaintCreate, None, False, "complaints"),
-    ("get", "/api/v1/complaints/{tracking_code}",
-     "Follow a complaint: status, history, PMOC reference, expected date", None, None, False,
-     "complaints"),
-    ("post", "/api/v1/complaints/{tracking_code}/rating", "Rate the resolution (1-5)",
-     complaint_schemas.Rating, None, False, "complaints"),
-    ("post", "/api/v1/complaints/{tracking_code}/reopen",
-     "Reopen a resolved complaint (once, within 30 days)", complaint_schemas.Reopen, None, False,
-     "complaints"),
-    ("get", "/api/v1/officer/complaints", "Complaints of the officer's agency (officer)",
-     None, complaint_schemas.OfficerQuery, True, "complaints"),
-    ("get", "/api/v1/officer/complaints/{complaint_id}",
-     "One complaint with the complainant's contact unless anonymous (officer)",
-     None, None, True, "complaints"),
-    ("post", "/api/v1/officer/complaints/{complaint_id}/status",
-     "Accept, progress, resolve, reject or forward a complaint (officer of its agency)",
-     complaint_schemas.StatusChange, None, True, "complaints"),
-    ("get", "/api/v1/admin/complaints/relay", "Relay to PMOC: pending, relayed, dead letters "
-     "(administrator)", None, None, True, "complaints"),
-    ("get", "/api/v1/admin/complaints/dead-letters",
-     "Complaints PMOC did not take, with the reason (administrator)", None, None, True,
-     "complaints"),
-    ("post", "/api/v1/admin/complaints/dead-letters/retry",
-     "Relay dead letters again: all, or the listed complaint_ids (administrator)",
-     None, None, True, "complaints"),
-]
-CREATES = {("post", "/api/v1/complaints")}
 
-
-def open311_api(handler):
-    """Errors as the Open311 spec's array of {code, description}."""
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return handler(self, request, *args, **kwargs)
-        except CfzError as exc:
-            retry = exc.details.get("retry_after_seconds") if exc.status in (429, 503) else None
-            return json_response(open311.errors_body(exc), exc.status,
-                                 {"Retry-After": str(retry)} if retry else None)
-        except Exception:
-            log.exception("unhandled error in %s", handler.__name__)
-            return json_response([{"code": 500, "description": "Something went wrong on our "
-                                   "side; it has been logged."}], 500)
-    return wrapper
+def open311_errors(exc):
+    """Errors of the Open311 routes as the spec's array of {code, description}
+    (the route entrypoint logs what is not a CfzError)."""
+    if isinstance(exc, CfzError):
+        retry = exc.details.get("retry_after_seconds") if exc.status in (429, 503) else None
+        return json_response(open311.errors_body(exc), exc.status,
+                             {"Retry-After": str(retry)} if retry else None)
+    return json_response([{"code": 500, "description": "Something went wrong on our "
+                           "side; it has been logged."}], 500)
 
 
 class ComplaintsRoutes:
     complaints = RpcProxy("complaints")
 
     # --- citizens ------------------------------------------------------------------
-    @http("GET", "/api/v1/complaint-categories")
-    @api
+    @route("GET", "/api/v1/complaint-categories", tag="complaints",
+           summary="Complaint categories (Thai and English) with their SLA")
     def complaint_categories(self, request):
         return json_response({"results": self._call(self.complaints, "list_categories")})
 
-    @http("POST", "/api/v1/complaints")
-    @api
+    @route("POST", "/api/v1/complaints", tag="complaints", creates=True,
+           body=complaint_schemas.ComplaintCreate,
+           headers={"Idempotency-Key": "Retry safely: a repeat with the same key answers with "
+                                       "the first complaint (header Idempotent-Replayed: true); "
+                                       "the same key with another complaint is 409"},
+           summary="File a complaint (send an Idempotency-Key header to make retries safe)")
     def file_complaint(self, request):
         key = complaint_schemas.idempotency_key(request.headers.get("Idempotency-Key"))
         data = self._body(request, complaint_schemas.ComplaintCreate)
@@ -91,39 +52,43 @@ class ComplaintsRoutes:
             headers["Idempotent-Replayed"] = "true"
         return json_response(view, 201, headers)
 
-    @http("GET", "/api/v1/complaints/<string:tracking_code>")
-    @api
+    @route("GET", "/api/v1/complaints/<string:tracking_code>", tag="complaints",
+           summary="Follow a complaint: status, history, PMOC reference, expected date")
     def get_complaint(self, request, tracking_code):
         return json_response(self._call(self.complaints, "get_by_tracking_code", tracking_code))
 
-    @http("POST", "/api/v1/complaints/<string:tracking_code>/rating")
-    @api
+    @route("POST", "/api/v1/complaints/<string:tracking_code>/rating", tag="complaints",
+           body=complaint_schemas.Rating, summary="Rate the resolution (1-5)")
     def rate_complaint(self, request, tracking_code):
         data = self._body(request, complaint_schemas.Rating)
         return json_response(self._call(self.complaints, "rate", tracking_code, data))
 
-    @http("POST", "/api/v1/complaints/<string:tracking_code>/reopen")
-    @api
+    @route("POST", "/api/v1/complaints/<string:tracking_code>/reopen", tag="complaints",
+           body=complaint_schemas.Reopen,
+           summary="Reopen a resolved complaint (once, within 30 days)")
     def reopen_complaint(self, request, tracking_code):
         data = self._body(request, complaint_schemas.Reopen)
         return json_response(self._call(self.complaints, "reopen", tracking_code, data))
 
     # --- agencies --------------------------------------------------------------
-    @http("GET", "/api/v1/officer/complaints")
-    @api
+    @route("GET", "/api/v1/officer/complaints", tag="complaints", auth=True,
+           query=complaint_schemas.OfficerQuery,
+           summary="Complaints of the officer's agency (officer)")
     def officer_complaints(self, request):
         token = self._token(request)
         query = load(complaint_schemas.OfficerQuery, query_dict(request))
         return json_response(self._call(self.complaints, "list_for_agency", token, query))
 
-    @http("GET", "/api/v1/officer/complaints/<string:complaint_id>")
-    @api
+    @route("GET", "/api/v1/officer/complaints/<string:complaint_id>", tag="complaints", auth=True,
+           summary="One complaint with the complainant's contact unless anonymous (officer)")
     def officer_complaint(self, request, complaint_id):
         token = self._token(request)
         return json_response(self._call(self.complaints, "get_for_agency", token, complaint_id))
 
-    @http("POST", "/api/v1/officer/complaints/<string:complaint_id>/status")
-    @api
+    @route("POST", "/api/v1/officer/complaints/<string:complaint_id>/status", tag="complaints",
+           auth=True, body=complaint_schemas.StatusChange,
+           summary="Accept, progress, resolve, reject or forward a complaint (officer of its "
+                   "agency)")
     def change_complaint_status(self, request, complaint_id):
         token = self._token(request)
         data = self._body(request, complaint_schemas.StatusChange)
@@ -131,22 +96,22 @@ class ComplaintsRoutes:
                                         complaint_id, data))
 
     # --- operators -------------------------------------------------------------
-    @http("GET", "/api/v1/admin/complaints/relay")
-    @api
+    @route("GET", "/api/v1/admin/complaints/relay", tag="complaints", auth=True,
+           summary="Relay to PMOC: pending, relayed, dead letters (administrator)")
     def complaints_relay(self, request):
         token = self._token(request)
         return json_response(self._call(self.complaints, "relay_stats", token))
 
-    @http("GET", "/api/v1/admin/complaints/dead-letters")
-    @api
+    @route("GET", "/api/v1/admin/complaints/dead-letters", tag="complaints", auth=True,
+           summary="Complaints PMOC did not take, with the reason (administrator)")
     def complaints_dead_letters(self, request):
         token = self._token(request)
         query = load(complaint_schemas.OfficerQuery, query_dict(request))
         return json_response(self._call(self.complaints, "dead_letters", token,
                                         query["limit"], query["offset"]))
 
-    @http("POST", "/api/v1/admin/complaints/dead-letters/retry")
-    @api
+    @route("POST", "/api/v1/admin/complaints/dead-letters/retry", tag="complaints", auth=True,
+           summary="Relay dead letters again: all, or the listed complaint_ids (administrator)")
     def complaints_retry(self, request):
         token = self._token(request)
         ids = None
@@ -155,30 +120,25 @@ class ComplaintsRoutes:
         return json_response(self._call(self.complaints, "retry_dead_letters", token, ids))
 
     # --- Open311 GeoReport v2 --------------------------------------------------------
-    @http("GET", OPEN311 + "/discovery.json")
-    @open311_api
+    @route("GET", OPEN311 + "/discovery.json", errors=open311_errors)
     def open311_discovery(self, request):
         return json_response(open311.discovery(request.host_url.rstrip("/") + OPEN311 + "/"))
 
-    @http("GET", OPEN311 + "/services.json")
-    @open311_api
+    @route("GET", OPEN311 + "/services.json", errors=open311_errors)
     def open311_services(self, request):
         return json_response(open311.services())
 
-    @http("GET", OPEN311 + "/services/<string:service_code>.json")
-    @open311_api
+    @route("GET", OPEN311 + "/services/<string:service_code>.json", errors=open311_errors)
     def open311_service(self, request, service_code):
         return json_response(open311.service_definition(service_code))
 
-    @http("GET", OPEN311 + "/requests.json")
-    @open311_api
+    @route("GET", OPEN311 + "/requests.json", errors=open311_errors)
     def open311_requests(self, request):
         query = query_dict(request)
         open311.parse_query(query, _now())  # at the edge; the service checks again
         return json_response(self._call(self.complaints, "open311_requests", query))
 
-    @http("POST", OPEN311 + "/requests.json")
-    @open311_api
+    @route("POST", OPEN311 + "/requests.json", errors=open311_errors)
     def open311_post(self, request):
         form = self._open311_form(request)
         keys = [k.strip() for k in self.config.get("CFZ_OPEN311_API_KEYS", "").split(",") if k.strip()]
@@ -189,13 +149,11 @@ class ComplaintsRoutes:
         return json_response(self._call(self.complaints, "open311_file", form, key,
                                         self._client(request)), 201)
 
-    @http("GET", OPEN311 + "/requests/<string:request_id>.json")
-    @open311_api
+    @route("GET", OPEN311 + "/requests/<string:request_id>.json", errors=open311_errors)
     def open311_request(self, request, request_id):
         return json_response(self._call(self.complaints, "open311_request", request_id))
 
-    @http("GET,POST,PUT,PATCH,DELETE", OPEN311 + "/<path:rest>")
-    @open311_api
+    @route("GET,POST,PUT,PATCH,DELETE", OPEN311 + "/<path:rest>", errors=open311_errors)
     def open311_unknown(self, request, rest):
         raise NotFound("No resource {} {}/{} (this server answers JSON only: use .json)."
                        .format(request.method, OPEN311, rest[:100]))

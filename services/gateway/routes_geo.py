@@ -2,37 +2,25 @@
 from nameko.rpc import RpcProxy
 
 from services.common.errors import NotFound, validation_error
-from services.gateway.http import api, json_response, query_dict
-from services.gateway.webserver import http
+from services.gateway.http import json_response, query_dict
+from services.gateway.entrypoint import route
 from services.geo import schemas as geo_schemas
 from services.common.schemas import load
-
-OPERATIONS = [
-    ("get", "/api/v1/service-points/nearby",
-     "The k nearest open points (great-circle), optionally offering a service, Zero Copy only",
-     None, geo_schemas.NearbyQuery, False, "geo"),
-    ("get", "/api/v1/service-points/bbox", "Open points in a bounding box, paged (map view)",
-     None, geo_schemas.BboxQuery, False, "geo"),
-    ("post", "/api/v1/service-points/within", "Open points inside a GeoJSON polygon",
-     geo_schemas.PolygonQuery, None, False, "geo"),
-    ("post", "/api/v1/admin/geo/resync", "Resynchronise geo from the registry (administrator)",
-     None, None, True, "geo"),
-]
-CREATES = set()
 
 
 class GeoRoutes:
     geo = RpcProxy("geo")
 
-    @http("GET", "/api/v1/service-points/nearby")
-    @api
+    @route("GET", "/api/v1/service-points/nearby", tag="geo", query=geo_schemas.NearbyQuery,
+           summary="The k nearest open points (great-circle), optionally offering a service, "
+                   "Zero Copy only")
     def nearby(self, request):
         query = load(geo_schemas.NearbyQuery, query_dict(request))
         self._require_catalogue_code(query)
         return json_response(self._call(self.geo, "nearby", query))
 
-    @http("GET", "/api/v1/service-points/bbox")
-    @api
+    @route("GET", "/api/v1/service-points/bbox", tag="geo", query=geo_schemas.BboxQuery,
+           summary="Open points in a bounding box, paged (map view)")
     def in_bbox(self, request):
         query = load(geo_schemas.BboxQuery, query_dict(request))
         self._require_catalogue_code(query)
@@ -40,15 +28,15 @@ class GeoRoutes:
         return json_response(self._call(self.geo, "within_bbox", query),
                              headers={"Cache-Control": "public, max-age=60"})
 
-    @http("POST", "/api/v1/service-points/within")
-    @api
+    @route("POST", "/api/v1/service-points/within", tag="geo", body=geo_schemas.PolygonQuery,
+           summary="Open points inside a GeoJSON polygon")
     def in_polygon(self, request):
         query = self._body(request, geo_schemas.PolygonQuery)
         self._require_catalogue_code(query)
         return json_response(self._call(self.geo, "within_polygon", query))
 
-    @http("POST", "/api/v1/admin/geo/resync")
-    @api
+    @route("POST", "/api/v1/admin/geo/resync", tag="geo", auth=True,
+           summary="Resynchronise geo from the registry (administrator)")
     def geo_resync(self, request):
         self._require_admin(request)
         return json_response(self._call(self.geo, "resync"))

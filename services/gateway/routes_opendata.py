@@ -22,8 +22,7 @@ from werkzeug.wrappers import Response
 from services.common.config import get_int
 from services.common import opendata_store
 from services.common.errors import NotFound, ServiceUnavailable
-from services.gateway.http import api
-from services.gateway.webserver import http
+from services.gateway.entrypoint import route
 
 LICENSES = {
     "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
@@ -34,21 +33,6 @@ LICENSES = {
     "ODbL-1.0": ("Open Data Commons Open Database License v1.0",
                  "https://opendatacommons.org/licenses/odbl/1-0/"),
 }
-OPERATIONS = [
-    ("get", "/open-data/", "The open data index page (Thai and English): every file with its size "
-     "and date", None, None, False, "open data"),
-    ("get", "/open-data/datapackage.json", "Frictionless Data Package describing every open data "
-     "file, its schema, size, hash and licence (for CKAN and other portals)", None, None, False,
-     "open data"),
-    ("get", "/open-data/{name}", "An open data file, regenerated from events and stored: "
-     "service-points.geojson (RFC 7946), service-points.csv and service-point-documents.csv "
-     "(UTF-8 with BOM), hsds/organizations"
-     ".json, hsds/locations.json, hsds/services.json, hsds/service_at_locations.json, "
-     "hsds/required_documents.json (HSDS 3.0), satisfaction-by-point-month.csv; ETag, "
-     "Last-Modified, 304 on a conditional GET, gzip when accepted", None, None, False,
-     "open data"),
-]
-CREATES = set()
 
 
 def licence(config_value):
@@ -149,12 +133,13 @@ class OpenDataRoutes:
             return Response(status=304, headers=headers)
         return Response(body, mimetype=mimetype, headers=headers)
 
-    @http("GET", "/open-data")
+    @route("GET", "/open-data")
     def open_data_bare(self, request):
         return Response(status=301, headers={"Location": "/open-data/"})
 
-    @http("GET", "/open-data/")
-    @api
+    @route("GET", "/open-data/", tag="open data",
+           summary="The open data index page (Thai and English): every file with its size and "
+                   "date")
     def open_data_index(self, request):
         manifests = self._manifests()
         files = [f for m in manifests if m for f in m["files"]]
@@ -162,8 +147,9 @@ class OpenDataRoutes:
         return self._small(request, index_page(files).encode("utf-8"), "text/html",
                            max(dates) if dates else None)
 
-    @http("GET", "/open-data/datapackage.json")
-    @api
+    @route("GET", "/open-data/datapackage.json", tag="open data",
+           summary="Frictionless Data Package describing every open data file, its schema, "
+                   "size, hash and licence (for CKAN and other portals)")
     def open_data_package(self, request):
         manifests = self._manifests()
         if manifests[0] is None:
@@ -174,8 +160,13 @@ class OpenDataRoutes:
         return self._small(request, body, "application/json",
                            datetime.fromisoformat(document["created"]))
 
-    @http("GET", "/open-data/<path:name>")
-    @api
+    @route("GET", "/open-data/<path:name>", tag="open data",
+           summary="An open data file, regenerated from events and stored: "
+                   "service-points.geojson (RFC 7946), service-points.csv and "
+                   "service-point-documents.csv (UTF-8 with BOM), hsds/organizations.json, "
+                   "hsds/locations.json, hsds/services.json, hsds/service_at_locations.json, "
+                   "hsds/required_documents.json (HSDS 3.0), satisfaction-by-point-month.csv; "
+                   "ETag, Last-Modified, 304 on a conditional GET, gzip when accepted")
     def open_data_file(self, request, name):
         proxy = self.reporting if name == opendata_store.SATISFACTION_FILE else self.registry
         manifest = self._call(proxy, "open_data_manifest")

@@ -18,7 +18,7 @@ from services.common import rpc
 from services.common.errors import NotFound, ServiceUnavailable
 from services.gateway import openapi
 from services.gateway.base import GatewayBase
-from services.gateway.http import api, json_response
+from services.gateway.http import json_response
 from services.gateway.routes_complaints import ComplaintsRoutes
 from services.gateway.routes_feedback import FeedbackRoutes
 from services.gateway.routes_geo import GeoRoutes
@@ -26,7 +26,7 @@ from services.gateway.routes_opendata import OpenDataRoutes
 from services.gateway.routes_registry import RegistryRoutes
 from services.gateway.routes_reporting import ReportingRoutes
 from services.gateway.static_files import StaticFiles
-from services.gateway.webserver import http
+from services.gateway.entrypoint import route
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 READY_TIMEOUT = 2.0
@@ -57,12 +57,12 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
     web = WebFiles()
 
     # --- health ------------------------------------------------------------
-    @http("GET", "/healthz")
+    @route("GET", "/healthz", tag="operations", summary="Liveness")
     def healthz(self, request):
         return json_response({"status": "ok"})
 
-    @http("GET", "/readyz")
-    @api
+    @route("GET", "/readyz", tag="operations",
+           summary="Readiness: the broker and every service answer")
     def readyz(self, request):
         """Every service the gateway calls must answer its health RPC."""
         pending = {}
@@ -84,78 +84,77 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
                                      code="NOT_READY")
         return json_response({"status": "ready", "services": status})
 
-    @http("GET", "/api/v1/openapi.json")
+    @route("GET", "/api/v1/openapi.json", tag="operations", summary="This document")
     def openapi_document(self, request):
-        return json_response(openapi.document())
+        return json_response(openapi.document(type(self)))
 
     # --- anything else under /api is a JSON 404 ---------------------------
-    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")
-    @api
+    @route("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")
     def unknown(self, request, rest):
         raise NotFound("No endpoint {} /api/{}.".format(request.method, rest),
                        code="NO_SUCH_ENDPOINT")
 
     # --- web app: every page has its own address (shareable on LINE) -------
-    @http("GET", "/")
+    @route("GET", "/")
     def index(self, request):
         return self.web.app.response(request, "index.html")
 
-    @http("GET", "/services/<string:code>")
+    @route("GET", "/services/<string:code>")
     def service_page(self, request, code):
         """A Citizen's Manual entry and the nearest points offering it."""
         return self.web.app.response(request, "service.html")
 
-    @http("GET", "/points/<string:point_id>")
+    @route("GET", "/points/<string:point_id>")
     def point_page(self, request, point_id):
         return self.web.app.response(request, "point.html")
 
-    @http("GET", "/feedback")
+    @route("GET", "/feedback")
     def feedback_form(self, request):
         """The rating form a counter's QR code or a point page opens."""
         return self.web.app.response(request, "feedback.html")
 
-    @http("GET", "/complaints/new")
+    @route("GET", "/complaints/new")
     def complaint_form(self, request):
         return self.web.app.response(request, "complaint.html")
 
-    @http("GET", "/track")
+    @route("GET", "/track")
     def track_form(self, request):
         return self.web.app.response(request, "track.html")
 
-    @http("GET", "/track/<string:tracking_code>")
+    @route("GET", "/track/<string:tracking_code>")
     def track_page(self, request, tracking_code):
         return self.web.app.response(request, "track.html")
 
-    @http("GET", "/officer")
+    @route("GET", "/officer")
     def officer_home(self, request):
         """The officer app: one page script, one address per view."""
         return self.web.app.response(request, "officer.html")
 
-    @http("GET", "/officer/<path:view>")
+    @route("GET", "/officer/<path:view>")
     def officer_view(self, request, view):
         return self.web.app.response(request, "officer.html")
 
-    @http("GET", "/dashboard")
+    @route("GET", "/dashboard")
     def dashboard(self, request):
         """Executives' dashboard over the report endpoints."""
         return self.web.app.response(request, "dashboard.html")
 
-    @http("GET", "/sw.js")
+    @route("GET", "/sw.js")
     def service_worker(self, request):
         # at the root, so it may keep every page of the app for offline use
         response = self.web.app.response(request, "sw.js")
         response.headers["Cache-Control"] = "no-cache"
         return response
 
-    @http("GET", "/manifest.webmanifest")
+    @route("GET", "/manifest.webmanifest")
     def manifest(self, request):
         return self.web.app.response(request, "manifest.webmanifest")
 
-    @http("GET", "/static/<path:path>")
+    @route("GET", "/static/<path:path>")
     def static(self, request, path):
         return self.web.app.response(request, path)
 
-    @http("GET", "/vendor/leaflet/<path:path>")
+    @route("GET", "/vendor/leaflet/<path:path>")
     def leaflet(self, request, path):
         return self.web.leaflet.response(request, path)
 

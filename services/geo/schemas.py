@@ -74,8 +74,9 @@ class Position(fields.List):
     """A GeoJSON position [lon, lat]."""
 
     def __init__(self, **kwargs):
-        super().__init__(fields.Float(allow_nan=False), validate=validate.Length(min=2, max=2),
-                         **kwargs)
+        # [lon, lat]: OpenAPI 3.0 cannot bound each place, so both within -180..180
+        super().__init__(fields.Float(allow_nan=False, metadata={"minimum": -180, "maximum": 180}),
+                         validate=validate.Length(min=2, max=2), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, list) and any(isinstance(v, bool) or not isinstance(v, (int, float))

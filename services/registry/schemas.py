@@ -8,7 +8,7 @@ from marshmallow import (Schema, ValidationError, fields, validate,
 
 from services.common import schemas as common_schemas
 from services.common.fields import (IsoDate, ProvinceCode, QueryInteger, StrictBoolean,
-                                    StrictFloat, StrictInteger, Text, ThaiPhone)
+                                    StrictFloat, StrictInteger, Text, ThaiPhone, with_bounds)
 from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN, Location, StrictSchema
 
 load = common_schemas.load  # the registry's own callers say schemas.load
@@ -23,6 +23,10 @@ class Username(fields.String):
         "username": "3-32 characters: lower-case letters a-z, digits, dot, dash "
                     "or underscore, starting with a letter or digit."}
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with_bounds(self, pattern=USERNAME_PATTERN)
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if not re.fullmatch(USERNAME_PATTERN, value):
@@ -34,10 +38,15 @@ class Password(fields.String):
     default_error_messages = {
         "length": "Must be 10 to 128 characters.",
         "weak": "Must not be only spaces, nor one repeated character."}
+    MIN_LENGTH, MAX_LENGTH = 10, 128
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with_bounds(self, minLength=self.MIN_LENGTH, maxLength=self.MAX_LENGTH)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        if not 10 <= len(value) <= 128:
+        if not self.MIN_LENGTH <= len(value) <= self.MAX_LENGTH:
             raise self.make_error("length")
         if not value.strip() or len(set(value)) == 1:
             raise self.make_error("weak")
@@ -92,12 +101,15 @@ class AwareTimestamp(fields.AwareDateTime):
         "invalid": "Must be an ISO 8601 date and time with a time zone, "
                    "e.g. 2026-03-01T09:30:00+07:00.",
         "invalid_awareness": "Give the time zone, e.g. +07:00 or Z."}
+    MAX_LENGTH = 40
 
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)
+        # within the last 30 days (Pin.recent) no pattern can say
+        with_bounds(self, maxLength=self.MAX_LENGTH)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) > 40:
+        if not isinstance(value, str) or len(value) > self.MAX_LENGTH:
             raise self.make_error("invalid")
         moment = super()._deserialize(value, attr, data, **kwargs)
         return moment.astimezone(timezone.utc).isoformat()

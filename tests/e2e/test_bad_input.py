@@ -210,6 +210,8 @@ def test_every_endpoint_refuses_bad_input_and_writes_nothing(api):
         ("feedback service not offered", "POST", points_path + "/feedback", dict(json={"answers": {"satisfaction": 4}, "service_code": "DLT-VEHICLE-TAX"}), 400, None, "service_code"),
         ("feedback for unknown point", "POST", "/api/v1/service-points/sp-nope/feedback", dict(json={"answers": {"satisfaction": 4}}), 404, None, None),
         ("visit token wrong code", "POST", points_path + "/visit-tokens", dict(json={"code": "0123456789abcdef", "device_id": "device-01"}), 400, "INVALID_COUNTER_CODE", "code"),
+        # compared with hmac.compare_digest, which raised on non-ASCII text (a 500)
+        ("visit token non-ASCII code", "POST", points_path + "/visit-tokens", dict(json={"code": "รหัสเคาน์เตอร์๑๒๓", "device_id": "device-01"}), 400, None, "code"),
         ("visit token bad device", "POST", points_path + "/visit-tokens", dict(json={"code": "0123456789abcdef", "device_id": "x"}), 400, None, "device_id"),
         ("qr bad kind", "GET", points_path + "/qr?kind=poster", dict(token=officer), 400, None, "kind"),
         ("moderation bad decision", "POST", "/api/v1/feedback/fb-nope/moderation", dict(json={"decision": "maybe"}, token=officer), 400, None, "decision"),
