@@ -2,17 +2,22 @@
 and segmenting the raw comments, at two sizes (`python -m bench.reporting
 --themes`; see bench/README.md).
 
-For each size, a fresh embedded database gets generated published comments
-over the 365 days ending 2026-11-24 across the satisfaction benchmark's 536
-points (8 agencies, 77 provinces): the raw comments in `feedback` as the
-feedback service stores them (the redacted text in `comment_public`), with
-the indexes a MongoDB user would add for per-scope lists ((agency_id,
-submitted_at), (service_point_id, submitted_at), (submitted_at)), and the
-theme day buckets built by the code the recount runs
-(`theme_store.rebuild`), then compacted into month documents by
-`theme_store.compact`. Building segments every comment once; clauses repeat
-in generated text, so the build caches segmentation by clause (the answers
-are the same; only the build is faster). The scan never caches.
+For each size, a fresh embedded database (or --mongo-uri) gets what
+reporting would hold after a recount of generated published comments over
+the 365 days ending 2026-11-24 across the satisfaction benchmark's 536
+points (8 agencies, 77 provinces): `theme_comments` (what the views read of
+a comment), the theme day buckets built by the code the recount runs
+(`theme_store.rebuild`) and the month documents `theme_store.compact`
+derives from them (its `month_documents`), a month at a time. Building
+segments every comment once; clauses repeat in generated text, so the build
+caches segmentation by clause (the answers are the same; only the build is
+faster). The scan never caches. On the embedded store the documents are
+placed in bulk (see `put`; `check_bulk` compares them with the service's
+own write path at 2,000 comments) and only the day buckets of the months
+the timed ranges read by day are kept (see `load`). The raw comments are
+compact tuples in per-scope lists for the scan (see `Lists`), not
+documents: they are the feedback service's, and a million of them in the
+embedded store cost gigabytes that no report reads.
 
 Comments are generated from ~70 clause templates on queues, staff, copies,
 parking, fees, the system, facilities and praise, with their numbers, plus,
@@ -25,8 +30,8 @@ Timed (alternating rounds, every size in turn): an agency's themes over 365
 days against the rest of the country; a point's themes over the last 30
 days; what the agency's unhappy say over 365 days; a point's rising themes
 over the last 30 days (against the 30 before). The scan of each: the
-scope's comments of the range and the nation's (the reference) read through
-the indexes, each segmented (`themes.terms`) and counted into a bucket in
+scope's comments of the range and the reference's taken from the lists,
+each segmented (`themes.terms`) and counted into a bucket in
 memory, then the same statistics; the run checks the rows are identical.
 Segmenting a million comments takes ~10-20 minutes on this machine, so a
 scan that segments more than --scan-sample comments segments an even
