@@ -14,6 +14,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from services.common import auth, context, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
+from services.common.actor import require_system_admin
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound, ValidationFailed, validation_error
@@ -66,7 +67,7 @@ class ComplaintsService(HealthMixin):
 
     # --- helpers -------------------------------------------------------------
     def _actor(self, token):
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        return auth.verified_actor(self.config["CFZ_JWT_SECRET"], token)
 
     def _settings(self):
         return relay.RelaySettings.from_config(self.config)
@@ -162,12 +163,12 @@ class ComplaintsService(HealthMixin):
 
     @rpc
     def dead_letters(self, token, limit=100, offset=0):
-        auth.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))
 
     @rpc
     def retry_dead_letters(self, token, complaint_ids=None):
-        auth.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         if complaint_ids is not None:
             complaint_ids = load(schemas.DeadLetterRetry,
                                          {"complaint_ids": complaint_ids})["complaint_ids"]
@@ -175,7 +176,7 @@ class ComplaintsService(HealthMixin):
 
     @rpc
     def relay_stats(self, token):
-        auth.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
 
     @rpc

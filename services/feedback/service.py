@@ -13,7 +13,7 @@ from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float, get_int
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
-from services.common.errors import Forbidden
+from services.common.actor import require_may_act_for
 from services.common.metrics import Metrics, publish_outbox, service_metric
 from services.common.storage import Mongo
 from services.common.thai import BANGKOK
@@ -58,7 +58,7 @@ class FeedbackService(HealthMixin):
             timeout=get_float(self.config, "CFZ_RPC_TIMEOUT")))
 
     def _actor(self, token):
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
+        return auth.verified_actor(self.config["CFZ_JWT_SECRET"], token)
 
     @rpc
     def questionnaire(self):
@@ -140,8 +140,7 @@ class FeedbackService(HealthMixin):
     def _own_point(self, token, point_id):
         actor = self._actor(token)
         point = self._point(point_id)
-        if actor.get("role") != "admin" and actor.get("agency_id") != point["agency_id"]:
-            raise Forbidden("QR codes are for the point's own agency.", code="OTHER_AGENCY")
+        require_may_act_for(actor, point["agency_id"], "QR codes are for the point's own agency.")
         return point
 
     @rpc

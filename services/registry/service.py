@@ -9,6 +9,7 @@ from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
 from services.common import opendata_store, ratelimit
+from services.common.actor import Actor, require_system_admin
 from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
@@ -63,6 +64,9 @@ class RegistryService(OpenDataMixin, HealthMixin):
         given, and the registry checks it itself rather than trusting a
         caller's claim (the broker is not the only line of defence),
         including that its account has not been disabled since."""
+        return Actor.from_claims(self._claims(token))
+
+    def _claims(self, token):
         return accounts.verify_actor(self.db, self.config["CFZ_JWT_SECRET"], token)
 
     # --- agencies and accounts -------------------------------------------
@@ -90,7 +94,7 @@ class RegistryService(OpenDataMixin, HealthMixin):
     def check_token(self, token):
         """The token's claims if its account still honours it (for the
         gateway, which checks every token here before it is used)."""
-        return self._actor(token)
+        return self._claims(token)
 
     @rpc
     def disable_account(self, token, account_id):
@@ -191,7 +195,7 @@ class RegistryService(OpenDataMixin, HealthMixin):
 
     @rpc
     def import_catalogue(self, token, payload):
-        accounts.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         return catalogue.import_entries(self.db, payload)
 
     # --- demo data and outbox ---------------------------------------------
