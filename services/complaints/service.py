@@ -6,7 +6,6 @@ import logging
 import eventlet
 from greenlet import GreenletExit
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge, Histogram
@@ -18,7 +17,8 @@ from services.common.actor import require_system_admin
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound, ValidationFailed, validation_error
-from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.metrics import Metrics, service_metric
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.storage import Mongo
 from services.complaints import categories, demo, open311, relay, schemas, store
 from services.common.schemas import load
@@ -61,7 +61,8 @@ class ComplaintsService(HealthMixin):
 
     db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher("complaints")
     metrics = Metrics()
     registry = RpcProxy("registry")
 
@@ -221,7 +222,7 @@ class ComplaintsService(HealthMixin):
     # --- timers: events, relay, status sync -----------------------------------------
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db.complaints], self.dispatch)
+        return self.outbox_publisher.publish_pending()
 
     @ConfiguredTimer.decorator("CFZ_PMOC_RELAY_INTERVAL", eager=True)
     def relay_to_pmoc(self):

@@ -3,7 +3,6 @@ from datetime import datetime, timezone
 
 import eventlet
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from prometheus_client import Counter
@@ -14,7 +13,8 @@ from services.common import rpc as rpc_calls
 from services.common.config import get_float, get_int
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.actor import require_may_act_for
-from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.metrics import Metrics, service_metric
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.storage import Mongo
 from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
@@ -46,7 +46,8 @@ class FeedbackService(HealthMixin):
     db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
     registry = RpcProxy("registry")
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher("feedback")
     metrics = Metrics()
     points = PointCache()
 
@@ -180,4 +181,4 @@ class FeedbackService(HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db.feedback], self.dispatch)
+        return self.outbox_publisher.publish_pending()

@@ -6,7 +6,6 @@ uses, then handed to the plain modules (accounts, points, catalogue, demo).
 import logging
 
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 
 from services.common import opendata_store, ratelimit
 from services.common.actor import Actor, require_system_admin
@@ -16,7 +15,8 @@ from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
-from services.common.metrics import Metrics, publish_outbox
+from services.common.metrics import Metrics
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.opendata_service import OpenDataMixin
 from services.common.storage import Mongo
 from services.registry import (accounts, audit, catalogue, demo, opendata, points, schemas,
@@ -56,7 +56,8 @@ class RegistryService(OpenDataMixin, HealthMixin):
     passwords = PasswordHasher()
     outline = ThailandOutline()
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher(*OUTBOX_COLLECTIONS)
     metrics = Metrics()
 
     def _actor(self, token):
@@ -213,5 +214,4 @@ class RegistryService(OpenDataMixin, HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db[name] for name in OUTBOX_COLLECTIONS],
-                              self.dispatch)
+        return self.outbox_publisher.publish_pending()

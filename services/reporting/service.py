@@ -12,7 +12,6 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -24,7 +23,8 @@ from services.common.config import get_float
 from services.common.csvfile import to_csv
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, outbox_timer, rpc
 from services.common.errors import ServiceUnavailable, validation_error
-from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.metrics import Metrics, service_metric
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.opendata_service import OpenDataMixin
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
@@ -84,7 +84,8 @@ class ReportingService(OpenDataMixin, HealthMixin):
                         **alerts.INDEXES, **opendata_store.INDEXES},
                on_start=lambda db, container: aggregates.ensure_layout(db))
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher("alerts")
     metrics = Metrics()
     priors = Priors()
     resync = Resync()
@@ -217,7 +218,7 @@ class ReportingService(OpenDataMixin, HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db.alerts], self.dispatch)
+        return self.outbox_publisher.publish_pending()
 
     # --- reports ------------------------------------------------------------
     def _prior(self, start, end):
