@@ -51,6 +51,9 @@ class BatchChannel:
 
     `publish(messages)` sends every message, then waits until the broker
     has confirmed each of them (acks may cover many at once), or raises.
+    Batches that arrive while one is in flight wait and then go out
+    together, with one wait for all their confirms (many writers at once
+    share one round trip instead of queueing one round trip each).
     Any failure drops the connection; the next batch opens a new one."""
 
     def __init__(self, amqp_uri, exchange, serializer, ssl=None, login_method=None,
@@ -64,6 +67,7 @@ class BatchChannel:
         self._confirmed = set()  # tags confirmed out of order
         self._confirmed_upto = 0
         self._refused = False
+        self._waiting = []  # [request], batches queued behind the one in flight
         self.failed_at = None  # time.monotonic() of the last failed batch
 
     def recently_failed(self, seconds=WORKERS_PAUSE_SECONDS):
@@ -108,21 +112,32 @@ class BatchChannel:
         """messages: [(routing_key, payload), ...]."""
         if not messages:
             return
+        request = {"messages": messages, "headers": headers or {}, "done": False, "error": None}
+        self._waiting.append(request)
         with self._lock:
-            try:
-                self._publish(messages, headers or {})
-            except Exception:
-                self.failed_at = time.monotonic()
-                self.close()
-                raise
-            self.failed_at = None
+            if not request["done"]:  # else an earlier holder sent it with its own
+                batch, self._waiting = self._waiting, []
+                try:
+                    self._publish([(key, payload, r["headers"]) for r in batch
+                                   for key, payload in r["messages"]])
+                except Exception as exc:
+                    self.failed_at = time.monotonic()
+                    self.close()
+                    for queued in batch:
+                        queued["error"] = exc
+                else:
+                    self.failed_at = None
+                for queued in batch:
+                    queued["done"] = True
+        if request["error"] is not None:
+            raise request["error"]
 
-    def _publish(self, messages, headers):
+    def _publish(self, messages):
         if self._connection is None:
             self._open()
         first = self._sent + 1
         self._refused = False
-        for routing_key, payload in messages:
+        for routing_key, payload, headers in messages:
             self._producer.publish(payload, routing_key=routing_key, headers=headers,
                                    delivery_mode=PERSISTENT, mandatory=False, retry=False)
             self._sent += 1
