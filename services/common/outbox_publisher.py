@@ -117,18 +117,25 @@ class BatchChannel:
         with self._lock:
             if not request["done"]:  # else an earlier holder sent it with its own
                 batch, self._waiting = self._waiting, []
+                error = None
                 try:
                     self._publish([(key, payload, r["headers"]) for r in batch
                                    for key, payload in r["messages"]])
                 except Exception as exc:
-                    self.failed_at = time.monotonic()
-                    self.close()
+                    error = exc
+                except BaseException:  # killed mid-batch: the others must not count it sent
+                    error = Unconfirmed("the publisher stopped before the broker confirmed")
+                    raise
+                finally:
+                    if error is not None:
+                        self.failed_at = time.monotonic()
+                        self.close()
+                        for queued in batch:
+                            queued["error"] = error
+                    else:
+                        self.failed_at = None
                     for queued in batch:
-                        queued["error"] = exc
-                else:
-                    self.failed_at = None
-                for queued in batch:
-                    queued["done"] = True
+                        queued["done"] = True
         if request["error"] is not None:
             raise request["error"]
 
