@@ -56,7 +56,7 @@ _CLIENTS = {}
 RELAY_GAUGE_SECONDS = 2
 
 
-class ComplaintsService(HealthMixin):
+class ComplaintsService(auth.TokenActor, HealthMixin):
     name = "complaints"
 
     db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
@@ -67,9 +67,6 @@ class ComplaintsService(HealthMixin):
     registry = RpcProxy("registry")
 
     # --- helpers -------------------------------------------------------------
-    def _actor(self, token):
-        return auth.verified_actor(self.config["CFZ_JWT_SECRET"], token)
-
     def _settings(self):
         return relay.RelaySettings.from_config(self.config)
 

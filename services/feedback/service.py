@@ -40,7 +40,7 @@ class PointCache(DependencyProvider):
         return self.cache
 
 
-class FeedbackService(HealthMixin):
+class FeedbackService(auth.TokenActor, HealthMixin):
     name = "feedback"
 
     db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
@@ -57,9 +57,6 @@ class FeedbackService(HealthMixin):
         return self.points.get(point_id, lambda: rpc_calls.call(
             self.registry, "get_service_point", point_id,
             timeout=get_float(self.config, "CFZ_RPC_TIMEOUT")))
-
-    def _actor(self, token):
-        return auth.verified_actor(self.config["CFZ_JWT_SECRET"], token)
 
     @rpc
     def questionnaire(self):

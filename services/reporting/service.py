@@ -77,7 +77,7 @@ def _range(query):
         raise validation_error(exc.messages)
 
 
-class ReportingService(OpenDataMixin, HealthMixin):
+class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     name = "reporting"
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
@@ -327,7 +327,7 @@ class ReportingService(OpenDataMixin, HealthMixin):
     @rpc
     def overdue_complaints(self, token, query=None):
         """Overdue complaints: officers see their own agency's, admins all."""
-        actor = auth.verified_actor(self.config["CFZ_JWT_SECRET"], token)
+        actor = self._actor(token)
         query = load(schemas.OverdueQuery, query or {})
         level, key = LEVELS[query["level"]], query.get("id")
         complaints.check_overdue_access(actor, level, key)
