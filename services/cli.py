@@ -141,7 +141,7 @@ def run(args):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from services.common import logs, tracing
-    from services.common.config import ConfigError, nameko_config, get_bool
+    from services.common.config import ConfigError, get_bool, get_float, nameko_config
     from services.common.metrics import start_metrics_server
     from services.common.storage import is_embedded
 
@@ -190,7 +190,18 @@ def run(args):
     runner = ServiceRunner(config)
     for cls in classes:
         runner.add_service(cls)
-    runner.start()
+    watch = ConsumerWatch(get_float(config, "CFZ_CONSUMER_REFUSED_SECONDS"))
+    for name, container in runner.service_map.items():
+        watch.watch(name, container)
+    starting = eventlet.spawn(runner.start)
+    while not starting.dead:  # a service refused by the broker would hold the start for ever
+        eventlet.sleep(0.2)
+        if watch.refused():
+            logging.getLogger("cfz").critical(
+                "the broker refuses %s (its queues cannot be declared; see the log above)",
+                ", ".join(sorted(watch.refused())))
+            return _kill(runner)
+    starting.wait()
     start_metrics_server(config.get("CFZ_METRICS_PORT"), config["CFZ_METRICS_HOST"])
 
     demo = None
@@ -200,25 +211,134 @@ def run(args):
             demo.update(_load_activity(cluster, names))
     _banner(config, names, demo, pmoc_sim)
 
+    stopping = []
+
     def shutdown(signum, frame):
-        eventlet.spawn_n(runner.stop)  # graceful: finish work in flight
+        # once: a second SIGTERM (an orchestrator and a process group both
+        # signalling) started a second stop that raised in nameko's timers
+        # and left the process up, serving nothing
+        if not stopping:
+            stopping.append(signum)
+            eventlet.spawn_n(runner.stop)  # graceful: finish work in flight
 
     signal.signal(signal.SIGTERM, shutdown)
-    waiter = eventlet.spawn(runner.wait)
     while True:
         try:
-            waiter.wait()
+            code = _supervise(runner, watch, stopping)
             tracing.shutdown()  # sends the spans still batched
-            return 0
+            return code
         except KeyboardInterrupt:
             print("stopping (Ctrl-C again to kill)...", flush=True)
+            stopping.append("interrupt")
             try:
                 runner.stop()
             except KeyboardInterrupt:
                 runner.kill()
-        except Exception:
-            runner.kill()
-            raise
+
+
+class ConsumerWatch:
+    """Whether each service of the process can consume its queues.
+
+    nameko retries a consumer for ever, also when the broker answers but
+    refuses it (its queue redeclared as a quorum queue, a permission taken
+    away: 406 or 403 on every declare), while the other services of the
+    process go on serving: half-alive, and its liveness probe still passes.
+    A service is *refused* once a (re)connection is followed by another
+    without its consumers having become ready in between (the first attempt
+    failed; a slow one, e.g. on a busy start, is not counted), from the first
+    of those attempts; a broker that cannot be reached at all is waited for
+    (every service is in the same state, and a new process could not connect
+    either)."""
+
+    def __init__(self, refused_seconds, clock=None):
+        import time
+        self.refused_seconds = refused_seconds
+        self.clock = clock or time.monotonic
+        self._attempts = {}  # (service, consumer) -> [first attempt not ready, attempts]
+
+    def watch(self, name, container):
+        from nameko.messaging import QueueConsumer
+        for consumer in container.shared_extensions.values():
+            if isinstance(consumer, QueueConsumer):
+                self._wrap(name, consumer)
+
+    def _wrap(self, name, consumer):
+        key = (name, id(consumer))
+        revived, ready, failed = (consumer.on_connection_revived, consumer.on_consume_ready,
+                                  consumer.on_connection_error)
+
+        def on_connection_revived():
+            self._attempts.setdefault(key, [self.clock(), 0])[1] += 1
+            return revived()
+
+        def on_consume_ready(*args, **kwargs):
+            self._attempts.pop(key, None)
+            return ready(*args, **kwargs)
+
+        def on_connection_error(exc, interval):
+            self._attempts.pop(key, None)  # unreachable, not refused: wait
+            return failed(exc, interval)
+
+        consumer.on_connection_revived = on_connection_revived
+        consumer.on_consume_ready = on_consume_ready
+        consumer.on_connection_error = on_connection_error
+
+    def refused(self):
+        """{service: seconds refused} past the limit."""
+        now = self.clock()
+        return {name: now - since for (name, _), (since, attempts) in list(self._attempts.items())
+                if attempts > 1 and now - since >= self.refused_seconds}
+
+
+def _supervise(runner, watch, stopping):
+    """Wait for the process's services; 0 once they all stopped on request.
+    A service that dies (nameko kills a container whose thread raised) or is
+    refused by the broker past the limit kills the others and answers 1 at
+    once, never a process half-alive (see docs/operations.md)."""
+    import logging
+
+    import eventlet
+    from eventlet.queue import Empty, Queue
+
+    log = logging.getLogger("cfz")
+    ended = Queue()
+
+    def wait(name, container):
+        try:
+            container.wait()
+            ended.put((name, None))
+        except BaseException as exc:  # the container died of it
+            ended.put((name, exc))
+
+    for name, container in runner.service_map.items():
+        eventlet.spawn_n(wait, name, container)
+    running = set(runner.service_map)
+    while running:
+        try:
+            name, error = ended.get(timeout=1.0)
+        except Empty:
+            refused = watch.refused()
+            if refused and not stopping:
+                log.critical("the broker has refused %s for %s s (see the log above: its "
+                             "queues could not be declared); stopping the process so that it is "
+                             "started again, not left half-alive",
+                             ", ".join(sorted(refused)),
+                             ", ".join("{:.0f}".format(v) for v in refused.values()))
+                return _kill(runner)
+            continue
+        running.discard(name)
+        if error is not None or not stopping:
+            log.critical("the %s service stopped (%r); stopping the process so that it is "
+                         "started again, not left half-alive", name, error)
+            return _kill(runner)
+    return 0
+
+
+def _kill(runner, seconds=10):
+    import eventlet
+    with eventlet.Timeout(seconds, False):  # exit even if a container does not die
+        runner.kill()
+    return 1
 
 
 def main(argv=None):

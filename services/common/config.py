@@ -24,6 +24,9 @@ DEFAULTS = {
     "CFZ_HTTP_SOCKET_TIMEOUT": "30",
     "CFZ_HTTP_MAX_CONNECTIONS": "1000",
     "CFZ_HTTP_MAX_CONNECTIONS_PER_CLIENT": "32",
+    # `cfz run` exits non-zero once one of its services has been refused by
+    # the broker (connected, but its queues cannot be declared) this long
+    "CFZ_CONSUMER_REFUSED_SECONDS": "30",
     # the largest RPC reply a service sends; more is refused as ANSWER_TOO_LARGE
     "CFZ_RPC_MAX_REPLY_BYTES": "8388608",
     "CFZ_OUTBOX_INTERVAL": "0.5",

@@ -9,6 +9,10 @@ Added later, optional (older producers' events lack them): `correlation_id`
 (the request or chain of work the event belongs to), `causation_id` (the
 event whose handling produced it) and, while tracing is on, `traceparent`
 (W3C trace context). See docs/observability.md.
+
+The `office_*` wire names predate the name "service point"; they stay (the
+wire format only gains fields), everything in code says service point.
+Why schemas and not dataclasses: docs/adr/0009-event-contracts.md.
 """
 import uuid
 from dataclasses import dataclass
@@ -68,7 +72,7 @@ class PinProvenance(Schema):
     pinned_at = fields.String(allow_none=True, load_default=None)
 
 
-class OfficeEvent(EventBase):
+class ServicePointEvent(EventBase):
     id = fields.String(required=True)
     agency_id = fields.String(required=True)
     name_th = fields.String(required=True)
@@ -87,7 +91,7 @@ class OfficeEvent(EventBase):
     entity_version = fields.Integer(required=True)
 
 
-class OfficeClosed(EventBase):
+class ServicePointClosed(EventBase):
     id = fields.String(required=True)
     agency_id = fields.String(required=True)
     entity_version = fields.Integer(required=True)
@@ -196,9 +200,9 @@ class EventSpec:
 
 
 EVENTS = {spec.name: spec for spec in [
-    EventSpec("office_registered", "registry", OfficeEvent, 1),
-    EventSpec("office_updated", "registry", OfficeEvent, 1),
-    EventSpec("office_closed", "registry", OfficeClosed, 1),
+    EventSpec("office_registered", "registry", ServicePointEvent, 1),
+    EventSpec("office_updated", "registry", ServicePointEvent, 1),
+    EventSpec("office_closed", "registry", ServicePointClosed, 1),
     EventSpec("services_changed", "registry", ServicesChanged, 1),
     EventSpec("feedback_submitted", "feedback", FeedbackSubmitted, 1),
     EventSpec("feedback_moderated", "feedback", FeedbackModerated, 1),

@@ -10,11 +10,23 @@ trace context while tracing is on.
 import time
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 
 from services.common import tracing
 from services.common.errors import ServiceUnavailable
 from services.common.metrics import RPC_CALLS, RPC_LATENCY, child, outcome_of
+
+
+# what publishing a request raises while RabbitMQ cannot be reached (kombu
+# retries a few seconds first): a 503, not a 500 from every route
+BROKER_ERRORS = (OperationalError, AmqpConnectionError, OSError)
+
+
+def broker_unavailable():
+    return ServiceUnavailable("The message broker cannot be reached; try again shortly.",
+                              {"broker": "unreachable"}, code="BROKER_UNAVAILABLE")
 
 
 def call(proxy, method, *args, timeout=10.0, **kwargs):
@@ -36,6 +48,9 @@ def call(proxy, method, *args, timeout=10.0, **kwargs):
                     raise
                 outcome = "success"
                 return result
+        except BROKER_ERRORS:
+            outcome = "error"
+            raise broker_unavailable()
         except UnknownService:
             outcome = "error"
             raise ServiceUnavailable(

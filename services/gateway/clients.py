@@ -38,20 +38,26 @@ def _address(text):
         return None
 
 
+def _trusted(address, networks):
+    return address is not None and any(address in net for net in networks)
+
+
+def is_trusted_proxy(remote_addr, networks):
+    """Whether a peer address is one of our reverse proxies."""
+    return bool(networks) and _trusted(_address(remote_addr or ""), networks)
+
+
 def client_address(remote_addr, forwarded_for, networks):
     """The client's address: `remote_addr` unless it is a trusted proxy;
     then the rightmost X-Forwarded-For entry that is not a trusted proxy (an
     entry that is not an address ends the walk: it is what the client wrote)."""
-    def trusted(address):
-        return address is not None and any(address in net for net in networks)
-
     remote = remote_addr or ""
-    if not networks or not trusted(_address(remote)):
+    if not is_trusted_proxy(remote, networks):
         return remote
     hops = [h.strip() for header in forwarded_for for h in header.split(",") if h.strip()]
     for hop in reversed(hops):
         address = _address(hop)
-        if not trusted(address):
+        if not _trusted(address, networks):
             return str(address) if address is not None else hop
     return hops[0] if hops else remote
 

@@ -14,6 +14,7 @@ from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
+from services.common import rpc
 from services.common.errors import NotFound, ServiceUnavailable
 from services.gateway import openapi
 from services.gateway.base import GatewayBase
@@ -71,6 +72,8 @@ class GatewayService(RegistryRoutes, GeoRoutes, FeedbackRoutes, ComplaintsRoutes
                 pending[service] = getattr(self, attribute).health.call_async()
             except UnknownService:
                 status[service] = "not running"
+            except rpc.BROKER_ERRORS:
+                status[service] = "broker unreachable"
         for service, reply in pending.items():
             status[service] = "timeout"
             with eventlet.Timeout(READY_TIMEOUT, False):

@@ -13,7 +13,12 @@ gateway and nothing else is answered. Here:
   CFZ_HTTP_SOCKET_TIMEOUT (a client that never reads its answer);
 - one client address holds at most CFZ_HTTP_MAX_CONNECTIONS_PER_CLIENT
   connections, and the server at most CFZ_HTTP_MAX_CONNECTIONS; more are
-  answered 503 and closed;
+  answered 503 and closed. Our reverse proxies (CFZ_TRUSTED_PROXIES) are not
+  held to the per-address limit, since every client behind them shares
+  their address, only to the server's; the client behind a proxy is known
+  only once its headers are read, and the limits per client there are the
+  request limits (clients.py: the rightmost X-Forwarded-For hop that is not
+  one of our proxies);
 - nothing a connection does can kill the gateway's container (nameko kills
   a container whose managed thread raises);
 - an error that escapes a route is still the JSON error body, never
@@ -46,7 +51,7 @@ from services.common import context, tracing
 from services.common.config import get_float, get_int
 from services.common.metrics import LATENCY_BUCKETS, child, service_metric
 from services.common.errors import CfzError, PayloadTooLarge, RequestTimeout
-from services.gateway import static_files
+from services.gateway import clients, static_files
 from services.gateway.http import error_response, internal_error_response, with_thai
 
 log = logging.getLogger(__name__)
@@ -177,6 +182,7 @@ class GuardedWebServer(WebServer):
         self.socket_timeout = get_float(config, "CFZ_HTTP_SOCKET_TIMEOUT")
         self.max_connections = get_int(config, "CFZ_HTTP_MAX_CONNECTIONS")
         self.max_per_client = get_int(config, "CFZ_HTTP_MAX_CONNECTIONS_PER_CLIENT")
+        self.proxies = clients.trusted_networks(config)
         self.max_body_bytes = get_int(config, "CFZ_MAX_BODY_BYTES")
         self.csp = static_files.content_security_policy(config["CFZ_TILE_URL"])
         super().setup()
@@ -213,7 +219,8 @@ class GuardedWebServer(WebServer):
                 continue
             client = addr[0] if isinstance(addr, tuple) else str(addr)
             if self._open >= self.max_connections or (
-                    self.max_per_client and self._per_client[client] >= self.max_per_client):
+                    self.max_per_client and self._per_client[client] >= self.max_per_client
+                    and not clients.is_trusted_proxy(client, self.proxies)):
                 eventlet.spawn_n(_refuse, sock)
                 continue
             self._open += 1

@@ -15,7 +15,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from shapely.geometry import Polygon
 
-from services.common import rpc as rpc_calls
+from services.common import events, rpc as rpc_calls
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, rpc
 from services.common.metrics import Metrics
@@ -60,24 +60,31 @@ class GeoService(HealthMixin):
     metrics = Metrics()
 
     # --- events ------------------------------------------------------------
+    # Every event is read through its contract (services/common/events.py):
+    # a producer that breaks it fails here, visibly, instead of storing a
+    # half-understood point.
     @event_handler("registry", "office_registered")
     def on_office_registered(self, payload):
-        self._applied(payload, store.apply_office(self.db, payload))
+        point = events.parse_event("office_registered", payload)
+        self._applied(point, store.apply_office(self.db, point))
 
     @event_handler("registry", "office_updated")
     def on_office_updated(self, payload):
-        self._applied(payload, store.apply_office(self.db, payload))
+        point = events.parse_event("office_updated", payload)
+        self._applied(point, store.apply_office(self.db, point))
 
     @event_handler("registry", "services_changed")
     def on_services_changed(self, payload):
-        if not store.known(self.db, payload["id"]):
+        change = events.parse_event("services_changed", payload)
+        if not store.known(self.db, change["id"]):
             # services of a point we have not seen: take the whole point
-            self._fetch_point(payload["id"])
-        self._applied(payload, store.apply_services(self.db, payload))
+            self._fetch_point(change["id"])
+        self._applied(change, store.apply_services(self.db, change))
 
     @event_handler("registry", "office_closed")
     def on_office_closed(self, payload):
-        self._applied(payload, store.apply_closed(self.db, payload))
+        closed = events.parse_event("office_closed", payload)
+        self._applied(closed, store.apply_closed(self.db, closed))
 
     def _applied(self, payload, written):
         """Show a change to this replica's index at once; other replicas

@@ -114,6 +114,32 @@ def test_one_client_cannot_take_every_connection(container_factory, config):
     assert requests.get(base + "/healthz", timeout=10).status_code == 200
 
 
+def test_a_trusted_proxy_is_held_to_the_pool_not_to_the_per_client_limit(container_factory,
+                                                                           config):
+    """Behind a reverse proxy every connection comes from its address: the
+    per-address limit would turn away the sixth citizen; the pool still holds."""
+    _, address, base = start_gateway(container_factory, config,
+                                     CFZ_HTTP_MAX_CONNECTIONS_PER_CLIENT="5",
+                                     CFZ_HTTP_MAX_CONNECTIONS="12",
+                                     CFZ_TRUSTED_PROXIES="127.0.0.1",
+                                     CFZ_HTTP_HEADER_TIMEOUT="30")
+    idle = [connect(address) for _ in range(10)]
+    try:
+        eventlet.sleep(0.3)
+        assert requests.get(base + "/healthz", timeout=10).status_code == 200
+        idle += [connect(address) for _ in range(2)]
+        eventlet.sleep(0.3)
+        refused = requests.get(base + "/healthz", timeout=10)
+        assert refused.status_code == 503
+        assert refused.json()["error"] == "TOO_MANY_CONNECTIONS"
+        assert refused.json()["message_th"]
+    finally:
+        for sock in idle:
+            sock.close()
+    eventlet.sleep(0.3)
+    assert requests.get(base + "/healthz", timeout=10).status_code == 200
+
+
 def test_a_body_declared_too_large_is_refused_without_reading_it(container_factory, config):
     _, address, base = start_gateway(container_factory, config)
     sock = connect(address)
