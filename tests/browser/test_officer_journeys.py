@@ -180,6 +180,19 @@ def test_register_pin_survey_poster_rate_moderate_and_answer_a_complaint(site, p
     expect(page.locator("#audit li").first).to_be_visible()
     assert page.locator("#audit li").count() >= 3  # created, surveyed twice
     expect(page.locator("#audit")).to_contain_text("ระบบเชื่อมโยงข้อมูลยังไม่พร้อม")
+    # the moderation and the complaint's changes, from their events, in Thai
+    resolved = page.locator("#audit li[data-action='complaint.status']", has_text="หลัง แก้ไขเสร็จสิ้น")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+            resolved.count() and page.locator("#audit li[data-action='comment.moderate']").count()):
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(resolved.locator("[data-field=status]")).to_have_text(
+        "สถานะ: ก่อน อยู่ระหว่างดำเนินการ → หลัง แก้ไขเสร็จสิ้น")
+    expect(resolved.locator("strong")).to_have_text("เปลี่ยนสถานะเรื่องร้องเรียน")
+    moderated = page.locator("#audit li[data-action='comment.moderate']")
+    expect(moderated.locator("[data-field=status]")).to_have_text("สถานะ: ก่อน รอตรวจ → หลัง เผยแพร่แล้ว")
+    expect(moderated.locator("[data-field=comment]")).to_contain_text("หลัง เจ้าหน้าที่พูดจาไม่สุภาพ รอนานมาก")
     officer_phone.shot("audit")
     page.goto(site.base + "/officer/officers")
     page.get_by_label("ชื่อผู้ใช้").fill(who["username"] + "-b")
