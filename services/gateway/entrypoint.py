@@ -26,7 +26,7 @@ import logging
 
 from services.common.errors import CfzError
 from services.gateway.http import error_response, internal_error_response
-from services.gateway.webserver import GatewayHttp
+from services.gateway.webserver import GatewayHttp, answerable
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class Route(GatewayHttp):
         return self.summary is not None
 
     def response_from_exception(self, exc):
+        exc = answerable(exc)
         if not isinstance(exc, CfzError):
             log.error("unhandled error in %s: %r", self.method_name, exc)
         return self.errors(exc)

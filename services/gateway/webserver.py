@@ -42,6 +42,7 @@ from functools import partial
 import eventlet
 import greenlet
 from eventlet import wsgi
+from nameko.exceptions import ContainerBeingKilled
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer
 from prometheus_client import Counter as MetricCounter
@@ -50,7 +51,7 @@ from prometheus_client import Histogram
 from services.common import context, tracing
 from services.common.config import get_float, get_int
 from services.common.metrics import LATENCY_BUCKETS, child, service_metric
-from services.common.errors import CfzError, PayloadTooLarge, RequestTimeout
+from services.common.errors import CfzError, PayloadTooLarge, RequestTimeout, ServiceUnavailable
 from services.gateway import clients, static_files
 from services.gateway.http import error_response, internal_error_response, with_thai
 
@@ -289,10 +290,21 @@ class GatewayHttp(HttpRequestHandler):
         return static_files.finish(request, super().handle_request(request), self.server.csp)
 
     def response_from_exception(self, exc):
+        exc = answerable(exc)
         if isinstance(exc, CfzError):
             return error_response(exc)
         log.error("unhandled error in %s: %r", self.method_name, exc)
         return internal_error_response()
+
+
+def answerable(exc):
+    """`exc`, or the 503 a client should see for it: a request that arrives
+    while the process stops (nameko refuses the worker) is retried elsewhere
+    or after the restart, it is not our bug."""
+    if isinstance(exc, ContainerBeingKilled):
+        return ServiceUnavailable("The service is restarting; try again shortly.",
+                                  {"retry_after_seconds": 2}, code="SHUTTING_DOWN")
+    return exc
 
 
 def _read_body(request, max_bytes, timeout):

@@ -403,13 +403,6 @@ def test_every_process_killed_on_a_real_mongodb(deployment):
     load.check_everything_once(env, pmoc, minimum=(40, 5))
 
 
-# Known regression, found by a fresh-clone run on 2026-12-02 after merging the
-# gateway's route entrypoint with this test's fixes: during the broker outage
-# a rating or complaint POST answers 500 INTERNAL instead of 503
-# BROKER_UNAVAILABLE (it passed on its own branch). Kept running, so the
-# rest of what it checks is still seen; to be fixed first next session.
-@pytest.mark.xfail(reason="POST during a broker outage answers 500, not 503 (regression "
-                          "from merging the route entrypoint)", strict=False)
 def test_broker_restart_and_a_service_the_broker_refuses(private_broker):
     """RabbitMQ restarted under the load; then geo's queue is converted to a
     quorum queue under the running `cfz run geo gateway` (the capacity plan's

@@ -54,11 +54,16 @@ class Failing:
 
 
 @pytest.fixture
-def base(container_factory, web_config):
+def failing(container_factory, web_config):
     config = nameko_config(dict(os.environ))
     config.update(web_config)
     container = container_factory(Failing, config)
     container.start()
+    return container
+
+
+@pytest.fixture
+def base(failing, web_config):
     return "http://" + web_config["WEB_SERVER_ADDRESS"]
 
 
@@ -99,6 +104,20 @@ def test_expected_errors_keep_their_status_body_and_headers(base):
 def test_what_escapes_the_worker_is_json_too(base):
     answer = requests.get(base + "/api/v1/not-a-response", timeout=10)
     assert answer.status_code == 500 and answer.json()["error"] == "INTERNAL"
+
+
+def test_a_request_while_the_process_stops_is_a_503_to_retry_not_a_500(failing, base):
+    # nameko's own flag while it kills the container (a service died, or a
+    # second signal): it refuses every new worker with ContainerBeingKilled,
+    # and for a second or so the web server still accepts connections
+    failing._being_killed = True
+    try:
+        answer = requests.get(base + "/api/v1/fine", timeout=10)
+    finally:
+        failing._being_killed = False
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
+    assert answer.json()["error"] == "SHUTTING_DOWN"
+    assert answer.json()["message_th"].startswith("ระบบกำลังเริ่มทำงานใหม่")
 
 
 def test_open311_routes_answer_the_spec_error_array(base):
