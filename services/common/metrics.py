@@ -114,31 +114,44 @@ def start_metrics_server(port, addr="127.0.0.1"):
     log.info("metrics on http://%s:%s/metrics", addr, port)
 
 
-def publish_outbox(service, collections, dispatch):
-    """One outbox round of `service` (its timer): publish what each
-    collection holds, count what was published and what failed, and set
-    the backlog gauges. Returns how many events were published."""
-    def publish(name, payload):
+def publish_outbox(service, collections, send, event_ids=None):
+    """Publish `service`'s pending events: all of them (its timer) or those
+    of the documents holding `event_ids` (the worker that wrote them, at
+    once); count what was published and what failed, and set the backlog
+    gauges. `send([(name, payload), ...])` publishes a batch with one wait
+    for the broker's confirms (services/common/outbox_publisher.py).
+    Returns how many events were published."""
+    def publish(batch):
         if tracing.enabled():
-            with tracing.span("publish {}".format(name), kind="producer",
-                              parent=payload.get(tracing.TRACEPARENT),
-                              attributes={"cfz.service": service,
-                                          "cfz.event_id": payload["event_id"]}):
-                dispatch(name, payload)
+            spans = [tracing.start("publish {}".format(name), kind="producer",
+                                   parent=payload.get(tracing.TRACEPARENT),
+                                   attributes={"cfz.service": service,
+                                               "cfz.event_id": payload["event_id"]})
+                     for name, payload in batch]
+            try:
+                send(batch)
+            except Exception as exc:
+                for span in reversed(spans):  # detached in the reverse order
+                    tracing.finish(span, error=exc)
+                raise
+            for span in reversed(spans):
+                tracing.finish(span)
         else:
-            dispatch(name, payload)
-        child(EVENTS_PUBLISHED, service, name).inc()
+            send(batch)
+        for name, _ in batch:
+            child(EVENTS_PUBLISHED, service, name).inc()
 
-    failures = OUTBOX_PUBLISH_FAILURES.labels(service)
-    sent = sum(outbox.flush(collection, publish, on_failure=failures.inc)
+    failures = child(OUTBOX_PUBLISH_FAILURES, service)
+    sent = sum(outbox.flush(collection, publish, on_failure=failures.inc, event_ids=event_ids)
                for collection in collections)
+    if event_ids is not None:
+        return sent  # the backlog gauges are the timer's
     now = time.monotonic()
     if now - _backlog_read_at.get(service, float("-inf")) >= BACKLOG_EVERY_SECONDS:
         _backlog_read_at[service] = now
         backlogs = [outbox.backlog(collection) for collection in collections]
         OUTBOX_PENDING.labels(service).set(sum(count for count, _ in backlogs))
         OUTBOX_OLDEST_AGE.labels(service).set(max([age for _, age in backlogs] or [0.0]))
-    return sent
     return sent
 
 

@@ -2,13 +2,30 @@
 
 A write and the events it implies are stored in the *same document*, in one
 atomic single-document update: the entity carries its pending events in an
-`outbox` array. A timer publishes pending events (publisher confirms) and
-removes each one once the broker has it. A crash after the write and before
-the publish leaves the events in the document; a crash after the publish and
-before the removal publishes them again, which consumers tolerate.
+`outbox` array. The worker that made the write publishes them at once,
+right after it (`take_pushed` says which); a timer publishes whatever a
+crash or a failed publish left behind. A crash after the write and before
+the publish leaves the events in the document; a crash after the publish
+and before the removal publishes them again, which consumers tolerate
+(they apply by entity version or count by id).
+
+Order per entity: a publisher first *claims* a document (one atomic update
+marks its pending entries with a claim id and a lease), publishes the
+entries in array order, and removes them only with its claim. While a
+claim is live nobody else claims the document, so a worker and the timer,
+or two replicas, never publish one entity's events side by side, and a
+later event never overtakes an earlier one. Events pushed while a claim is
+held stay unclaimed; the holder looks again after removing its own and
+publishes them too (the writer's own claim failed). A crashed holder's
+lease runs out and the timer takes the document over.
 """
 import logging
+import time
+import uuid
 from datetime import datetime, timezone
+
+from greenlet import getcurrent
+from pymongo import ReturnDocument
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +33,48 @@ OUTBOX_FIELD = "outbox"
 # Matches documents with at least one pending event; can use the sparse
 # index on outbox.event_id, so the timer does not scan every entity.
 PENDING_FILTER = {OUTBOX_FIELD + ".event_id": {"$exists": True}}
+# on each pending entry while a publisher holds its document:
+# {"id": claim id, "until": Unix time the lease ends}
+CLAIM = "claim"
+# longer than a publish can take (connect, send, wait for the confirms),
+# short enough that a crashed holder's events wait little
+LEASE_SECONDS = 30.0
+# rounds of "someone pushed while we held the claim" one publish follows
+# before leaving the rest to the timer (a hot entity cannot hold a worker)
+MAX_HANDOVERS = 5
+# ids a green thread remembers for its own publish; beyond, the timer
+MAX_REMEMBERED = 1000
+_PUSHED = "cfz_outbox_pushed"
 
 
 def outbox_entry(event_name, payload):
     # queued_at: when it was written, for the backlog's age (a backdated
     # event's occurred_at says nothing about how long it has waited)
-    return {"event_id": payload["event_id"], "name": event_name,
-            "payload": payload, "queued_at": datetime.now(timezone.utc).isoformat()}
+    entry = {"event_id": payload["event_id"], "name": event_name,
+             "payload": payload, "queued_at": datetime.now(timezone.utc).isoformat()}
+    _remember(entry["event_id"])
+    return entry
+
+
+def _remember(event_id):
+    # on the green thread: a nameko worker is one, so a worker's own
+    # events are the ones it queued (see services/common/context.py)
+    thread = getcurrent()
+    pushed = getattr(thread, _PUSHED, None)
+    if pushed is None:
+        pushed = []
+        setattr(thread, _PUSHED, pushed)
+    if len(pushed) < MAX_REMEMBERED:
+        pushed.append(event_id)
+
+
+def take_pushed():
+    """The ids of the events this green thread queued since it last asked
+    (whether or not their write succeeded: a failed write's match nothing)."""
+    thread = getcurrent()
+    pushed = getattr(thread, _PUSHED, None) or []
+    setattr(thread, _PUSHED, [])
+    return pushed
 
 
 def push_events(update, entries):
@@ -32,34 +84,94 @@ def push_events(update, entries):
     return update
 
 
-def flush(collection, dispatch, limit=500, on_failure=None):
+def _unclaimed(now):
+    return {"$not": {"$elemMatch": {CLAIM + ".until": {"$gt": now}}}}
+
+
+def _selector(event_ids, now):
+    """Documents nobody holds that have pending events (of `event_ids`)."""
+    if event_ids is None:
+        return dict(PENDING_FILTER, **{OUTBOX_FIELD: _unclaimed(now)})
+    return dict(PENDING_FILTER, **{OUTBOX_FIELD: dict(
+        _unclaimed(now), **{"$elemMatch": {"event_id": {"$in": list(event_ids)}}})})
+
+
+def _claim(collection, selector, claim_id, now, lease_seconds):
+    """One document's pending entries, claimed; None if none is free."""
+    return collection.find_one_and_update(
+        selector,
+        {"$set": {OUTBOX_FIELD + ".$[]." + CLAIM: {"id": claim_id,
+                                                   "until": now + lease_seconds}}},
+        projection={OUTBOX_FIELD: 1}, return_document=ReturnDocument.AFTER)
+
+
+def _release(collection, doc_id, claim_id, event_ids):
+    """Remove the published entries under our claim; True if others were
+    pushed meanwhile (ours to publish next)."""
+    after = collection.find_one_and_update(
+        {"_id": doc_id, OUTBOX_FIELD + "." + CLAIM + ".id": claim_id},
+        {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": event_ids}}}},
+        projection={OUTBOX_FIELD + ".event_id": 1}, return_document=ReturnDocument.AFTER)
+    return bool(after and after.get(OUTBOX_FIELD))
+
+
+def _unclaim(collection, doc_ids, claim_id):
+    collection.update_many(
+        {"_id": {"$in": doc_ids}, OUTBOX_FIELD + "." + CLAIM + ".id": claim_id},
+        {"$unset": {OUTBOX_FIELD + ".$[]." + CLAIM: ""}})
+
+
+def flush(collection, publish, limit=500, on_failure=None, event_ids=None,
+          clock=time.time, lease_seconds=LEASE_SECONDS):
     """Publish pending events of `collection` in write order; return how
     many were published.
 
-    `dispatch(name, payload)` must raise if the broker did not confirm.
-    Events of one document are published in order, so a consumer sees an
-    entity's versions in sequence (it must still cope with redelivery).
-    Published events are removed in one update at the end of the round: a
-    crash before it publishes them again, which consumers tolerate.
-    `on_failure()` is called when a publish fails and cuts the round short.
+    Every pending event, up to about `limit` (the timer), or only those of
+    the documents holding `event_ids` (a worker after its write).
+    `publish([(name, payload), ...])` publishes a batch and must raise
+    unless the broker confirmed all of it. Documents are claimed first (see
+    above), their events published in one batch, then removed. A failed
+    batch is released for the next try and cuts the round short;
+    `on_failure()` is called then.
     """
-    published = {}  # document id -> event ids the broker confirmed
-    try:
-        for doc in collection.find(PENDING_FILTER, {OUTBOX_FIELD: 1}).limit(limit):
-            for entry in doc[OUTBOX_FIELD]:
-                dispatch(entry["name"], entry["payload"])
-                published.setdefault(doc["_id"], []).append(entry["event_id"])
-    except Exception:
-        log.exception("outbox: publishing failed; the rest waits for the next round")
-        if on_failure is not None:
-            on_failure()
-    finally:
-        if published:
-            event_ids = [event_id for ids in published.values() for event_id in ids]
-            collection.update_many(
-                {"_id": {"$in": list(published)}},
-                {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": event_ids}}}})
-    return sum(len(ids) for ids in published.values())
+    if event_ids is not None and not event_ids:
+        return 0
+    claim_id = uuid.uuid4().hex
+    claimed, count = [], 0
+    selector = _selector(event_ids, clock())
+    while count < limit:
+        doc = _claim(collection, selector, claim_id, clock(), lease_seconds)
+        if doc is None:
+            break
+        claimed.append(doc)
+        count += len(doc[OUTBOX_FIELD])
+    published = 0
+    for _ in range(1 + MAX_HANDOVERS):
+        if not claimed:
+            break
+        try:
+            publish([(entry["name"], entry["payload"])
+                     for doc in claimed for entry in doc[OUTBOX_FIELD]])
+        except Exception:
+            log.exception("outbox: publishing failed; the events wait for the next round")
+            _unclaim(collection, [doc["_id"] for doc in claimed], claim_id)
+            if on_failure is not None:
+                on_failure()
+            return published
+        handed_over = []
+        for doc in claimed:
+            ids = [entry["event_id"] for entry in doc[OUTBOX_FIELD]]
+            published += len(ids)
+            if _release(collection, doc["_id"], claim_id, ids):
+                again = _claim(collection, dict(PENDING_FILTER, _id=doc["_id"],
+                                                **{OUTBOX_FIELD: _unclaimed(clock())}),
+                               claim_id, clock(), lease_seconds)
+                if again is not None and again.get(OUTBOX_FIELD):
+                    handed_over.append(again)
+        claimed = handed_over
+    if claimed:  # followed long enough: the timer takes the rest
+        _unclaim(collection, [doc["_id"] for doc in claimed], claim_id)
+    return published
 
 
 def pending_count(collection):

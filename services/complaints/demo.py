@@ -12,6 +12,7 @@ stand-in of `cfz run`), with the relay's own bookkeeping.
 import random
 from datetime import datetime, time, timedelta, timezone
 
+from services.common.actor import OFFICER, Actor
 from services.common.thai import BANGKOK
 from services.complaints import lifecycle, relay, schemas, store
 
@@ -236,7 +237,8 @@ def load(db, points, agencies, settings, client=None, pool=None, now=None, seed=
                           if doc["_id"] == item["id"])
     relay_all(db, client, settings, claims, pool or map)
     for number, item in enumerate(items):
-        officer = {"sub": "demo-officer", "role": "officer", "agency_id": item["point"]["agency_id"]}
+        officer = Actor(account_id="demo-officer", role=OFFICER,
+                        agency_id=item["point"]["agency_id"])
         for status, at in item["steps"]:
             step = change.load({"status": status, "note": NOTES[status]})
             store.change_status(db, officer, item["id"], step["status"], step["note"], now=at)

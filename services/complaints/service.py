@@ -6,7 +6,6 @@ import logging
 import eventlet
 from greenlet import GreenletExit
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge, Histogram
@@ -14,10 +13,12 @@ from prometheus_client import Counter, Gauge, Histogram
 from services.common import auth, context, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
+from services.common.actor import require_system_admin
 from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound, ValidationFailed, validation_error
-from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.metrics import Metrics, service_metric
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.storage import Mongo
 from services.complaints import categories, demo, open311, relay, schemas, store
 from services.common.schemas import load
@@ -55,19 +56,17 @@ _CLIENTS = {}
 RELAY_GAUGE_SECONDS = 2
 
 
-class ComplaintsService(HealthMixin):
+class ComplaintsService(auth.TokenActor, HealthMixin):
     name = "complaints"
 
     db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher("complaints")
     metrics = Metrics()
     registry = RpcProxy("registry")
 
     # --- helpers -------------------------------------------------------------
-    def _actor(self, token):
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
-
     def _settings(self):
         return relay.RelaySettings.from_config(self.config)
 
@@ -162,12 +161,12 @@ class ComplaintsService(HealthMixin):
 
     @rpc
     def dead_letters(self, token, limit=100, offset=0):
-        auth.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))
 
     @rpc
     def retry_dead_letters(self, token, complaint_ids=None):
-        auth.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         if complaint_ids is not None:
             complaint_ids = load(schemas.DeadLetterRetry,
                                          {"complaint_ids": complaint_ids})["complaint_ids"]
@@ -175,7 +174,7 @@ class ComplaintsService(HealthMixin):
 
     @rpc
     def relay_stats(self, token):
-        auth.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
 
     @rpc
@@ -220,7 +219,7 @@ class ComplaintsService(HealthMixin):
     # --- timers: events, relay, status sync -----------------------------------------
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db.complaints], self.dispatch)
+        return self.outbox_publisher.publish_pending()
 
     @ConfiguredTimer.decorator("CFZ_PMOC_RELAY_INTERVAL", eager=True)
     def relay_to_pmoc(self):

@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from services.common import events, redaction
-from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
+from services.common.actor import require_may_act_for, require_staff
+from services.common.errors import Conflict, NotFound
 from services.common.outbox import outbox_entry, push_events
 from services.complaints import categories, lifecycle, tracking
 
@@ -307,22 +308,17 @@ def _status_fields(doc, target, now):
 def require_handler(actor, doc):
     """System administrators act on every complaint; officers only on their
     own agency's."""
-    if actor and actor.get("role") == "admin":
-        return
-    if not actor or actor.get("role") != "officer":
-        raise Unauthorized("Log in as an officer first.")
-    if not doc.get("agency_id") or actor.get("agency_id") != doc["agency_id"]:
-        raise Forbidden("This complaint is handled by another agency.",
-                        {"agency_id": doc.get("agency_id")}, code="OTHER_AGENCY")
+    return require_may_act_for(actor, doc.get("agency_id"),
+                               "This complaint is handled by another agency.")
 
 
 def change_status(db, actor, complaint_id, target, note=None, now=None):
     now = now or now_utc()
 
     def change(doc):
-        require_handler(actor, doc)
+        handler = require_handler(actor, doc)
         lifecycle.require_move(doc["status"], target)
-        by = "admin" if actor.get("role") == "admin" else "agency"
+        by = "admin" if handler.is_system_admin else "agency"
         return (_status_fields(doc, target, now),
                 [lifecycle.history_entry(target, now, note, by, doc["status"])],
                 ["complaint_status_changed"])
@@ -365,10 +361,9 @@ def reopen(db, code, reason, sla=None, now=None):
 def list_for_officer(db, actor, query, now=None):
     now = now or now_utc()
     criteria = {}
-    if not actor or actor.get("role") not in ("admin", "officer"):
-        raise Unauthorized("Log in as an officer first.")
-    if actor.get("role") != "admin":
-        criteria["agency_id"] = actor.get("agency_id")
+    actor = require_staff(actor)
+    if not actor.is_system_admin:
+        criteria["agency_id"] = actor.agency_id
     if query.get("status"):
         criteria["status"] = query["status"]
     if query.get("overdue") == "true":

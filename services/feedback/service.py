@@ -3,7 +3,6 @@ from datetime import datetime, timezone
 
 import eventlet
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from prometheus_client import Counter
@@ -13,8 +12,9 @@ from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float, get_int
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
-from services.common.errors import Forbidden
-from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.actor import require_may_act_for
+from services.common.metrics import Metrics, service_metric
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.storage import Mongo
 from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
@@ -40,13 +40,14 @@ class PointCache(DependencyProvider):
         return self.cache
 
 
-class FeedbackService(HealthMixin):
+class FeedbackService(auth.TokenActor, HealthMixin):
     name = "feedback"
 
     db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
     registry = RpcProxy("registry")
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher("feedback")
     metrics = Metrics()
     points = PointCache()
 
@@ -56,9 +57,6 @@ class FeedbackService(HealthMixin):
         return self.points.get(point_id, lambda: rpc_calls.call(
             self.registry, "get_service_point", point_id,
             timeout=get_float(self.config, "CFZ_RPC_TIMEOUT")))
-
-    def _actor(self, token):
-        return auth.verify_token(self.config["CFZ_JWT_SECRET"], token)
 
     @rpc
     def questionnaire(self):
@@ -140,8 +138,7 @@ class FeedbackService(HealthMixin):
     def _own_point(self, token, point_id):
         actor = self._actor(token)
         point = self._point(point_id)
-        if actor.get("role") != "admin" and actor.get("agency_id") != point["agency_id"]:
-            raise Forbidden("QR codes are for the point's own agency.", code="OTHER_AGENCY")
+        require_may_act_for(actor, point["agency_id"], "QR codes are for the point's own agency.")
         return point
 
     @rpc
@@ -181,4 +178,4 @@ class FeedbackService(HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db.feedback], self.dispatch)
+        return self.outbox_publisher.publish_pending()

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pymongo.errors import DuplicateKeyError
 
 from services.common import events
-from services.common.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from services.common.actor import require_may_act_for, require_staff
+from services.common.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from services.common.outbox import outbox_entry, push_events
 from services.common.text import nfc
 from services.common import redaction
@@ -228,10 +229,9 @@ def list_public(db, point_id, limit=20, offset=0):
 
 
 def _require_moderator(actor, agency_id):
-    if actor.get("role") == "admin":
-        return
-    if actor.get("role") != "officer" or actor.get("agency_id") != agency_id:
-        raise Forbidden("Only moderators of the point's agency may do this.", code="OTHER_AGENCY")
+    """System administrators, and officers of the point's agency."""
+    return require_may_act_for(actor, agency_id,
+                               "Only moderators of the point's agency may do this.")
 
 
 def moderation_view(doc):
@@ -243,8 +243,9 @@ def moderation_view(doc):
 
 
 def moderation_queue(db, actor, agency_id=None, limit=20, offset=0):
-    if actor.get("role") != "admin":
-        agency_id = actor.get("agency_id")
+    actor = require_staff(actor)
+    if not actor.is_system_admin:
+        agency_id = actor.agency_id
         _require_moderator(actor, agency_id)
     criteria = {"comment_status": "pending"}
     if agency_id:
@@ -258,10 +259,10 @@ def moderate(db, actor, feedback_id, decision):
     doc = db.feedback.find_one({"_id": feedback_id}, {"outbox": 0})
     if doc is None or doc["comment_status"] == "none":
         raise NotFound("No such comment.", {"feedback_id": feedback_id})
-    _require_moderator(actor, doc["agency_id"])
+    actor = _require_moderator(actor, doc["agency_id"])
     status = "published" if decision["decision"] == "publish" else "rejected"
     fields = {"comment_status": status,
-              "moderation": {"decision": status, "by": actor.get("sub"), "at": _now().isoformat(),
+              "moderation": {"decision": status, "by": actor.account_id, "at": _now().isoformat(),
                              "note": decision.get("note")}}
     if decision.get("comment"):
         # an edited text is redacted again: a moderator's edit is public

@@ -10,7 +10,8 @@ from nameko.rpc import RpcProxy
 from services.common import auth, rpc
 from services.common.config import get_float, get_int
 from services.common.dependencies import ThailandOutline
-from services.common.errors import Busy, Forbidden
+from services.common.actor import Actor, require_system_admin
+from services.common.errors import Busy
 from services.common.metrics import Metrics
 from services.gateway import clients
 from services.gateway.http import bearer_token, read_json
@@ -83,8 +84,9 @@ class GatewayBase:
         self._verified(token)
         return token
 
+    def _actor(self, request):
+        """Who sent the request, by its bearer token (checked as above)."""
+        return Actor.from_claims(self._claims(request))
+
     def _require_admin(self, request):
-        claims = self._claims(request)
-        if claims.get("role") != "admin":
-            raise Forbidden("Only a system administrator may do this.")
-        return claims
+        return require_system_admin(self._actor(request))

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from services.common import auth
-from services.common.auth import is_admin, require_admin
+from services.common.actor import (actor_of, require_any_admin, require_may_act_for,
+                                   require_may_administer, require_system_admin)
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from services.registry import audit, throttle
 
@@ -30,13 +31,7 @@ def new_id(prefix):
 
 def require_officer_of(actor, agency_id):
     """Admins may act on every agency; officers only on their own."""
-    if is_admin(actor):
-        return
-    if not actor or actor.get("role") != "officer":
-        raise Unauthorized("Log in as an officer first.")
-    if actor.get("agency_id") != agency_id:
-        raise Forbidden("This belongs to another agency.",
-                        {"agency_id": agency_id}, code="OTHER_AGENCY")
+    return require_may_act_for(actor, agency_id, "This belongs to another agency.")
 
 
 def _username_taken():
@@ -119,14 +114,14 @@ def get_agency(db, agency_id):
 
 def approve_agency(db, actor, agency_id):
     """Approve a pending agency (again: nothing changes)."""
-    require_admin(actor)
+    actor = require_system_admin(actor)
     doc = get_agency(db, agency_id)
     if doc["status"] == "approved":
         return agency_view(doc)
     # only from pending: an approval racing a rejection cannot undo it
     result = db.agencies.update_one({"_id": agency_id, "status": "pending"},
                                     {"$set": {"status": "approved", "approved_at": _now(),
-                                              "approved_by": actor.get("sub")}})
+                                              "approved_by": actor.account_id}})
     after = get_agency(db, agency_id)
     if result.modified_count != 1 and after["status"] != "approved":
         raise _rejected(after)
@@ -144,13 +139,13 @@ def _rejected(doc):
 def reject_agency(db, actor, agency_id, reason):
     """Reject a pending registration with a reason the officer is shown
     when logging in. Final: a rejected agency registers again."""
-    require_admin(actor)
+    actor = require_system_admin(actor)
     doc = get_agency(db, agency_id)
     if doc["status"] == "rejected":
         raise _rejected(doc)
     result = db.agencies.update_one(
         {"_id": agency_id, "status": "pending"},
-        {"$set": {"status": "rejected", "rejected_at": _now(), "rejected_by": actor.get("sub"),
+        {"$set": {"status": "rejected", "rejected_at": _now(), "rejected_by": actor.account_id,
                   "rejection_reason": reason}})
     if result.modified_count != 1:
         raise Conflict("Only a pending registration can be rejected.",
@@ -161,7 +156,7 @@ def reject_agency(db, actor, agency_id, reason):
 
 
 def list_agencies(db, actor, status=None):
-    require_admin(actor)
+    require_system_admin(actor)
     query = {"status": status} if status else {}
     return [agency_view(d) for d in db.agencies.find(query).sort("created_at", 1)]
 
@@ -222,9 +217,7 @@ def verify_actor(db, secret, token):
 
 def require_agency_admin(actor, agency_id):
     """A system administrator, or the agency's own administrator."""
-    require_officer_of(actor, agency_id)
-    if not is_admin(actor) and not actor.get("agency_admin"):
-        raise Forbidden("Only the agency's administrator may do this.")
+    return require_may_administer(actor, agency_id)
 
 
 def list_officers(db, actor, agency_id):
@@ -238,22 +231,22 @@ def disable_account(db, actor, account_id):
     """End an account: it cannot log in and its tokens stop working (the
     token version moves on). A system administrator disables anyone but
     themselves; an agency administrator, the officers of their agency."""
+    actor = actor_of(actor)
     doc = db.accounts.find_one({"_id": account_id}, {"password_hash": 0})
     if doc is None:
-        if not (is_admin(actor) or (actor or {}).get("agency_admin")):
-            raise Forbidden("Only an administrator may disable accounts.")
+        require_any_admin(actor, "Only an administrator may disable accounts.")
         raise NotFound("No such account.", {"account_id": account_id})
     if doc["role"] == "admin":
-        require_admin(actor)
+        require_system_admin(actor)
     else:
         require_agency_admin(actor, doc["agency_id"])
-    if doc["_id"] == actor.get("sub"):
+    if doc["_id"] == actor.account_id:
         raise Conflict("You cannot disable your own account.", code="CANNOT_DISABLE_SELF")
     if doc["status"] == "disabled":
         return account_view(doc)
     result = db.accounts.update_one(
         {"_id": account_id, "status": "active"},
-        {"$set": {"status": "disabled", "disabled_at": _now(), "disabled_by": actor.get("sub")},
+        {"$set": {"status": "disabled", "disabled_at": _now(), "disabled_by": actor.account_id},
          "$inc": {"token_version": 1}})
     if result.modified_count == 1:
         audit.record(db, actor, "account.disable", "account", account_id, doc.get("agency_id"),

@@ -11,6 +11,8 @@ import time
 import uuid
 from datetime import date, datetime, timezone
 
+from services.common.actor import actor_of
+
 INDEXES = {"audit": [([("agency_id", 1), ("_id", -1)], {"name": "agency_newest"})]}
 
 
@@ -56,11 +58,11 @@ def diff(doc, fields):
 
 def record(db, actor, action, entity_type, entity_id, agency_id, before=None, after=None,
            now=None):
-    actor = actor or {}
+    actor = actor_of(actor)
     entry = {"_id": _entry_id(), "agency_id": agency_id,
              "at": now or datetime.now(timezone.utc),
-             "actor": {"account_id": actor.get("sub"), "username": actor.get("username"),
-                       "role": actor.get("role")},
+             "actor": {"account_id": actor.account_id, "username": actor.username,
+                       "role": actor.role},
              "action": action, "entity": {"type": entity_type, "id": entity_id},
              "before": jsonable(before or {}), "after": jsonable(after or {})}
     db.audit.insert_one(entry)

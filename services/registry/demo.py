@@ -10,11 +10,12 @@ import random
 from datetime import date, timedelta
 
 from services.common import thai
+from services.common.actor import SYSTEM_ADMIN, Actor
 from services.registry import accounts, points
 
 PLACES_PATH = os.path.join(os.path.dirname(__file__), "data", "demo_places.json")
 DEMO_PASSWORD = "demo-password-2569"
-SYSTEM_ACTOR = {"sub": "demo-loader", "role": "admin"}
+SYSTEM_ACTOR = Actor(account_id="demo-loader", role=SYSTEM_ADMIN)
 
 # kind of office: agency, catalogue code prefix, where it stands, name templates
 AGENCIES = [

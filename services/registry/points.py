@@ -14,7 +14,8 @@ from services.common import events, thai
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.outbox import outbox_entry, push_events
 from services.registry import audit, catalogue
-from services.registry.accounts import is_admin, new_id, require_officer_of
+from services.common.actor import actor_of
+from services.registry.accounts import new_id, require_officer_of
 
 INDEXES = {
     "points": [([("agency_id", 1), ("status", 1)], {"name": "agency_status"}),
@@ -71,8 +72,8 @@ def new_pin(actor, pin, now):
     return {"method": pin["method"], "accuracy_m": pin.get("accuracy_m"),
             "captured_at": pin.get("captured_at"),
             "pinned_at": now,
-            "pinned_by": {"account_id": (actor or {}).get("sub"),
-                          "username": (actor or {}).get("username")}}
+            "pinned_by": {"account_id": actor_of(actor).account_id,
+                          "username": actor_of(actor).username}}
 
 
 def pin_view(pin, private=False):
@@ -170,19 +171,20 @@ def create(db, actor, data, agency_id=None, idempotency_key=None):
 
     With an `idempotency_key`, a repeat by the same account returns the
     point the first request created (marked `replayed`)."""
-    if is_admin(actor) and not agency_id:
+    actor = actor_of(actor)
+    if actor.is_system_admin and not agency_id:
         raise ValidationFailed("Say which agency the point belongs to.",
                                {"fields": {"agency_id": ["Required for administrators."]}})
-    if not is_admin(actor):
+    if not actor.is_system_admin:
         # an officer pins for their own agency; naming another is refused
-        agency_id = agency_id or (actor or {}).get("agency_id")
+        agency_id = agency_id or actor.agency_id
     require_officer_of(actor, agency_id)
     if db.agencies.find_one({"_id": agency_id, "status": "approved"}, {"_id": 1}) is None:
         raise Conflict("The agency is not approved.", code="AGENCY_NOT_APPROVED")
     scope = fingerprint = None
     if idempotency_key:
         # keys are the caller's own: another account's key is another request
-        scope = "{}:{}".format(actor.get("sub"), idempotency_key)
+        scope = "{}:{}".format(actor.account_id, idempotency_key)
         fingerprint = _fingerprint(agency_id, data)
         replay = find_replay(db, scope, fingerprint)
         if replay:

@@ -6,16 +6,17 @@ uses, then handed to the plain modules (accounts, points, catalogue, demo).
 import logging
 
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 
 from services.common import opendata_store, ratelimit
+from services.common.actor import Actor, require_system_admin
 from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
 from services.common.entrypoints import HealthMixin, outbox_timer, rpc
 from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
-from services.common.metrics import Metrics, publish_outbox
+from services.common.metrics import Metrics
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.opendata_service import OpenDataMixin
 from services.common.storage import Mongo
 from services.registry import (accounts, audit, catalogue, demo, opendata, points, schemas,
@@ -55,7 +56,8 @@ class RegistryService(OpenDataMixin, HealthMixin):
     passwords = PasswordHasher()
     outline = ThailandOutline()
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher(*OUTBOX_COLLECTIONS)
     metrics = Metrics()
 
     def _actor(self, token):
@@ -63,6 +65,9 @@ class RegistryService(OpenDataMixin, HealthMixin):
         given, and the registry checks it itself rather than trusting a
         caller's claim (the broker is not the only line of defence),
         including that its account has not been disabled since."""
+        return Actor.from_claims(self._claims(token))
+
+    def _claims(self, token):
         return accounts.verify_actor(self.db, self.config["CFZ_JWT_SECRET"], token)
 
     # --- agencies and accounts -------------------------------------------
@@ -90,7 +95,7 @@ class RegistryService(OpenDataMixin, HealthMixin):
     def check_token(self, token):
         """The token's claims if its account still honours it (for the
         gateway, which checks every token here before it is used)."""
-        return self._actor(token)
+        return self._claims(token)
 
     @rpc
     def disable_account(self, token, account_id):
@@ -191,7 +196,7 @@ class RegistryService(OpenDataMixin, HealthMixin):
 
     @rpc
     def import_catalogue(self, token, payload):
-        accounts.require_admin(self._actor(token))
+        require_system_admin(self._actor(token))
         return catalogue.import_entries(self.db, payload)
 
     # --- demo data and outbox ---------------------------------------------
@@ -209,5 +214,4 @@ class RegistryService(OpenDataMixin, HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db[name] for name in OUTBOX_COLLECTIONS],
-                              self.dispatch)
+        return self.outbox_publisher.publish_pending()

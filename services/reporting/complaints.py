@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.actor import require_staff
 from services.common.errors import Forbidden
 from services.common.events import COMPLAINT_CLOSED as CLOSED
 from services.common.events import COMPLAINT_RESOLVED as RESOLVED
@@ -151,10 +152,9 @@ def differences(db, source_docs):
 def check_overdue_access(actor, level, key):
     """Who may read an overdue list: administrators any, an officer only
     their own agency's (level "agency", their agency id)."""
-    if actor.get("role") == "admin":
+    actor = require_staff(actor)
+    if actor.is_system_admin:
         return
-    if actor.get("role") != "officer":
-        raise Forbidden("Officers and administrators only.")
-    if level != "agency" or not key or key != actor.get("agency_id"):
+    if level != "agency" or not actor.is_officer_of(key):
         raise Forbidden("Officers see their own agency's complaints: level=agency&id="
-                        + str(actor.get("agency_id")), code="OTHER_AGENCY")
+                        + str(actor.agency_id), code="OTHER_AGENCY")

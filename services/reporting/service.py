@@ -12,7 +12,6 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -23,9 +22,9 @@ from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.csvfile import to_csv
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, outbox_timer, rpc
-from services.common.errors import (ServiceUnavailable, Unauthorized,
-                                    validation_error)
-from services.common.metrics import Metrics, publish_outbox, service_metric
+from services.common.errors import ServiceUnavailable, validation_error
+from services.common.metrics import Metrics, service_metric
+from services.common.outbox_publisher import OutboxPublisher
 from services.common.opendata_service import OpenDataMixin
 from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
@@ -78,14 +77,15 @@ def _range(query):
         raise validation_error(exc.messages)
 
 
-class ReportingService(OpenDataMixin, HealthMixin):
+class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     name = "reporting"
 
     db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
                         **alerts.INDEXES, **opendata_store.INDEXES},
                on_start=lambda db, container: aggregates.ensure_layout(db))
     config = Config()
-    dispatch = EventDispatcher()
+    # publishes each write's events at once; the timer below, what is left
+    outbox_publisher = OutboxPublisher("alerts")
     metrics = Metrics()
     priors = Priors()
     resync = Resync()
@@ -218,7 +218,7 @@ class ReportingService(OpenDataMixin, HealthMixin):
 
     @outbox_timer()
     def publish_outbox(self):
-        return publish_outbox(self.name, [self.db.alerts], self.dispatch)
+        return self.outbox_publisher.publish_pending()
 
     # --- reports ------------------------------------------------------------
     def _prior(self, start, end):
@@ -327,9 +327,7 @@ class ReportingService(OpenDataMixin, HealthMixin):
     @rpc
     def overdue_complaints(self, token, query=None):
         """Overdue complaints: officers see their own agency's, admins all."""
-        actor = auth.verify_token(self.config["CFZ_JWT_SECRET"], token) if token else None
-        if not actor:
-            raise Unauthorized("Log in as an officer first.")
+        actor = self._actor(token)
         query = load(schemas.OverdueQuery, query or {})
         level, key = LEVELS[query["level"]], query.get("id")
         complaints.check_overdue_access(actor, level, key)

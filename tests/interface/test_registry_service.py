@@ -1,10 +1,13 @@
 """The registry in a nameko container against the real RabbitMQ."""
+import time
+
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.common.auth import issue_token, verify_token
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from services.common.outbox_publisher import OutboxPublisher
 from services.registry.service import RegistryService
 from tests.conftest import ADMIN
 from tests.helpers import POINT, agency, make_recorder, wait_for
@@ -70,10 +73,34 @@ def test_declaring_services_emits_services_changed(registry, received):
     assert event["services"][0]["documents"][0]["copy_required"] is False
 
 
-def test_outbox_delivers_an_event_after_a_crash_before_publication(
+def test_a_write_publishes_its_events_at_once_without_the_timer(
         container_factory, config, received):
+    # the timer would publish only in an hour: its eager first tick has passed
+    slow = dict(config, CFZ_OUTBOX_INTERVAL="3600")
+    registry = container_factory(RegistryService, slow)
+    registry.start()
+    eventlet.sleep(0.2)
+    officer, _ = approved_officer(registry, "g")
+    point = call(registry, "create_service_point", officer, POINT)
+    answered = time.monotonic()
+    assert wait_for(lambda: received, timeout=2.0)
+    assert time.monotonic() - answered < 1.0
+    call(registry, "update_service_point", officer, point["id"], {"name_en": "Renamed"})
+    call(registry, "close_service_point", officer, point["id"])
+    assert wait_for(lambda: len(received) >= 3, timeout=2.0)
+    eventlet.sleep(0.3)  # nothing twice, nothing out of order
+    assert [(n, e["id"], e["entity_version"]) for n, e in received] == [
+        ("office_registered", point["id"], 1), ("office_updated", point["id"], 2),
+        ("office_closed", point["id"], 3)]
+    assert call(registry, "get_service_point", point["id"])["status"] == "closed"
+
+
+def test_outbox_delivers_an_event_after_a_crash_before_publication(
+        container_factory, config, received, monkeypatch):
     # A service that would publish only in an hour: the write lands, then the
-    # process dies before the event leaves.
+    # process dies before the event leaves (its worker never publishes).
+    monkeypatch.setattr(OutboxPublisher, "worker_result",
+                        lambda self, worker_ctx, result=None, exc_info=None: None)
     slow = dict(config, CFZ_OUTBOX_INTERVAL="3600")
     first = container_factory(RegistryService, slow)
     first.start()

@@ -196,8 +196,11 @@ def test_officers_act_only_on_their_agency(db):
     view = filed(db)
     with pytest.raises(Forbidden):
         store.change_status(db, OTHER_OFFICER, view["complaint_id"], "accepted")
-    with pytest.raises(Unauthorized):
-        store.change_status(db, {"role": "citizen"}, view["complaint_id"], "accepted")
+    with pytest.raises(Forbidden):  # known, but neither officer nor administrator
+        store.change_status(db, {"sub": "acc-c", "role": "citizen"}, view["complaint_id"],
+                            "accepted")
+    with pytest.raises(Unauthorized):  # no identity at all
+        store.change_status(db, None, view["complaint_id"], "accepted")
     assert store.change_status(db, ADMIN, view["complaint_id"], "accepted")["status"] == "accepted"
     assert store.list_for_officer(db, OTHER_OFFICER, {})["total"] == 0
     with pytest.raises(NotFound):

@@ -207,3 +207,21 @@ def test_counter_tokens_are_counted_per_client_and_code_each_day(db):
         issue("e", "c3")
     issue("f", "c1", day="2026-03-03")                        # a new day
     assert db.visit_issues.count_documents({}) == 4
+
+
+def test_who_may_moderate_answers_as_the_one_rule_does(db):
+    """No identity is 401; a known caller who is not staff of the agency 403."""
+    from services.common.errors import Forbidden, Unauthorized
+    db.feedback.insert_one({"_id": "fb-1", "agency_id": "ag-A", "comment_status": "published"})
+    with pytest.raises(Unauthorized):
+        store.moderation_queue(db, None)
+    with pytest.raises(Forbidden):
+        store.moderation_queue(db, {"sub": "acc-x", "role": "citizen"})
+    with pytest.raises(Unauthorized):
+        store.moderate(db, None, "fb-1", {"decision": "publish"})
+    with pytest.raises(Forbidden) as other:
+        store.moderate(db, {"sub": "acc-b", "role": "officer", "agency_id": "ag-B"}, "fb-1",
+                       {"decision": "publish"})
+    assert other.value.error_code == "OTHER_AGENCY"
+    own = store.moderation_queue(db, {"sub": "acc-a", "role": "officer", "agency_id": "ag-A"})
+    assert own["total"] == 0  # nothing pending, and no refusal
