@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from services.common import context, tracing
+from services.common import actor, context, tracing
 
 
 class EventBase(Schema):
@@ -114,6 +114,26 @@ class ZeroCopyBreach(Schema):
         ["declared_no_copy", "government_issued", "undeclared_document"]))
 
 
+class EventActor(Schema):
+    """Who made a change, as their verified token named them: for the
+    registry's audit trail (docs/adr/0011-audit-trail.md). An officer's or
+    administrator's account; consumers must not publish it."""
+    class Meta:
+        unknown = EXCLUDE
+    account_id = fields.String(allow_none=True, load_default=None)
+    username = fields.String(allow_none=True, load_default=None)
+    role = fields.String(allow_none=True, load_default=None)
+
+
+def actor_of(who):
+    """An EventActor from an Actor or a verified token's claims (None for
+    no one)."""
+    who = actor.actor_of(who)
+    if not who.authenticated:
+        return None
+    return {"account_id": who.account_id, "username": who.username, "role": who.role}
+
+
 class FeedbackSubmitted(EventBase):
     feedback_id = fields.String(required=True)
     service_point_id = fields.String(required=True)
@@ -147,6 +167,14 @@ class FeedbackModerated(EventBase):
     satisfaction = fields.Integer(allow_none=True, load_default=None)
     moderated_at = fields.String(allow_none=True, load_default=None)
     comment_public = fields.String(allow_none=True, load_default=None)
+    # added for the audit trail (absent from older producers' events): who
+    # decided, the comment's status before ("pending", or "published" /
+    # "rejected" when decided again), its redacted text before (waiting or
+    # published; never the original) and the moderator's note, redacted
+    moderator = fields.Nested(EventActor, allow_none=True, load_default=None)
+    previous_status = fields.String(allow_none=True, load_default=None)
+    previous_comment = fields.String(allow_none=True, load_default=None)
+    note = fields.String(allow_none=True, load_default=None)
 
 
 # The complaint statuses the events carry that consumers must interpret:
@@ -172,6 +200,12 @@ class ComplaintEvent(EventBase):
     # when it last became resolved, rejected or forwarded; None while open
     closed_at = fields.AwareDateTime(allow_none=True, format="iso", load_default=None)
     entity_version = fields.Integer(required=True)
+    # added for the audit trail (absent from older producers' events): the
+    # officer or administrator who made this change (None when the
+    # complainant, the relay or PMOC did) and the note that came with it,
+    # redacted as the tracking page shows it
+    actor = fields.Nested(EventActor, allow_none=True, load_default=None)
+    note = fields.String(allow_none=True, load_default=None)
 
 
 class SatisfactionWindow(Schema):

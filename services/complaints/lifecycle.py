@@ -6,8 +6,9 @@ Thai complaint centres' states, mapped to Open311's open/closed:
                                    (resolved -> reopened, once, within 30 days)
 
 Every transition is kept in the complaint's history with its time, note and
-who made it. Times are timezone-aware UTC datetimes; every function takes
-`now`, so a test controls the clock.
+who made it (an officer's account too, for the audit trail). Times are
+timezone-aware UTC datetimes; every function takes `now`, so a test
+controls the clock.
 """
 from datetime import timedelta
 
@@ -68,9 +69,15 @@ def require_move(current, target):
                        {"status": current, "allowed": allowed}, code="INVALID_TRANSITION")
 
 
-def history_entry(status, now, note=None, by=None, previous=None):
-    return {"status": status, "previous_status": previous, "at": now,
-            "note": note, "by": by}
+def history_entry(status, now, note=None, by=None, previous=None, account=None):
+    """`by` is who in kind (citizen, agency, admin, relay, pmoc); `account`
+    the officer's or administrator's account (events.actor_of), which the
+    change's event carries to the audit trail and no view shows."""
+    entry = {"status": status, "previous_status": previous, "at": now,
+             "note": note, "by": by}
+    if account:
+        entry["account"] = account
+    return entry
 
 
 def sla_due(filed_at, days):

@@ -56,7 +56,10 @@ def complaint_id_for(idempotency_key):
 
 
 # --- events ------------------------------------------------------------------
-def event_payload(doc, previous_status=None, changed_at=None):
+def event_payload(doc, previous_status=None, changed_at=None, change=None):
+    """`change`: the history entry this event announces, if any; its
+    account and (redacted) note go to the audit trail."""
+    change = change or {}
     return {
         "complaint_id": doc["_id"], "tracking_code": doc["tracking_code"],
         "category": doc["category"], "service_point_id": doc.get("service_point_id"),
@@ -69,12 +72,13 @@ def event_payload(doc, previous_status=None, changed_at=None):
         "resolution_rating": doc.get("rating"),
         "closed_at": _iso(doc.get("closed_at")),
         "entity_version": doc["entity_version"],
+        "actor": change.get("account"), "note": redaction.public_text(change.get("note")),
     }
 
 
-def _event(name, doc, previous_status, now):
+def _event(name, doc, previous_status, now, change=None):
     return outbox_entry(name, events.new_event(
-        name, event_payload(doc, previous_status, now), now=now))
+        name, event_payload(doc, previous_status, now, change), now=now))
 
 
 # --- filing ------------------------------------------------------------------
@@ -289,7 +293,8 @@ def _apply(db, complaint_id, change, now, doc=None):
         update = {"$set": dict(fields, entity_version=bumped, updated_at=now)}
         if history:
             update["$push"] = {"history": {"$each": list(history)}}
-        push_events(update, [_event(name, new, doc["status"], now) for name in event_names])
+        push_events(update, [_event(name, new, doc["status"], now, history[-1] if history else None)
+                             for name in event_names])
         result = db.complaints.update_one({"_id": complaint_id, "entity_version": version}, update)
         if result.modified_count == 1:
             return new
@@ -320,7 +325,8 @@ def change_status(db, actor, complaint_id, target, note=None, now=None):
         lifecycle.require_move(doc["status"], target)
         by = "admin" if handler.is_system_admin else "agency"
         return (_status_fields(doc, target, now),
-                [lifecycle.history_entry(target, now, note, by, doc["status"])],
+                [lifecycle.history_entry(target, now, note, by, doc["status"],
+                                         events.actor_of(actor))],
                 ["complaint_status_changed"])
     return agency_view(db, _apply(db, complaint_id, change, now), now)
 

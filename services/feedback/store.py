@@ -274,7 +274,11 @@ def moderate(db, actor, feedback_id, decision):
         "province_code": doc["province_code"], "submitted_at": doc["submitted_at"].isoformat(),
         "satisfaction": doc["answers"]["satisfaction"], "moderated_at": fields["moderation"]["at"],
         "comment_public": fields.get("comment_public", doc["comment_public"])
-        if status == "published" else None})
+        if status == "published" else None,
+        # added for the audit trail: who, and the redacted text and status before
+        "moderator": events.actor_of(actor), "previous_status": doc["comment_status"],
+        "previous_comment": doc["comment_public"],
+        "note": redaction.public_text(decision.get("note"))})
     update = push_events({"$set": fields}, [outbox_entry("feedback_moderated", event)])
     db.feedback.update_one({"_id": feedback_id}, update)
     return moderation_view(dict(doc, **fields))

@@ -7,12 +7,12 @@ import logging
 
 from nameko.dependency_providers import Config
 
-from services.common import opendata_store, ratelimit
+from services.common import events, opendata_store, ratelimit
 from services.common.actor import Actor, require_system_admin
 from services.common.config import get_bool, get_int
 from services.common.demo import require_demo_data
 from services.common.dependencies import PasswordHasher, ThailandOutline
-from services.common.entrypoints import HealthMixin, outbox_timer, rpc
+from services.common.entrypoints import HealthMixin, event_handler, outbox_timer, rpc
 from services.common.errors import NotFound
 from services.common.fields import idempotency_key as idempotency_key_field
 from services.common.metrics import Metrics
@@ -110,6 +110,18 @@ class RegistryService(OpenDataMixin, HealthMixin):
         actor = self._actor(token)
         query = schemas.load(schemas.AuditQuery, query or {})
         return accounts.audit_trail(self.db, actor, agency_id, query)
+
+    # Other services' changes to public information, kept in the same
+    # trail from their events (who, when, before, after; once per event).
+    @event_handler("feedback", "feedback_moderated")
+    def on_feedback_moderated(self, payload):
+        audit.record_entry(self.db, audit.moderation_entry(
+            events.parse_event("feedback_moderated", payload)))
+
+    @event_handler("complaints", "complaint_status_changed")
+    def on_complaint_status_changed(self, payload):
+        audit.record_entry(self.db, audit.complaint_status_entry(
+            events.parse_event("complaint_status_changed", payload)))
 
     @rpc
     def list_agencies(self, token, status=None):

@@ -180,6 +180,19 @@ def test_register_pin_survey_poster_rate_moderate_and_answer_a_complaint(site, p
     expect(page.locator("#audit li").first).to_be_visible()
     assert page.locator("#audit li").count() >= 3  # created, surveyed twice
     expect(page.locator("#audit")).to_contain_text("ระบบเชื่อมโยงข้อมูลยังไม่พร้อม")
+    # the moderation and the complaint's changes, from their events, in Thai
+    resolved = page.locator("#audit li[data-action='complaint.status']", has_text="หลัง แก้ไขเสร็จสิ้น")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+            resolved.count() and page.locator("#audit li[data-action='comment.moderate']").count()):
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(resolved.locator("[data-field=status]")).to_have_text(
+        "สถานะ: ก่อน อยู่ระหว่างดำเนินการ → หลัง แก้ไขเสร็จสิ้น")
+    expect(resolved.locator("strong")).to_have_text("เปลี่ยนสถานะเรื่องร้องเรียน")
+    moderated = page.locator("#audit li[data-action='comment.moderate']")
+    expect(moderated.locator("[data-field=status]")).to_have_text("สถานะ: ก่อน รอตรวจ → หลัง เผยแพร่แล้ว")
+    expect(moderated.locator("[data-field=comment]")).to_contain_text("หลัง เจ้าหน้าที่พูดจาไม่สุภาพ รอนานมาก")
     officer_phone.shot("audit")
     page.goto(site.base + "/officer/officers")
     page.get_by_label("ชื่อผู้ใช้").fill(who["username"] + "-b")
@@ -250,3 +263,136 @@ def test_the_counter_tablet_shows_a_fresh_code_after_each_rating(site, phone_fac
     second = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
     assert second and second[0].text != first and "&t=" in second[0].text
     tablet.shot("tablet-renewed")
+
+
+THAI = re.compile("[\u0e00-\u0e7f]")
+# what the officer app itself labels (not the data shown: names, comments);
+# the language button names the other language, so it is left out
+LABELS = ("main h1, main h2, main h3, main label, main legend, main button, main a, main option, main .hint, "
+          "main .status, #audit strong, #audit .changes .muted, header nav a, header .brand")
+
+
+def untranslated(page):
+    """The app's own labels on this page still in Thai."""
+    texts = page.locator(LABELS).evaluate_all("nodes => nodes.map(n => n.textContent.trim())")
+    return [t for t in texts if THAI.search(t)]
+
+
+def test_an_officer_works_in_english_and_the_audit_page_shows_a_moderation_and_a_complaint(site, phone_factory):
+    """Switched to English once (kept for the next pages): log in, the
+    point page, moderation, a complaint's status, the audit trail that
+    says who published which text and who moved the complaint, in English."""
+    suffix = uuid.uuid4().hex[:6]
+    who = {"username": "en-officer-" + suffix, "password": "correct horse battery " + suffix}
+    registered = site.api("POST", "/api/v1/agencies", json={
+        "name_th": "สำนักงานทดสอบ " + suffix, "name_en": "English Test Office " + suffix,
+        "ministry": "Ministry of Interior", "contact_email": "en{}@example.go.th".format(suffix), **who})
+    assert registered.status_code == 201, registered.text
+    admin = site.officer_token(ADMIN)
+    agency_id = registered.json()["agency"]["id"]
+    assert site.api("POST", "/api/v1/admin/agencies/{}/approve".format(agency_id), token=admin).ok
+    officer = site.officer_token(who)
+    point = site.api("POST", "/api/v1/service-points", token=officer, json={
+        "name_th": "ที่ว่าการอำเภอทดสอบ " + suffix, "name_en": "Test District Office " + suffix,
+        "address": "Chang Phueak Road, Chiang Mai", "province_code": "50",
+        "location": {"lat": CHIANG_MAI["latitude"], "lon": CHIANG_MAI["longitude"]}}).json()
+    held = site.api("POST", "/api/v1/service-points/{}/feedback".format(point["id"]), json={
+        "answers": {"satisfaction": 1}, "comment": "staff were stupid, call me 081-234-5678"},
+        headers={"Idempotency-Key": str(uuid.uuid4())}).json()
+    assert held["comment_status"] == "pending"
+    filed = site.api("POST", "/api/v1/complaints", json={
+        "category": "STAFF-CONDUCT", "description": "Rude staff at the counter",
+        "service_point_id": point["id"], "contact": {"phone": "081-234-5678"}})
+    assert filed.status_code == 201, filed.text
+
+    phone = phone_factory(geolocation=CHIANG_MAI)
+    page = phone.page
+    page.goto(site.base + "/officer/login")
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    page.get_by_label("Username").fill(who["username"])
+    page.get_by_label("Password").fill(who["password"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello " + who["username"])).to_be_visible()
+    assert untranslated(page) == []
+
+    # the point page: every label in English
+    page.get_by_role("link", name="Test District Office " + suffix).click()
+    expect(page.get_by_label("Point name (English)")).to_have_value("Test District Office " + suffix)
+    expect(page.get_by_role("heading", name="Services, documents and copies")).to_be_visible()
+    expect(page.get_by_role("link", name="Print QR code")).to_be_visible()
+    assert untranslated(page) == []
+    phone.shot("en-point")
+
+    # moderation: edit the abusive word out and publish
+    page.goto(site.base + "/officer")
+    page.get_by_role("link", name="Moderate comments").click()
+    expect(page.get_by_role("heading", name="Comments waiting")).to_be_visible()
+    item = page.locator("#queue li").first
+    expect(item.locator("mark")).to_have_text("stupid")
+    expect(item.get_by_text("Matched words: stupid")).to_be_visible()
+    assert untranslated(page) == []
+    phone.shot("en-moderation")
+    item.get_by_label("Edit and publish").fill("staff were unhelpful, call me 081-234-5678")
+    item.get_by_label("Note").fill("rude word taken out")
+    item.get_by_role("button", name="Edit and publish").click()
+    expect(page.get_by_text("No comment is waiting")).to_be_visible()
+
+    # a complaint moved on with a ready-made text
+    page.goto(site.base + "/officer")
+    page.get_by_role("link", name="Complaints").click()
+    expect(page.get_by_role("heading", name="Your agency's complaints")).to_be_visible()
+    page.locator("#inbox a.title").first.click()
+    page.get_by_label("Change status").select_option(label="In progress")
+    page.get_by_role("button", name="Received; we are checking the facts").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("In progress")
+    assert untranslated(page) == []
+
+    # the audit trail: both arrive from their events within moments
+    page.goto(site.base + "/officer")
+    page.get_by_role("link", name="Change history").click()
+    audit = page.locator("#audit")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+            audit.locator("li[data-action='comment.moderate']").count()
+            and audit.locator("li[data-action='complaint.status']").count()):
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_role("heading", name="Change history")).to_be_visible()
+    moderation = audit.locator("li[data-action='comment.moderate']")
+    expect(moderation.locator("strong")).to_have_text("Comment moderated")
+    expect(moderation).to_contain_text("by " + who["username"])
+    expect(moderation.locator("[data-field=status]")).to_have_text(
+        "Status: before waiting for moderation → after published")
+    # both texts as the public sees them: the number masked, never the original
+    expect(moderation.locator("[data-field=comment]")).to_contain_text("after staff were unhelpful, call me [")
+    expect(moderation.locator("[data-field=comment]")).to_contain_text("before staff were stupid, call me [")
+    expect(moderation.locator("[data-field=note]")).to_have_text("Note: before — → after rude word taken out")
+    expect(audit).not_to_contain_text("081-234-5678")
+    expect(audit).not_to_contain_text("0812345678")
+    status = audit.locator("li[data-action='complaint.status']")
+    expect(status.locator("strong")).to_have_text("Complaint status changed")
+    expect(status).to_contain_text("by " + who["username"])
+    expect(status.locator("[data-field=status]")).to_have_text(re.compile(
+        r"^Status: before (Received|Relayed to the PMOC 1111 centre) → after In progress$"))
+    expect(status.locator("[data-field=note]")).to_have_text(
+        "Note: before — → after Received; we are checking the facts")
+    expect(status.get_by_role("link", name="Open the complaint")).to_be_visible()
+    expect(audit.locator("li[data-action='point.create'] strong")).to_have_text("Point pinned")
+    expect(audit.locator("li[data-action='agency.approve']")).to_contain_text("by admin (system administrator)")
+    assert untranslated(page) == []
+    phone.shot("en-audit")
+
+    # the system administrator reads the same trail, choosing the agency
+    admin_phone = phone_factory()
+    apage = admin_phone.page
+    apage.goto(site.base + "/officer/login")
+    apage.get_by_role("button", name="Switch to English").click()
+    apage.get_by_label("Username").fill(ADMIN["username"])
+    apage.get_by_label("Password").fill(ADMIN["password"])
+    apage.get_by_role("button", name="Log in").click()
+    apage.get_by_role("link", name="Change history").click()
+    apage.get_by_label("Agency").select_option(label="English Test Office " + suffix)
+    expect(apage.locator("#audit li[data-action='comment.moderate']")).to_contain_text("by " + who["username"])
+    assert untranslated(apage) == []

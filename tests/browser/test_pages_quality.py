@@ -53,7 +53,9 @@ def test_no_serious_accessibility_violation_on_the_officer_pages(site, phone):
     pages = [("/officer", "h1"), ("/officer/admin", "#pending li"), ("/officer/points/new", "#map"),
              ("/officer/points/" + point["id"], "#survey .card"), ("/officer/points/{}/poster".format(point["id"]), "#qr"),
              ("/officer/points/{}/tablet".format(point["id"]), "#tablet-qr[data-url]"),
-             ("/officer/moderation", "#queue li"), ("/officer/complaints", "#inbox li")]
+             ("/officer/moderation", "#queue li"), ("/officer/complaints", "#inbox li"),
+             # the demo's complaint status changes are in the point's agency's trail
+             ("/officer/audit?agency=" + point["agency_id"], "#audit li[data-action]")]
     found = {}
     for path, ready in pages:
         page.goto(site.base + path)

@@ -223,3 +223,46 @@ def test_the_audit_trail_shows_who_changed_what_to_its_agency_only(api):
     latest = api.get(trail_path, token=boss).json()["results"][0]
     assert latest["action"] == "account.disable" and latest["entity"]["id"] == officer_id
     assert latest["after"]["status"] == "disabled"
+
+
+def test_moderation_and_complaint_status_changes_join_the_agencys_audit_trail(api):
+    """Over HTTP: the agency administrator sees who published which text and
+    who moved a complaint, from the events; only public texts."""
+    boss, own = api.approved_agency(agency("aud-ev"))
+    point = api.post("/api/v1/service-points", json=POINT, token=boss).json()
+    held = api.post("/api/v1/service-points/{}/feedback".format(point["id"]),
+                    json={"answers": {"satisfaction": 1},
+                          "comment": "เจ้าหน้าที่เหมือนควาย โทร 081-234-5678"}).json()
+    assert held["comment_status"] == "pending"
+    decided = api.post("/api/v1/feedback/{}/moderation".format(held["feedback_id"]), token=boss,
+                       json={"decision": "publish", "comment": "เจ้าหน้าที่ไม่สุภาพ โทร 081-234-5678"})
+    assert decided.status_code == 200, decided.text
+    filed = api.post("/api/v1/complaints", json={
+        "category": "STAFF-CONDUCT", "description": "ไม่สุภาพ", "service_point_id": point["id"],
+        "contact": {"phone": "081-234-5678"}}).json()
+    inbox = api.get("/api/v1/officer/complaints", token=boss).json()["results"]
+    changed = api.post("/api/v1/officer/complaints/{}/status".format(inbox[0]["complaint_id"]),
+                       token=boss, json={"status": "accepted", "note": "รับเรื่อง โทรกลับ 0812345678"})
+    assert changed.status_code == 200, changed.text
+
+    trail_path = "/api/v1/agencies/{}/audit".format(own["id"])
+
+    def actions():
+        return [e["action"] for e in api.get(trail_path, token=boss).json()["results"]]
+    assert wait_for(lambda: {"comment.moderate", "complaint.status"} <= set(actions()), timeout=20)
+    trail = api.get(trail_path, token=boss).json()["results"]
+    moderation = [e for e in trail if e["action"] == "comment.moderate"][0]
+    status = [e for e in trail if e["action"] == "complaint.status"][0]
+    assert moderation["entity"] == {"type": "feedback", "id": held["feedback_id"]}
+    assert moderation["actor"]["username"] == "officer-aud-ev"
+    assert moderation["before"] == {"status": "pending",
+                                    "comment": "เจ้าหน้าที่เหมือนควาย โทร [เบอร์โทรถูกซ่อน]"}
+    assert moderation["after"] == {"status": "published",
+                                   "comment": "เจ้าหน้าที่ไม่สุภาพ โทร [เบอร์โทรถูกซ่อน]"}
+    assert status["entity"] == {"type": "complaint", "id": inbox[0]["complaint_id"]}
+    assert status["actor"]["username"] == "officer-aud-ev"
+    assert status["after"] == {"status": "accepted", "note": "รับเรื่อง โทรกลับ [เบอร์โทรถูกซ่อน]"}
+    text = repr(trail)
+    assert "0812345678" not in text and "081-234-5678" not in text
+    assert filed["tracking_code"] not in text
+    assert api.get(trail_path, token=api.admin_token()).json()["results"] == trail

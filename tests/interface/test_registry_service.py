@@ -177,3 +177,45 @@ def test_registry_checks_tokens_itself(registry):
         call(registry, "list_agencies", forged)
     with pytest.raises(Unauthorized):
         call(registry, "create_service_point", "garbage", POINT)
+
+
+def test_moderations_and_status_changes_from_events_are_audited_once(registry, config):
+    """The registry keeps other services' changes from their events; the
+    broker delivering an event again (or a replay) adds nothing."""
+    from nameko.standalone.events import event_dispatcher
+
+    from services.common import events
+
+    _, registration = approved_officer(registry, "ev")
+    agency_id = registration["agency"]["id"]
+    moderator = {"account_id": "acc-m", "username": "somsri", "role": "officer"}
+    moderated = events.new_event("feedback_moderated", {
+        "feedback_id": "fb-1", "service_point_id": "sp-1", "agency_id": agency_id,
+        "decision": "rejected", "moderator": moderator, "previous_status": "pending",
+        "previous_comment": "แย่มาก", "moderated_at": "2026-03-01T09:00:00+00:00"})
+    changed = events.new_event("complaint_status_changed", {
+        "complaint_id": "cmp-1", "tracking_code": "7KQ4M-2XZ9P-H", "category": "STAFF-CONDUCT",
+        "agency_id": agency_id, "status": "accepted", "previous_status": "relayed",
+        "filed_at": "2026-03-01T08:00:00+00:00", "changed_at": "2026-03-01T10:00:00+00:00",
+        "sla_due_at": "2026-03-16T08:00:00+00:00", "entity_version": 3,
+        "actor": moderator, "note": "รับเรื่องแล้ว"})
+    dispatch = event_dispatcher(config)
+    for _ in range(2):
+        dispatch("feedback", "feedback_moderated", moderated)
+        dispatch("complaints", "complaint_status_changed", changed)
+    admin = token_of(registry, ADMIN["username"], ADMIN["password"])
+
+    def trail():
+        return call(registry, "audit_trail", admin, agency_id)["results"]
+    assert wait_for(lambda: len(trail()) >= 3)  # the approval and the two events
+    eventlet.sleep(0.5)  # the second deliveries have arrived too
+    entries = trail()
+    # newest first by when the change was made (the approval is today's)
+    assert [e["action"] for e in entries] == ["agency.approve", "complaint.status",
+                                              "comment.moderate"]
+    status, moderation = entries[1], entries[2]
+    assert status["entity"] == {"type": "complaint", "id": "cmp-1"}
+    assert status["before"] == {"status": "relayed"}
+    assert status["after"] == {"status": "accepted", "note": "รับเรื่องแล้ว"}
+    assert moderation["actor"] == moderator and moderation["at"] == "2026-03-01T09:00:00+00:00"
+    assert moderation["after"] == {"status": "rejected", "comment": None}

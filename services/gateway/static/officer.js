@@ -41,7 +41,24 @@
       forbidden: "หน้านี้สำหรับเจ้าหน้าที่ของหน่วยงานเจ้าของจุดบริการ", back: "กลับ",
       officers: "เจ้าหน้าที่ของหน่วยงาน", addOfficer: "เพิ่มเจ้าหน้าที่", fullName: "ชื่อ-นามสกุล", isAdmin: "เป็นผู้ดูแลของหน่วยงาน",
       disable: "ระงับบัญชี", disabled: "ระงับแล้ว", disableConfirm: "ระงับบัญชี {u}? จะเข้าสู่ระบบไม่ได้อีก", added: "เพิ่มแล้ว",
-      noAudit: "ยังไม่มีการแก้ไข", before: "ก่อน", after: "หลัง"
+      noAudit: "ยังไม่มีการแก้ไข", before: "ก่อน", after: "หลัง",
+      auditAgency: "หน่วยงาน", chooseAgency: "— เลือกหน่วยงาน —", by: "โดย {u}", nobody: "ไม่ทราบผู้แก้ไข",
+      openPoint: "เปิดจุดบริการ", openComplaint: "เปิดเรื่องร้องเรียน", showMore: "แสดงเพิ่ม",
+      "act_point.create": "ปักหมุดจุดบริการใหม่", "act_point.update": "แก้ไขจุดบริการ", "act_point.close": "ปิดจุดบริการ",
+      "act_point.services": "สำรวจงานบริการและสำเนา", "act_agency.approve": "อนุมัติหน่วยงาน", "act_agency.reject": "ไม่อนุมัติหน่วยงาน",
+      "act_account.disable": "ระงับบัญชี", "act_comment.moderate": "ตรวจความคิดเห็น", "act_complaint.status": "เปลี่ยนสถานะเรื่องร้องเรียน",
+      f_status: "สถานะ", f_comment: "ข้อความความคิดเห็น", f_note: "หมายเหตุ", f_services: "งานบริการ", f_pin: "วิธีปักหมุด",
+      f_rejection_reason: "เหตุผล", f_username: "ชื่อผู้ใช้",
+      role_admin: "ผู้ดูแลระบบ",
+      "st_service_point.open": "เปิดให้บริการ", "st_service_point.closed": "ปิดแล้ว",
+      "st_agency.pending": "รออนุมัติ", "st_agency.approved": "อนุมัติแล้ว", "st_agency.rejected": "ไม่อนุมัติ",
+      "st_account.active": "ใช้งานได้", "st_account.disabled": "ระงับแล้ว",
+      "st_feedback.pending": "รอตรวจ", "st_feedback.published": "เผยแพร่แล้ว", "st_feedback.rejected": "ไม่เผยแพร่",
+      // the complaints service's names (services/complaints/lifecycle.py STATUSES)
+      "st_complaint.received": "รับเรื่องแล้ว", "st_complaint.relayed": "ส่งต่อศูนย์บริการประชาชน 1111 แล้ว",
+      "st_complaint.accepted": "หน่วยงานรับเรื่องแล้ว", "st_complaint.in_progress": "อยู่ระหว่างดำเนินการ",
+      "st_complaint.resolved": "แก้ไขเสร็จสิ้น", "st_complaint.rejected": "ไม่รับพิจารณา",
+      "st_complaint.forwarded": "ส่งต่อหน่วยงานอื่น", "st_complaint.reopened": "เปิดเรื่องใหม่ตามคำขอผู้ร้องเรียน"
     },
     en: {
       oTitle: "For officers", login: "Log in", logout: "Log out", username: "Username", password: "Password",
@@ -79,7 +96,23 @@
       forbidden: "This page is for officers of the point's agency", back: "Back",
       officers: "Your agency's officers", addOfficer: "Add an officer", fullName: "Full name", isAdmin: "Agency administrator",
       disable: "Disable", disabled: "Disabled", disableConfirm: "Disable {u}? They will no longer be able to log in.", added: "Added",
-      noAudit: "No changes yet", before: "before", after: "after"
+      noAudit: "No changes yet", before: "before", after: "after",
+      auditAgency: "Agency", chooseAgency: "— choose an agency —", by: "by {u}", nobody: "unknown",
+      openPoint: "Open the point", openComplaint: "Open the complaint", showMore: "Show more",
+      "act_point.create": "Point pinned", "act_point.update": "Point changed", "act_point.close": "Point closed",
+      "act_point.services": "Services and copies declared", "act_agency.approve": "Agency approved", "act_agency.reject": "Agency rejected",
+      "act_account.disable": "Account disabled", "act_comment.moderate": "Comment moderated", "act_complaint.status": "Complaint status changed",
+      f_status: "Status", f_comment: "Comment text", f_note: "Note", f_services: "Services", f_pin: "How it was pinned",
+      f_rejection_reason: "Reason", f_username: "Username",
+      role_admin: "system administrator",
+      "st_service_point.open": "open", "st_service_point.closed": "closed",
+      "st_agency.pending": "waiting for approval", "st_agency.approved": "approved", "st_agency.rejected": "rejected",
+      "st_account.active": "active", "st_account.disabled": "disabled",
+      "st_feedback.pending": "waiting for moderation", "st_feedback.published": "published", "st_feedback.rejected": "rejected",
+      "st_complaint.received": "Received", "st_complaint.relayed": "Relayed to the PMOC 1111 centre",
+      "st_complaint.accepted": "Accepted by the agency", "st_complaint.in_progress": "In progress",
+      "st_complaint.resolved": "Resolved", "st_complaint.rejected": "Rejected",
+      "st_complaint.forwarded": "Forwarded to another body", "st_complaint.reopened": "Reopened by the complainant"
     }
   });
   var el = cfz.el, $ = cfz.$, main = $("content");
@@ -198,7 +231,10 @@
     var list = el("ul", { class: "list", id: "points" }), prog = el("div", { class: "card", id: "progress" });
     page(cfz.t("hello", { u: c.username }), [links, el("h2", {}, cfz.t("progress")), prog, el("h2", {}, cfz.t("points")), list,
       el("div", { class: "actions" }, el("button", { type: "button", id: "logout", onclick: function () { cfz.session.clear(); location.assign("/officer/login"); } }, cfz.t("logout")))]);
-    if (c.role === "admin") links.appendChild(el("a", { class: "button primary", href: "/officer/admin" }, cfz.t("admin")));
+    if (c.role === "admin") {
+      links.appendChild(el("a", { class: "button primary", href: "/officer/admin" }, cfz.t("admin")));
+      links.appendChild(el("a", { class: "button", href: "/officer/audit" }, cfz.t("audit")));
+    }
     if (c.agency_id) {
       [["/officer/points/new", "newPoint", "primary"], ["/officer/moderation", "moderation"], ["/officer/complaints", "complaints"],
        ["/dashboard?level=agency&id=" + encodeURIComponent(c.agency_id), "results"]].concat(c.agency_admin
@@ -594,7 +630,7 @@
     if (!c) return;
     var list = el("ul", { class: "list", id: "inbox" }), st = statusLine(), params = cfz.params();
     var filter = el("select", { id: "status-filter", name: "status" }, [el("option", { value: "" }, cfz.t("allStatuses"))].concat(
-      ["received", "relayed", "accepted", "in_progress", "reopened", "resolved", "rejected", "forwarded"].map(function (s) { return el("option", { value: s }, s); })));
+      ["received", "relayed", "accepted", "in_progress", "reopened", "resolved", "rejected", "forwarded"].map(function (s) { return el("option", { value: s }, cfz.t("st_complaint." + s)); })));
     var overdue = el("input", { type: "checkbox", id: "overdue" });
     filter.value = params.get("status") || ""; overdue.checked = params.get("overdue") === "true";
     page(cfz.t("inbox"), [el("div", { class: "row" }, [el("label", { for: "status-filter", class: "hp" }, cfz.t("allStatuses")), filter,
@@ -620,7 +656,7 @@
       var x = r.data, st = statusLine();
       var contact = x.contact ? el("ul", {}, Object.keys(x.contact).map(function (k) { return el("li", {}, k + ": " + x.contact[k]); }))
                               : el("p", { class: "muted" }, cfz.t("anonymousC"));
-      var select = el("select", { id: "new-status", name: "status" }, ["accepted", "in_progress", "resolved", "rejected", "forwarded"].map(function (s) { return el("option", { value: s }, s); }));
+      var select = el("select", { id: "new-status", name: "status" }, ["accepted", "in_progress", "resolved", "rejected", "forwarded"].map(function (s) { return el("option", { value: s }, cfz.t("st_complaint." + s)); }));
       var note = el("textarea", { id: "status-note", name: "note", rows: 3, maxlength: 2000 });
       var ready = el("div", { class: "actions" }, ["resp1", "resp2", "resp3"].map(function (k) { return el("button", { type: "button", onclick: function () { note.value = cfz.t(k); } }, cfz.t(k)); }));
       var form = el("form", { id: "status-form", novalidate: true }, [el("label", { for: "new-status" }, cfz.t("newStatus")), select,
@@ -675,24 +711,65 @@
     load();
   }
 
+  // The audit trail in words: what, when, who, and before -> after of each
+  // changed field (a point's, an agency's, a moderation's, a complaint's).
+  // An agency administrator sees their agency's; a system administrator
+  // chooses the agency (?agency=).
+  var AUDIT_FIELDS = { name_th: "pointName", name_en: "pointNameEn", address: "address", province_code: "province", location: "location",
+    opening_hours: "hours", phone: "phone" };
+  function has(key) { return cfz.t(key) !== key; }
+  function auditValue(entity, key, v) {
+    if (v === undefined || v === null || v === "") return "—";
+    if (key === "status" && has("st_" + entity + "." + v)) return cfz.t("st_" + entity + "." + v);
+    if (key === "location" && typeof v === "object") return v.lat + ", " + v.lon;
+    if (key === "province_code") { var p = provinces.filter(function (x) { return x.code === v; })[0]; if (p) return cfz.pick(p, "name"); }
+    if (key === "pin" && typeof v === "object") return cfz.t("method_" + v.method) + (v.accuracy_m ? " ±" + Math.round(v.accuracy_m) + " m" : "");
+    return typeof v === "object" ? JSON.stringify(v) : String(v);
+  }
+  function auditField(key) {
+    return AUDIT_FIELDS[key] ? cfz.t(AUDIT_FIELDS[key]) : has("f_" + key) ? cfz.t("f_" + key) : key;
+  }
+  function auditEntry(e) {
+    var type = e.entity.type, before = e.before || {}, after = e.after || {};
+    var who = e.actor.username || e.actor.account_id;
+    var changes = el("div", { class: "changes" }, Object.keys(Object.assign({}, before, after)).map(function (k) {
+      return el("p", { "data-field": k }, [el("span", { class: "muted" }, auditField(k) + ": "),
+        cfz.t("before") + " " + auditValue(type, k, before[k]) + " → " + cfz.t("after") + " " + auditValue(type, k, after[k])]);
+    }));
+    var link = type === "service_point" ? el("a", { href: "/officer/points/" + encodeURIComponent(e.entity.id) }, cfz.t("openPoint"))
+      : type === "complaint" ? el("a", { href: "/officer/complaints/" + encodeURIComponent(e.entity.id) }, cfz.t("openComplaint")) : null;
+    return el("li", { "data-action": e.action }, [el("strong", {}, has("act_" + e.action) ? cfz.t("act_" + e.action) : e.action), " ",
+      el("span", { class: "muted" }, cfz.formatDate(e.at, true) + " · " + (who ? cfz.t("by", { u: who }) : cfz.t("nobody")) +
+        (e.actor.role === "admin" ? " (" + cfz.t("role_admin") + ")" : "")), link ? " " : null, link, changes]);
+  }
   function auditView() {
     var c = requireLogin();
     if (!c) return;
-    var list = el("ol", { class: "timeline", id: "audit" }), st = statusLine();
-    page(cfz.t("audit"), [st, list]);
-    function changes(before, after) {
-      return el("ul", {}, Object.keys(Object.assign({}, before || {}, after || {})).map(function (k) {
-        var show = function (v) { return v === undefined || v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v); };
-        return el("li", {}, k + ": " + cfz.t("before") + " " + show((before || {})[k]) + " → " + cfz.t("after") + " " + show((after || {})[k]));
-      }));
+    var agencyId = cfz.params().get("agency") || c.agency_id || "";
+    var list = el("ol", { class: "timeline", id: "audit" }), st = statusLine(), offset = 0, PAGE = 50;
+    var more = el("button", { type: "button", id: "audit-more", hidden: true }, cfz.t("showMore"));
+    var chooser = null;
+    if (c.role === "admin") {  // a system administrator reads any agency's trail
+      var select = el("select", { id: "audit-agency", name: "agency" }, [el("option", { value: "" }, cfz.t("chooseAgency"))]);
+      chooser = el("div", { class: "field" }, [el("label", { for: "audit-agency" }, cfz.t("auditAgency")), select]);
+      call("GET", "/api/v1/admin/agencies?status=approved").then(function (r) {
+        r.data.results.forEach(function (a) { select.appendChild(el("option", { value: a.id }, cfz.pick(a, "name"))); });
+        select.value = agencyId;
+      }, function (err) { cfz.status(st, err.text(), "error"); });
+      select.addEventListener("change", function () { location.assign("/officer/audit" + (select.value ? "?agency=" + encodeURIComponent(select.value) : "")); });
     }
-    call("GET", "/api/v1/agencies/" + encodeURIComponent(c.agency_id) + "/audit?limit=100").then(function (r) {
-      if (!r.data.results.length) list.appendChild(el("li", { class: "muted" }, cfz.t("noAudit")));
-      r.data.results.forEach(function (e) {
-        list.appendChild(el("li", {}, [el("strong", {}, e.action), " ", el("span", { class: "muted" }, cfz.formatDate(e.at, true) + " · " + (e.actor.username || "")),
-          changes(e.before, e.after)]));
-      });
-    }, function (err) { cfz.status(st, err.text(), "error"); });
+    page(cfz.t("audit"), [chooser, st, list, el("div", { class: "actions" }, more)]);
+    if (!agencyId) return;
+    function load() {
+      call("GET", "/api/v1/agencies/" + encodeURIComponent(agencyId) + "/audit?limit=" + PAGE + "&offset=" + offset).then(function (r) {
+        if (!offset && !r.data.results.length) list.appendChild(el("li", { class: "muted" }, cfz.t("noAudit")));
+        r.data.results.forEach(function (e) { list.appendChild(auditEntry(e)); });
+        offset += r.data.results.length;
+        more.hidden = offset >= r.data.total;
+      }, function (err) { cfz.status(st, err.text(), "error"); });
+    }
+    more.addEventListener("click", load);
+    loadProvinces().then(load, load);  // province names are a courtesy
   }
 
   function route() {
