@@ -109,6 +109,15 @@ def test_a_worker_knows_the_events_it_queued():
     assert outbox.take_pushed() == []
 
 
+def test_a_bulk_worker_leaves_its_events_to_the_timer(collection):
+    outbox.take_pushed()
+    for n in range(outbox.MAX_REMEMBERED + 1):
+        _push(collection, "sp-{}".format(n), 1)
+    assert outbox.take_pushed() == []  # selecting 101 documents by id: the timer's job
+    sent = []
+    assert outbox.flush(collection, sent.extend) == outbox.MAX_REMEMBERED + 1
+
+
 def test_a_worker_publishes_its_own_documents_only(collection):
     _push(collection, "sp-other", 1)  # someone else's, e.g. left by a crash
     outbox.take_pushed()
