@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, ValidationError, validate, validates_sche
 
 from services.common import thai
 from services.common.errors import validation_error
-from services.common.fields import StrictFloat
+from services.common.fields import StrictFloat, with_bounds
 
 SERVICE_CODE_PATTERN = r"^[A-Z][A-Z0-9-]{2,39}$"
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -18,8 +18,13 @@ class StrictSchema(Schema):
 
 
 class Location(StrictSchema):
-    lat = StrictFloat(required=True, validate=validate.Range(min=-90, max=90))
-    lon = StrictFloat(required=True, validate=validate.Range(min=-180, max=180))
+    # the OpenAPI bounds are Thailand's box (thai.LAT_MIN...): what a pin
+    # must at least satisfy, so a client can check before it sends; the
+    # land/coast test below is finer and stays a 400 with a reason
+    lat = with_bounds(StrictFloat(required=True, validate=validate.Range(min=-90, max=90)),
+                      minimum=thai.LAT_MIN, maximum=thai.LAT_MAX)
+    lon = with_bounds(StrictFloat(required=True, validate=validate.Range(min=-180, max=180)),
+                      minimum=thai.LON_MIN, maximum=thai.LON_MAX)
 
     @validates_schema
     def in_thailand(self, data, **kwargs):

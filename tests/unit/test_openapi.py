@@ -8,6 +8,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
+from services.common import thai
 from services.complaints import schemas as complaint_schemas
 from services.complaints import tracking
 from services.gateway import openapi
@@ -136,6 +137,9 @@ def test_bounds_checked_in_field_code_are_declared_from_the_same_values(document
     report = document["paths"]["/api/v1/reports/rankings"]["get"]["parameters"]
     since = next(p for p in report if p["name"] == "from")["schema"]
     assert since["format"] == "date" and since["pattern"].startswith("^(19|20|21)")
+    pin = schemas["Location"]["properties"]  # Thailand's box, as thai.in_thailand checks
+    assert (pin["lat"]["minimum"], pin["lat"]["maximum"]) == (thai.LAT_MIN, thai.LAT_MAX)
+    assert (pin["lon"]["minimum"], pin["lon"]["maximum"]) == (thai.LON_MIN, thai.LON_MAX)
 
 
 def test_path_parameters_are_bounded_by_the_owners_contracts(document):
