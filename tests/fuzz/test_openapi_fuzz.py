@@ -81,6 +81,9 @@ def known(stack):
         "province_code": point.get("province_code") or "10"}}
 
 
+INTERPRETER_BUG = "SystemError: AST constructor recursion depth mismatch"
+
+
 def fuzz(known, tmp_path, who, token=None):
     config = tmp_path / "schemathesis-{}.toml".format(who)
     config.write_text("[parameters]\n" + "".join(
@@ -96,6 +99,12 @@ def fuzz(known, tmp_path, who, token=None):
     if token:
         command += ["--header", "Authorization: Bearer " + token]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 and INTERPRETER_BUG in done.stdout and \
+            re.search(r"(\d+) generated, \1 passed\n", done.stdout):
+        # CPython 3.11's ast race between threads (python/cpython#106905),
+        # hit by hypothesis describing a lambda in the coverage phase: the
+        # generator broke, not our server; one more run with the same seed
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     summary = "\n".join(done.stdout.splitlines()[-25:])
     print("\nschemathesis as {}:\n{}".format(who, summary))
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

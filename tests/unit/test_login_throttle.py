@@ -14,9 +14,17 @@ from services.common.storage import ensure_indexes
 from services.registry import accounts, throttle
 
 SECRET = "unit-test-secret-0123456789abcdefgh"
-# now: the embedded store expires documents by its TTL index against the clock
+# now: the embedded store expires documents by its TTL index against the
+# clock, so T0 is set when each test starts (set once at import, it was
+# already past the windows when the whole suite reached these tests)
 T0 = datetime.now(timezone.utc).replace(microsecond=0)
 LIMITS = throttle.settings(cfz_config.DEFAULTS)
+
+
+@pytest.fixture(autouse=True)
+def now_is_t0():
+    global T0
+    T0 = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 @pytest.fixture
