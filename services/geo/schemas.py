@@ -1,29 +1,11 @@
 """Query schemas of the geo service (the gateway validates with them too)."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.fields import ProvinceCode, QueryInteger
+from services.common.fields import ProvinceCode, QueryFloat, QueryInteger
 from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN
 
 MAX_K = 100
 MAX_PAGE = 1000
-
-
-class QueryFloat(fields.Float):
-    """A finite number from a query string."""
-    default_error_messages = {"invalid": "Must be a number."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        if isinstance(value, str) and (len(value) > 32 or not value.strip()):
-            raise self.make_error("invalid")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise self.make_error("invalid")
-        if number != number or number in (float("inf"), float("-inf")):
-            raise self.make_error("invalid")
-        return number
 
 
 class QueryBoolean(fields.Boolean):

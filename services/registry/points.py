@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from services.common import events, thai
-from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.errors import Conflict, NotFound, ValidationFailed, validation_error
 from services.common.outbox import outbox_entry, push_events
-from services.registry import audit, catalogue
+from services.registry import audit, catalogue, schemas
 from services.common.actor import actor_of
 from services.registry.accounts import new_id, require_officer_of
 
@@ -245,6 +245,13 @@ def update(db, actor, point_id, data):
     def change(doc):
         _require_open(doc)
         fields = {k: data[k] for k in EDITABLE if k in data}
+        if "location" in data or "province_code" in data:
+            # a re-pin or a new province is checked against the other half
+            message = schemas.pin_outside_province(
+                fields.get("location", doc.get("location")),
+                fields.get("province_code", doc.get("province_code")))
+            if message:
+                raise validation_error({"location": [message]})
         if "location" in data:
             fields["pin"] = new_pin(actor, data.get("pin"), _now())
         return fields, ["office_updated"]

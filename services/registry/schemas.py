@@ -7,8 +7,9 @@ from marshmallow import (Schema, ValidationError, fields, validate,
                          validates, validates_schema)
 
 from services.common import schemas as common_schemas
-from services.common.fields import (IsoDate, ProvinceCode, QueryInteger, StrictBoolean,
+from services.common.fields import (IsoDate, ProvinceCode, QueryFloat, QueryInteger, StrictBoolean,
                                     StrictFloat, StrictInteger, Text, ThaiPhone, with_bounds)
+from services.common import thai
 from services.common.schemas import ID_PATTERN, SERVICE_CODE_PATTERN, Location, StrictSchema
 
 load = common_schemas.load  # the registry's own callers say schemas.load
@@ -152,12 +153,34 @@ class ServicePointFields(StrictSchema):
     pin = fields.Nested(Pin)
 
 
+def pin_outside_province(location, province_code):
+    """The field message for `location` when the pin cannot belong to
+    `province_code`, or None. (The Thai of it is in i18n.)"""
+    if not location or not province_code or thai.province(province_code) is None:
+        return None
+    if thai.pin_fits_province(location["lat"], location["lon"], province_code):
+        return None
+    chosen = thai.province_names(province_code)
+    found = thai.province_at(location["lat"], location["lon"])
+    if found is None:
+        return "The pin is far from the chosen province {} ({}).".format(
+            chosen["name_en"], province_code)
+    return "The pin lies in {} ({}), not in the chosen province {} ({}).".format(
+        thai.province_names(found)["name_en"], found, chosen["name_en"], province_code)
+
+
 class ServicePointCreate(ServicePointFields):
     name_th = Text(required=True, max_length=200)
     name_en = Text(required=True, max_length=200)
     address = Text(required=True, max_length=500, multiline=True)
     province_code = ProvinceCode(required=True)
     location = fields.Nested(Location, required=True)
+
+    @validates_schema
+    def pin_in_province(self, data, **kwargs):
+        message = pin_outside_province(data.get("location"), data.get("province_code"))
+        if message:
+            raise ValidationError(message, "location")
 
 
 class ServicePointUpdate(ServicePointFields):
@@ -226,6 +249,15 @@ class ServicePointQuery(StrictSchema):
                            load_default="open")
     limit = QueryInteger(validate=validate.Range(min=1, max=200), load_default=50)
     offset = QueryInteger(validate=validate.Range(min=0, max=1_000_000), load_default=0)
+
+
+class ProvinceAtQuery(Location):
+    """?lat=&lon= of a pin on the officer's map: the same bounds and land
+    test as a point's location, read from a query string."""
+    lat = with_bounds(QueryFloat(required=True, validate=validate.Range(min=-90, max=90)),
+                      minimum=thai.LAT_MIN, maximum=thai.LAT_MAX)
+    lon = with_bounds(QueryFloat(required=True, validate=validate.Range(min=-180, max=180)),
+                      minimum=thai.LON_MIN, maximum=thai.LON_MAX)
 
 
 class CatalogueQuery(StrictSchema):

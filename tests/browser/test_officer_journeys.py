@@ -66,20 +66,40 @@ def test_register_pin_survey_poster_rate_moderate_and_answer_a_complaint(site, p
     page = officer_phone.page
     log_in(page, site.base, who)
     page.get_by_role("link", name="ปักหมุดจุดบริการใหม่").click()
+    baseline_bangkok = site.api("GET", "/api/v1/service-points",
+                                params={"province_code": "10", "limit": 1}).json()["total"]
 
     # bad input first: the fields' own messages, nothing written
     page.get_by_label("ละติจูด").fill("10.0")
     page.get_by_label("ลองจิจูด").fill("101.5")
     page.get_by_label("ลองจิจูด").press("Tab")
+    expect(page.locator("#pin-province")).to_have_text("ตำแหน่งนี้อยู่นอกประเทศไทย")  # at once, as the pin moves
     page.get_by_role("button", name="บันทึกจุดบริการ").click()
-    expect(page.get_by_text("ตำแหน่งนี้อยู่นอกประเทศไทย")).to_be_visible()
+    expect(page.locator("#err-location")).to_have_text("ตำแหน่งนี้อยู่นอกประเทศไทย")
     expect(page.locator("#f-name_th").locator("xpath=..").get_by_text("กรุณากรอกช่องนี้")).to_be_visible()
     officer_phone.shot("bad-input")
+    # a pin in Chiang Mai for a point said to be in Bangkok: told before sending, refused on sending
+    page.get_by_label("จังหวัด").select_option("10")
+    page.get_by_label("ละติจูด").fill(str(CHIANG_MAI["latitude"]))
+    page.get_by_label("ลองจิจูด").fill(str(CHIANG_MAI["longitude"]))
+    page.get_by_label("ลองจิจูด").press("Tab")
+    expect(page.locator("#pin-province")).to_have_text(
+        "หมุดอยู่ที่ เชียงใหม่ ไม่ตรงกับจังหวัดที่เลือก กรุณาย้ายหมุดหรือเปลี่ยนจังหวัด")
+    page.get_by_label("ชื่อจุดบริการ (ไทย)").fill("ที่ว่าการอำเภอทดสอบ")
+    page.get_by_label("ชื่อจุดบริการ (อังกฤษ)").fill("Test District Office")
+    page.get_by_label("ที่อยู่").fill("ถนนช้างเผือก อำเภอเมืองเชียงใหม่")
+    page.get_by_role("button", name="บันทึกจุดบริการ").click()
+    expect(page.locator("#err-location")).to_have_text(
+        "ตำแหน่งนี้อยู่ในจังหวัดเชียงใหม่ ไม่ใช่กรุงเทพมหานครที่เลือกไว้ กรุณาย้ายหมุดหรือเลือกจังหวัดให้ถูกต้อง")
+    officer_phone.shot("other-province")
+    assert site.api("GET", "/api/v1/service-points", params={"province_code": "10", "limit": 200}).json()[
+        "total"] == baseline_bangkok  # nothing was written
 
     page.get_by_label("ชื่อจุดบริการ (ไทย)").fill("ที่ว่าการอำเภอทดสอบ")
     page.get_by_label("ชื่อจุดบริการ (อังกฤษ)").fill("Test District Office")
     page.get_by_label("ที่อยู่").fill("ถนนช้างเผือก อำเภอเมืองเชียงใหม่")
     page.get_by_label("จังหวัด").select_option("50")
+    expect(page.locator("#pin-province")).to_have_text("หมุดอยู่ที่: เชียงใหม่")
     # "use my location": a 120 m fix is not accepted; the page waits for 15 m
     page.get_by_role("button", name="ใช้ตำแหน่งของฉัน (GPS)").click()
     expect(page.locator("#gps-status")).to_contain_text("±120 ม.")

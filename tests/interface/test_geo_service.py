@@ -59,7 +59,7 @@ def test_point_registered_moved_and_closed_shows_up_moves_and_disappears(
     assert result["service_point"]["name_th"] == POINT["name_th"]
     assert "google.com/maps/dir" in result["directions_url"]
 
-    call(registry, "update_service_point", token, point["id"], {"location": PHUKET})
+    call(registry, "update_service_point", token, point["id"], {"location": PHUKET, "province_code": "83"})
 
     def distance_from_phuket():
         return call(geo, "nearby", dict(PHUKET, k=1))["results"][0]["distance_km"]
@@ -94,7 +94,7 @@ def test_resync_heals_points_missed_while_geo_was_absent(registry, container_fac
                        "on_services_changed"):
             event = method[3:]
             channel.queue_delete("evt-registry-{}--geo.{}".format(event, method))
-    second = call(registry, "create_service_point", token, dict(POINT, location=PHUKET))
+    second = call(registry, "create_service_point", token, dict(POINT, location=PHUKET, province_code="83"))
     call(registry, "close_service_point", token, first["id"])
 
     geo = start_geo(container_factory, config)

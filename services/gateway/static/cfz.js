@@ -259,7 +259,8 @@
     Object.keys(messages).forEach(function (path) {
       var name = path.replace(/\._schema$/, "");
       var input = name === "_schema" ? null :
-        form.querySelector('[name="' + name + '"]') || form.querySelector('[name="' + name.split(".")[0] + '"]');
+        form.querySelector('[name="' + name + '"]') || form.querySelector('[name="' + name.split(".")[0] + '"]') ||
+        form.querySelector('[name^="' + name + '."]');  // a message for a group (location) goes to its first input
       if (!input) { unplaced.push(messages[path]); return; }
       var id = "err-" + name.replace(/[^a-z0-9_-]/gi, "-");
       input.setAttribute("aria-invalid", "true");

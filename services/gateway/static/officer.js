@@ -22,6 +22,7 @@
       gpsWaiting: "กำลังรอสัญญาณ GPS…", gpsAccuracy: "ความคลาดเคลื่อน ±{m} ม. (ต้องการไม่เกิน {t} ม.) กำลังปรับให้แม่นขึ้น…",
       gpsGood: "ได้ตำแหน่งแล้ว ±{m} ม.", gpsDenied: "ใช้ GPS ไม่ได้: ลากหมุดบนแผนที่หรือพิมพ์พิกัดแทน",
       dragHint: "ลากหมุดบนแผนที่เพื่อปรับตำแหน่ง หรือพิมพ์พิกัด", lat: "ละติจูด", lon: "ลองจิจูด",
+      pinProvince: "หมุดอยู่ที่: {p}", pinNoProvince: "ตำแหน่งนี้ไม่อยู่ในจังหวัดใด", pinOtherProvince: "หมุดอยู่ที่ {p} ไม่ตรงกับจังหวัดที่เลือก กรุณาย้ายหมุดหรือเปลี่ยนจังหวัด",
       method_gps: "GPS", method_drag: "ลากหมุด", method_typed: "พิมพ์พิกัด", pinBy: "ปักหมุดโดย: {m}", createPoint: "บันทึกจุดบริการ",
       savedOffline: "ยังไม่มีอินเทอร์เน็ต บันทึกไว้ในเครื่องแล้ว จะส่งให้อัตโนมัติเมื่อออนไลน์ (ส่งซ้ำก็ไม่เกิดจุดซ้ำ)",
       created: "บันทึกจุดบริการแล้ว", saved: "บันทึกแล้ว", close: "ปิดจุดบริการ", closeConfirm: "ปิดจุดบริการนี้? ประชาชนจะไม่เห็นจุดนี้อีก",
@@ -77,6 +78,7 @@
       gpsWaiting: "Waiting for GPS…", gpsAccuracy: "Accuracy ±{m} m (want {t} m or better); refining…",
       gpsGood: "Position found ±{m} m", gpsDenied: "GPS is not available: drag the pin on the map or type coordinates",
       dragHint: "Drag the pin on the map, or type coordinates", lat: "Latitude", lon: "Longitude",
+      pinProvince: "The pin is in: {p}", pinNoProvince: "This spot is in no province", pinOtherProvince: "The pin is in {p}, not in the chosen province: move the pin or change the province",
       method_gps: "GPS", method_drag: "dragged", method_typed: "typed", pinBy: "Pinned by: {m}", createPoint: "Save the service point",
       savedOffline: "No connection yet. Saved on this phone; it will be sent automatically when online (sending twice never makes two points).",
       created: "Service point saved", saved: "Saved", close: "Close this point", closeConfirm: "Close this point? Citizens will no longer see it.",
@@ -283,7 +285,10 @@
   }
 
   // --- pinning: GPS refined to the threshold, or dragged, or typed ----------
-  function pinWidget(start) {
+  // `provinceOf()`: the form's province select, so the page can say where
+  // the pin is, fill an empty province and warn of a mismatch before the
+  // registry refuses it
+  function pinWidget(start, provinceOf) {
     var box = el("fieldset", { class: "field" }, [el("legend", {}, cfz.t("location"))]);
     var note = el("p", { id: "gps-status", class: "status", role: "status", "aria-live": "polite", hidden: true });
     var gps = el("button", { type: "button", id: "use-gps", class: "primary" }, cfz.t("useGps"));
@@ -291,9 +296,32 @@
     var mapBox = el("div", { id: "map" });
     var lat = field(cfz.t("lat"), "location.lat", { inputmode: "decimal" }), lon = field(cfz.t("lon"), "location.lon", { inputmode: "decimal" });
     var method = el("p", { id: "pin-method", class: "hint" }, cfz.t("dragHint"));
+    var where = el("p", { id: "pin-province", class: "status", role: "status", "aria-live": "polite", hidden: true });
     box.appendChild(el("div", { class: "actions" }, [gps, accept]));
-    [note, mapBox, method, el("div", { class: "row" }, [lat, lon])].forEach(function (n) { box.appendChild(n); });
-    var state = { pin: null, watch: null, best: null };
+    [note, mapBox, method, where, el("div", { class: "row" }, [lat, lon])].forEach(function (n) { box.appendChild(n); });
+    var state = { pin: null, watch: null, best: null, found: undefined, asked: 0 };
+    function checkProvince() {
+      var select = provinceOf && provinceOf();
+      if (state.found === undefined) return;
+      if (state.found === null) { cfz.status(where, cfz.t("pinNoProvince"), "warn"); return; }
+      if (select && !select.value) select.value = state.found.code;
+      var name = cfz.pick(state.found, "name");
+      if (select && select.value && select.value !== state.found.code) cfz.status(where, cfz.t("pinOtherProvince", { p: name }), "warn");
+      else cfz.status(where, cfz.t("pinProvince", { p: name }), "ok");
+    }
+    function lookUpProvince(la, lo) {
+      var asked = ++state.asked;  // only the newest pin's answer counts
+      cfz.api("GET", "/api/v1/provinces/at?lat=" + la.toFixed(6) + "&lon=" + lo.toFixed(6)).then(function (r) {
+        if (asked !== state.asked) return;
+        state.found = r.data.province; checkProvince();
+      }, function (err) {
+        if (asked !== state.asked) return;
+        state.found = undefined;
+        // outside Thailand: the field's own message; offline: the registry checks later
+        var m = err.status === 400 ? err.fieldMessages() : null;
+        if (m) cfz.status(where, Object.keys(m).map(function (k) { return m[k]; }).join(" ") || err.text(), "error"); else where.hidden = true;
+      });
+    }
     var map, marker;
     function setInputs(la, lo) { lat.querySelector("input").value = la.toFixed(6); lon.querySelector("input").value = lo.toFixed(6); }
     function place(la, lo, how, accuracy) {
@@ -304,6 +332,7 @@
         .on("dragend", function () { var p = marker.getLatLng(); stop(); place(p.lat, p.lng, "drag"); });
       map.setView([la, lo], Math.max(map.getZoom(), 16));
       method.textContent = cfz.t("pinBy", { m: cfz.t("method_" + how) }) + (accuracy !== undefined ? " ±" + Math.round(accuracy) + " m" : "");
+      lookUpProvince(la, lo);
     }
     function stop() { if (state.watch !== null) { navigator.geolocation.clearWatch(state.watch); state.watch = null; } accept.hidden = true; }
     gps.addEventListener("click", function () {
@@ -340,6 +369,8 @@
     return {
       node: box,
       mount: function () {
+        var select = provinceOf && provinceOf();
+        if (select) select.addEventListener("change", checkProvince);
         map = L.map(mapBox).setView(start ? [start.lat, start.lon] : [13.5, 100.9], start ? 16 : 5);
         cfz.mapTiles(map);
         map.on("click", function (ev) { stop(); place(ev.latlng.lat, ev.latlng.lng, "drag"); });
@@ -359,8 +390,8 @@
     var c = requireLogin();
     if (!c) return;
     loadProvinces().then(function () {
-      var st = statusLine(), pin = pinWidget(null);
-      var form = el("form", { id: "point-form", action: "/api/v1/service-points", method: "post", novalidate: true }, [
+      var st = statusLine(), form, pin = pinWidget(null, function () { return form && form.province_code; });
+      form = el("form", { id: "point-form", action: "/api/v1/service-points", method: "post", novalidate: true }, [
         field(cfz.t("pointName"), "name_th", { maxlength: 200 }), field(cfz.t("pointNameEn"), "name_en", { maxlength: 200 }),
         field(cfz.t("address"), "address", { tag: "textarea", rows: 2, maxlength: 500 }), provinceSelect("province_code"),
         pin.node, field(cfz.t("hours"), "opening_hours", { maxlength: 200, placeholder: "จ.-ศ. 08:30-16:30" }),
@@ -469,8 +500,9 @@
     Promise.all([loadProvinces(), cfz.api("GET", "/api/v1/service-points/" + encodeURIComponent(id))]).then(function (res) {
       var point = res[1].data;
       if (c.role !== "admin" && point.agency_id !== c.agency_id) { page(cfz.pick(point, "name"), el("p", { class: "status error" }, cfz.t("forbidden"))); return; }
-      var st = statusLine(), sst = statusLine("survey-status"), pin = pinWidget(point.location), survey = surveyWidget(point);
-      var form = el("form", { id: "point-form", novalidate: true }, [
+      var form, st = statusLine(), sst = statusLine("survey-status"), survey = surveyWidget(point);
+      var pin = pinWidget(point.location, function () { return form && form.province_code; });
+      form = el("form", { id: "point-form", novalidate: true }, [
         field(cfz.t("pointName"), "name_th", { maxlength: 200 }), field(cfz.t("pointNameEn"), "name_en", { maxlength: 200 }),
         field(cfz.t("address"), "address", { tag: "textarea", rows: 2, maxlength: 500 }), provinceSelect("province_code"), pin.node,
         field(cfz.t("hours"), "opening_hours", { maxlength: 200 }), field(cfz.t("phone"), "phone", { type: "tel", maxlength: 40 }), st,
