@@ -30,6 +30,8 @@ DEFAULTS = {
     # the largest RPC reply a service sends; more is refused as ANSWER_TOO_LARGE
     "CFZ_RPC_MAX_REPLY_BYTES": "8388608",
     "CFZ_OUTBOX_INTERVAL": "0.5",
+    # seconds between pages (200 comments) of feedback's redaction sweep
+    "CFZ_REDACTION_SWEEP_INTERVAL": "2",
     # an event handler that fails is tried again after 0.5, 1, 2... seconds
     # (at most CFZ_EVENT_RETRY_MAX_DELAY); after CFZ_EVENT_MAX_ATTEMPTS, or at
     # once when the event itself is invalid, the event goes to the service's

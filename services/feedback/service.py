@@ -1,5 +1,6 @@
 """feedback: ratings, comments, visit tokens and moderation (thin shell)."""
 from datetime import datetime, timezone
+from functools import partial
 
 import eventlet
 from nameko.dependency_providers import Config
@@ -11,7 +12,7 @@ from services.common import auth, ratelimit
 from services.common import demo as demo_data
 from services.common import rpc as rpc_calls
 from services.common.config import get_float, get_int
-from services.common.entrypoints import HealthMixin, outbox_timer, rpc
+from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_timer, rpc
 from services.common.actor import require_may_act_for
 from services.common.metrics import Metrics, service_metric
 from services.common.outbox_publisher import OutboxPublisher
@@ -27,6 +28,10 @@ SUBMISSIONS = service_metric("feedback", Counter(
     "counted), by whether a visit token verified them", ["verified"], registry=None))
 for _verified in ("true", "false"):  # both series from the start, so a rate sees the first
     SUBMISSIONS.labels(_verified)
+REDACTED_AGAIN = service_metric("feedback", Counter(
+    "cfz_feedback_redacted_again_total", "Stored comments whose public text the redaction "
+    "sweep masked further after the redaction rules changed", registry=None))
+redaction_timer = partial(ConfiguredTimer.decorator, "CFZ_REDACTION_SWEEP_INTERVAL", eager=True)
 
 
 class PointCache(DependencyProvider):
@@ -40,6 +45,20 @@ class PointCache(DependencyProvider):
         return self.cache
 
 
+class RedactionSweep(DependencyProvider):
+    """Where this process's redaction sweep is: it walks the comments once
+    after a start (the rules only change with a release) and then rests."""
+
+    def setup(self):
+        self.after, self.done = None, False
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def advance(self, after):
+        self.after, self.done = after, after is None
+
+
 class FeedbackService(auth.TokenActor, HealthMixin):
     name = "feedback"
 
@@ -50,6 +69,7 @@ class FeedbackService(auth.TokenActor, HealthMixin):
     outbox_publisher = OutboxPublisher("feedback")
     metrics = Metrics()
     points = PointCache()
+    sweep = RedactionSweep()
 
     def _point(self, point_id):
         """The point as the registry describes it, remembered for a few
@@ -175,6 +195,17 @@ class FeedbackService(auth.TokenActor, HealthMixin):
         # pauses let the outbox publish (and reporting count) while it loads
         return demo.load(self.db, points, self.config["CFZ_JWT_SECRET"], seed=seed, scale=scale,
                          pause=eventlet.sleep)
+
+    @redaction_timer()
+    def redact_again(self):
+        """Comments stored under older redaction rules, masked again
+        (store.redact_again), a page per tick until all were seen."""
+        if self.sweep.done:
+            return 0
+        after, changed = store.redact_again(self.db, self.sweep.after)
+        self.sweep.advance(after)
+        REDACTED_AGAIN.inc(changed)
+        return changed
 
     @outbox_timer()
     def publish_outbox(self):

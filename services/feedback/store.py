@@ -132,6 +132,7 @@ def submit(db, point, data, token_claims=None, idempotency_key=None, client=None
         # the original is kept for audit and never shown publicly
         "comment_original": comment or None, "comment_public": public or None,
         "pii_found": pii, "abusive_terms": abusive, "comment_status": status,
+        "redaction": redaction.RULES if comment else None,
         "submitted_at": now, "moderation": None,
     }
     payload = fact_of(doc)
@@ -267,6 +268,7 @@ def moderate(db, actor, feedback_id, decision):
     if decision.get("comment"):
         # an edited text is redacted again: a moderator's edit is public
         fields["comment_public"] = redaction.redact(decision["comment"])[0]
+        fields["redaction"] = redaction.RULES
     event = events.new_event("feedback_moderated", {
         "feedback_id": feedback_id, "service_point_id": doc["service_point_id"],
         "agency_id": doc["agency_id"], "decision": status,
@@ -282,3 +284,55 @@ def moderate(db, actor, feedback_id, decision):
     update = push_events({"$set": fields}, [outbox_entry("feedback_moderated", event)])
     db.feedback.update_one({"_id": feedback_id}, update)
     return moderation_view(dict(doc, **fields))
+
+
+# --- comments redacted by older rules ------------------------------------------
+SWEEP_NOTE = ("ระบบปิดบังข้อมูลส่วนบุคคลเพิ่มตามกฎใหม่ / "
+              "personal data masked again by the improved redaction")
+SYSTEM_MODERATOR = {"account_id": None, "username": None, "role": "system"}
+
+
+def redact_again(db, after=None, limit=200, now=None):
+    """Redact again, a page at a time in id order, the comments whose
+    stored public text came from older redaction rules (redaction.RULES
+    differs). The public text itself is redacted again, so a moderator's
+    edit stays; a published comment that changes gets a feedback_moderated
+    event (decision unchanged, by the system) so reporting's themes and
+    examples and the registry's audit trail follow; a pending or rejected
+    one changes silently (nothing public). Returns (last id seen, or None
+    when the page was the last; comments changed)."""
+    now = (now or _now()).isoformat()
+    criteria = {"comment_status": {"$ne": "none"}}
+    if after:
+        criteria["_id"] = {"$gt": after}
+    docs = list(db.feedback.find(criteria, {"outbox": 0}).sort("_id", 1).limit(limit))
+    current, changed = [], 0
+    for doc in docs:
+        if doc.get("redaction") == redaction.RULES:
+            continue
+        old = doc.get("comment_public")
+        new, found = redaction.redact(old if old is not None else doc["comment_original"] or "")
+        if (new or None) == old:
+            current.append(doc["_id"])
+            continue
+        fields = {"comment_public": new or None, "redaction": redaction.RULES,
+                  "pii_found": sorted(set(doc.get("pii_found") or []) | set(found))}
+        outbox = []
+        if doc["comment_status"] == "published":
+            outbox = [outbox_entry("feedback_moderated", events.new_event("feedback_moderated", {
+                "feedback_id": doc["_id"], "service_point_id": doc["service_point_id"],
+                "agency_id": doc["agency_id"], "decision": "published",
+                "province_code": doc["province_code"],
+                "submitted_at": doc["submitted_at"].isoformat(),
+                "satisfaction": doc["answers"]["satisfaction"], "moderated_at": now,
+                "comment_public": fields["comment_public"], "moderator": SYSTEM_MODERATOR,
+                "previous_status": "published", "previous_comment": old, "note": SWEEP_NOTE}))]
+        # guarded: a moderator's decision meanwhile wins; the next sweep looks again
+        result = db.feedback.update_one(
+            {"_id": doc["_id"], "comment_status": doc["comment_status"], "comment_public": old},
+            push_events({"$set": fields}, outbox))
+        changed += result.modified_count
+    if current:
+        db.feedback.update_many({"_id": {"$in": current}, "redaction": {"$ne": redaction.RULES}},
+                                {"$set": {"redaction": redaction.RULES}})
+    return (docs[-1]["_id"] if len(docs) == limit else None), changed

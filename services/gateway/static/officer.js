@@ -43,7 +43,7 @@
       officers: "เจ้าหน้าที่ของหน่วยงาน", addOfficer: "เพิ่มเจ้าหน้าที่", fullName: "ชื่อ-นามสกุล", isAdmin: "เป็นผู้ดูแลของหน่วยงาน",
       disable: "ระงับบัญชี", disabled: "ระงับแล้ว", disableConfirm: "ระงับบัญชี {u}? จะเข้าสู่ระบบไม่ได้อีก", added: "เพิ่มแล้ว",
       noAudit: "ยังไม่มีการแก้ไข", before: "ก่อน", after: "หลัง",
-      auditAgency: "หน่วยงาน", chooseAgency: "— เลือกหน่วยงาน —", by: "โดย {u}", nobody: "ไม่ทราบผู้แก้ไข",
+      auditAgency: "หน่วยงาน", chooseAgency: "— เลือกหน่วยงาน —", by: "โดย {u}", nobody: "ไม่ทราบผู้แก้ไข", bySystem: "โดยระบบ",
       openPoint: "เปิดจุดบริการ", openComplaint: "เปิดเรื่องร้องเรียน", showMore: "แสดงเพิ่ม",
       "act_point.create": "ปักหมุดจุดบริการใหม่", "act_point.update": "แก้ไขจุดบริการ", "act_point.close": "ปิดจุดบริการ",
       "act_point.services": "สำรวจงานบริการและสำเนา", "act_agency.approve": "อนุมัติหน่วยงาน", "act_agency.reject": "ไม่อนุมัติหน่วยงาน",
@@ -99,7 +99,7 @@
       officers: "Your agency's officers", addOfficer: "Add an officer", fullName: "Full name", isAdmin: "Agency administrator",
       disable: "Disable", disabled: "Disabled", disableConfirm: "Disable {u}? They will no longer be able to log in.", added: "Added",
       noAudit: "No changes yet", before: "before", after: "after",
-      auditAgency: "Agency", chooseAgency: "— choose an agency —", by: "by {u}", nobody: "unknown",
+      auditAgency: "Agency", chooseAgency: "— choose an agency —", by: "by {u}", nobody: "unknown", bySystem: "by the system",
       openPoint: "Open the point", openComplaint: "Open the complaint", showMore: "Show more",
       "act_point.create": "Point pinned", "act_point.update": "Point changed", "act_point.close": "Point closed",
       "act_point.services": "Services and copies declared", "act_agency.approve": "Agency approved", "act_agency.reject": "Agency rejected",
@@ -771,7 +771,7 @@
     var link = type === "service_point" ? el("a", { href: "/officer/points/" + encodeURIComponent(e.entity.id) }, cfz.t("openPoint"))
       : type === "complaint" ? el("a", { href: "/officer/complaints/" + encodeURIComponent(e.entity.id) }, cfz.t("openComplaint")) : null;
     return el("li", { "data-action": e.action }, [el("strong", {}, has("act_" + e.action) ? cfz.t("act_" + e.action) : e.action), " ",
-      el("span", { class: "muted" }, cfz.formatDate(e.at, true) + " · " + (who ? cfz.t("by", { u: who }) : cfz.t("nobody")) +
+      el("span", { class: "muted" }, cfz.formatDate(e.at, true) + " · " + (who ? cfz.t("by", { u: who }) : e.actor.role === "system" ? cfz.t("bySystem") : cfz.t("nobody")) +
         (e.actor.role === "admin" ? " (" + cfz.t("role_admin") + ")" : "")), link ? " " : null, link, changes]);
   }
   function auditView() {
