@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 server side: validation and formatting (plain module).
 
-The gateway serves these under /open311/v2/ as JSON; the complaints service
-uses the same functions again for RPC callers. Service codes are the
+The gateway serves these under /open311/v2/ as JSON, each through one of
+the complaints service's open311_* RPCs (the adapter lives with the
+categories and lifecycle it speaks for; the gateway formats errors). Service codes are the
 complaint categories; a request's `service_request_id` is the complaint id
 (public), never the tracking code (the complainant's key). Errors are the
 spec's array of {code, description}: 400 for a bad request, 403 for a bad
@@ -11,7 +12,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from services.common import redaction
-from services.common.errors import CfzError, NotFound, ValidationFailed
+from services.common.errors import NotFound, ValidationFailed
 from services.complaints import categories, lifecycle
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -31,24 +32,6 @@ POST_FIELDS = {"api_key", "jurisdiction_id", "service_code", "lat", "long", "add
 SERVICE_NOTICE = ("ส่งต่อศูนย์บริการประชาชน 1111 และหน่วยงานที่รับผิดชอบ ภายใน {days} วัน / "
                   "Relayed to the PMOC 1111 centre and the responsible agency; expected "
                   "within {days} days")
-
-
-def errors_body(exc):
-    """The spec's error array for one of our errors."""
-    description = exc.message
-    fields = (exc.details or {}).get("fields") if isinstance(exc, CfzError) else None
-    if fields:
-        description += " " + "; ".join(
-            "{}: {}".format(name, _flatten(messages)) for name, messages in sorted(fields.items()))
-    return [{"code": exc.status, "description": description}]
-
-
-def _flatten(messages):
-    if isinstance(messages, dict):
-        return "; ".join("{}: {}".format(k, _flatten(v)) for k, v in sorted(messages.items()))
-    if isinstance(messages, list):
-        return " ".join(_flatten(m) for m in messages)
-    return str(messages)
 
 
 def _bad(field, message):

@@ -197,6 +197,18 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
 
     # --- Open311 ---------------------------------------------------------------
     @rpc
+    def open311_discovery(self, base_url):
+        return open311.discovery(str(base_url)[:500])
+
+    @rpc
+    def open311_services(self):
+        return open311.services()
+
+    @rpc
+    def open311_service(self, service_code):
+        return open311.service_definition(service_code)
+
+    @rpc
     def open311_file(self, form, idempotency_key=None, client=None):
         data = open311.complaint_from_form(form)
         result = self.file_complaint(data, idempotency_key, client)

@@ -6,7 +6,6 @@ from nameko.rpc import RpcProxy
 from services.common.config import get_int
 from services.common.errors import (CfzError, Forbidden, NotFound, PayloadTooLarge,
                                     ValidationFailed)
-from services.complaints import open311
 from services.complaints import schemas as complaint_schemas
 from services.gateway.http import json_response, query_dict
 from services.gateway.entrypoint import route
@@ -15,12 +14,31 @@ from services.common.schemas import load
 OPEN311 = "/open311/v2"
 
 
+def open311_error_body(exc):
+    """The spec's error array {code, description} for one of our errors,
+    the field messages folded into the description."""
+    description = exc.message
+    fields = (exc.details or {}).get("fields")
+    if fields:
+        description += " " + "; ".join(
+            "{}: {}".format(name, _flatten(messages)) for name, messages in sorted(fields.items()))
+    return [{"code": exc.status, "description": description}]
+
+
+def _flatten(messages):
+    if isinstance(messages, dict):
+        return "; ".join("{}: {}".format(k, _flatten(v)) for k, v in sorted(messages.items()))
+    if isinstance(messages, list):
+        return " ".join(_flatten(m) for m in messages)
+    return str(messages)
+
+
 def open311_errors(exc):
     """Errors of the Open311 routes as the spec's array of {code, description}
     (the route entrypoint logs what is not a CfzError)."""
     if isinstance(exc, CfzError):
         retry = exc.details.get("retry_after_seconds") if exc.status in (429, 503) else None
-        return json_response(open311.errors_body(exc), exc.status,
+        return json_response(open311_error_body(exc), exc.status,
                              {"Retry-After": str(retry)} if retry else None)
     return json_response([{"code": 500, "description": "Something went wrong on our "
                            "side; it has been logged."}], 500)
@@ -122,21 +140,21 @@ class ComplaintsRoutes:
     # --- Open311 GeoReport v2 --------------------------------------------------------
     @route("GET", OPEN311 + "/discovery.json", errors=open311_errors)
     def open311_discovery(self, request):
-        return json_response(open311.discovery(request.host_url.rstrip("/") + OPEN311 + "/"))
+        return json_response(self._call(self.complaints, "open311_discovery",
+                                        request.host_url.rstrip("/") + OPEN311 + "/"))
 
     @route("GET", OPEN311 + "/services.json", errors=open311_errors)
     def open311_services(self, request):
-        return json_response(open311.services())
+        return json_response(self._call(self.complaints, "open311_services"))
 
     @route("GET", OPEN311 + "/services/<string:service_code>.json", errors=open311_errors)
     def open311_service(self, request, service_code):
-        return json_response(open311.service_definition(service_code))
+        return json_response(self._call(self.complaints, "open311_service", service_code))
 
     @route("GET", OPEN311 + "/requests.json", errors=open311_errors)
     def open311_requests(self, request):
-        query = query_dict(request)
-        open311.parse_query(query, _now())  # at the edge; the service checks again
-        return json_response(self._call(self.complaints, "open311_requests", query))
+        # the complaints service checks the filters (open311.parse_query)
+        return json_response(self._call(self.complaints, "open311_requests", query_dict(request)))
 
     @route("POST", OPEN311 + "/requests.json", errors=open311_errors)
     def open311_post(self, request):
@@ -144,7 +162,6 @@ class ComplaintsRoutes:
         keys = [k.strip() for k in self.config.get("CFZ_OPEN311_API_KEYS", "").split(",") if k.strip()]
         if keys and form.get("api_key") not in keys:
             raise Forbidden("Invalid or missing api_key.")
-        open311.complaint_from_form(form)
         key = complaint_schemas.idempotency_key(request.headers.get("Idempotency-Key"))
         return json_response(self._call(self.complaints, "open311_file", form, key,
                                         self._client(request)), 201)
@@ -173,8 +190,3 @@ class ComplaintsRoutes:
                                        {"fields": {key: ["Given more than once."]}})
             form[key] = values[0]
         return form
-
-
-def _now():
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc)

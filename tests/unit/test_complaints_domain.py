@@ -10,6 +10,7 @@ from services.common import events
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from services.complaints import categories, lifecycle, open311, relay, store, tracking
 from services.complaints.schemas import ComplaintCreate
+from services.gateway.routes_complaints import open311_error_body
 from services.registry.schemas import load
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -298,7 +299,7 @@ def test_open311_post_form_rules():
         with pytest.raises(ValidationFailed) as exc:
             open311.complaint_from_form(form)
         assert field in exc.value.details["fields"], exc.value.details
-        body = open311.errors_body(exc.value)
+        body = open311_error_body(exc.value)
         assert body[0]["code"] == 400 and body[0]["description"]
 
     refused({"lat": "13.7", "long": "100.5"}, "service_code")

@@ -4,17 +4,14 @@ several need lives in services/common/.
 
 The gateway is the edge: it validates a request with the owning service's
 input schemas before calling it (README, Architecture), so it may import
-`services.<service>.schemas` and nothing else of another service, except
-the one exception listed below, which is to move into services/common/."""
+`services.<service>.schemas` and nothing else of another service (the
+Open311 adapter, once the one exception, answers through complaints' RPCs)."""
 import ast
 import pathlib
 
 SERVICES = pathlib.Path(__file__).resolve().parents[2] / "services"
 BACK_END = ("registry", "geo", "feedback", "complaints", "reporting")
-# the Open311 protocol adapter: the gateway parses Open311 forms at the
-# edge and the complaints service checks them again; it needs complaints'
-# categories and lifecycle, so it moves with them (issue: one codebase)
-GATEWAY_EXCEPTIONS = {"services.complaints.open311"}
+GATEWAY_EXCEPTIONS = set()
 
 
 def imports_of(path):
