@@ -24,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from bench._cfz import start_cfz_run
+
 ADMIN_PASSWORD = "bench-admin-password-2569"
 CENTRE = (18.7953, 98.9862)
 
@@ -40,20 +42,8 @@ def start(port, metrics_port, vhost, cwd):
                CFZ_JWT_SECRET="bench-secret-of-at-least-thirty-two-bytes",
                CFZ_LOG_LEVEL="warning", CFZ_FEEDBACK_RATE_LIMIT="1000000/minute")
     env.pop("MONGO_URI", None)
-    process = subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--no-demo"],
-                               cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    output = []
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        if "Stop with Ctrl-C" in line:
-            break
-    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
-    return process, output
+    return start_cfz_run(env, args=("--no-demo",), cwd=cwd,
+                         command=[sys.executable, "-m", "services.cli"])
 
 
 def api(port):

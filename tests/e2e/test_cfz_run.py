@@ -3,52 +3,14 @@ prints the URL, serves it, and stops cleanly on SIGTERM."""
 import os
 import signal
 import subprocess
-import sys
-import threading
 import time
 
 import requests
 from nameko.testing.utils import find_free_port
 
+from bench._cfz import cfz_command, start_cfz_run, stop_cfz_run  # noqa: F401 (the suites' import)
 from tests.conftest import TEST_SETTINGS
 from tests.helpers import wait_for
-
-
-def cfz_command():
-    script = os.path.join(os.path.dirname(sys.executable), "cfz")
-    return [script] if os.path.exists(script) else [sys.executable, "-m", "services.cli"]
-
-
-def start_cfz_run(env, seconds=300, args=()):
-    """`cfz run [args]` started and read up to its banner (at most
-    `seconds`); its log keeps being read into the returned list, so a full
-    pipe never blocks it."""
-    process = subprocess.Popen(cfz_command() + ["run", *args], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    output = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        if "Stop with Ctrl-C" in line:
-            break
-    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
-    return process, output
-
-
-def stop_cfz_run(process, seconds=60):
-    """Stop a `cfz run` as an operator would (SIGTERM: it finishes the work
-    in flight), killing it only if it has not stopped within `seconds`."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def test_cfz_run_serves_demo_data_and_stops_on_sigterm(rabbit_config, db_prefix):
