@@ -15,13 +15,22 @@ Collections (reporting's database):
 * `theme_months` (`_id` = `level|key|YYYY-MM`): derived from the days by
   `compact`, like the satisfaction month buckets; a month with more terms
   than PART_TERMS is split into parts by a hash of the term
-  (`…|YYYY-MM|p<i>`), so no document grows with the country.
+  (`…|YYYY-MM|p<i>`), so no document grows with the country. A month keeps
+  its terms' sums packed (`pk`: little-endian int32 arrays `ids`, `c`, `s`,
+  `lo`, `hi`, by term id), so a year of a scope sums with numpy instead of
+  a Python loop over every term of every month; `ex` keeps the examples
+  by term. (A month written before packing has `t` and is read as a day.)
+* `theme_terms` (`_id` = term, `n` = its id) and `theme_term_ids` (`_id` =
+  id, `term`): the term dictionary of the packed months, append-only; an
+  id is never reused or changed. `theme_counters` hands out ids.
 * `theme_dirty` (`_id` = the month bucket's): months to derive again.
 """
 import math
 import zlib
 
-from pymongo.errors import DuplicateKeyError
+import numpy as np
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.storage import read_only_by_ids
 from services.reporting import aggregates, themes
@@ -194,25 +203,144 @@ def _take_out(db, bucket_id, doc, digest):
                                      new).matched_count == 1
 
 
+# --- the term dictionary of packed months ---------------------------------------------
+PACKED = ("c", "s", "lo", "hi")
+PACKED_TYPE = "<i4"
+
+
+def term_ids(db, terms, allocate=False):
+    """{term: id} of the `terms` that have one; `allocate`: name the others."""
+    terms = list(dict.fromkeys(terms))
+    found = {doc["_id"]: doc["n"] for doc in read_only_by_ids(db.theme_terms, terms)}
+    missing = [term for term in terms if term not in found]
+    if missing and allocate:
+        counter = db.theme_counters.find_one_and_update(
+            {"_id": "terms"}, {"$inc": {"next": len(missing)}}, upsert=True,
+            return_document=ReturnDocument.AFTER)
+        first = counter["next"] - len(missing)
+        # the id's name first: a crash before the term's own entry leaves
+        # an id nobody uses, never a used id without its name
+        db.theme_term_ids.insert_many([{"_id": first + i, "term": term}
+                                       for i, term in enumerate(missing)])
+        try:
+            db.theme_terms.insert_many([{"_id": term, "n": first + i}
+                                        for i, term in enumerate(missing)], ordered=False)
+        except (BulkWriteError, DuplicateKeyError):
+            pass  # another compaction named some of them first: its ids stand
+        found.update({doc["_id"]: doc["n"] for doc in read_only_by_ids(db.theme_terms, missing)})
+    return found
+
+
+def term_names(db, ids):
+    """{id: term} for term ids."""
+    return {doc["_id"]: doc["term"] for doc in read_only_by_ids(
+        db.theme_term_ids, [int(i) for i in ids])}
+
+
+def pack(db, entries):
+    """{term: {c, s, lo, hi}} as packed arrays by term id (ids ascending)."""
+    ids = term_ids(db, entries, allocate=True)
+    order = sorted(entries, key=ids.__getitem__)
+    packed = {"ids": np.array([ids[term] for term in order], dtype=PACKED_TYPE).tobytes()}
+    for name in PACKED:
+        packed[name] = np.array([entries[term][name] for term in order],
+                                dtype=PACKED_TYPE).tobytes()
+    return packed
+
+
+def _arrays(doc):
+    return [np.frombuffer(doc["pk"][name], dtype=PACKED_TYPE) for name in ("ids",) + PACKED]
+
+
+def unpacked(db, doc):
+    """A month document with its packed sums as a `t` mapping, to merge."""
+    if "pk" not in doc:
+        return doc
+    ids, *values = _arrays(doc)
+    names = term_names(db, ids)
+    terms = {names[i]: {name: int(v[k]) for name, v in zip(PACKED, values)}
+             for k, i in enumerate(ids.tolist())}
+    return dict({key: value for key, value in doc.items() if key != "pk"}, t=terms)
+
+
+def totals(db, documents, min_count=1, only=None):
+    """themes.totals for documents of which some are packed months: the
+    comment counts and, per term mentioned by at least `min_count`
+    comments (or of `only`, {term: id or None}, another call's `ids`), its
+    sums; `ids` names each term's id (None: in day buckets only)."""
+    packed = [doc for doc in documents if "pk" in doc]
+    loose = [doc for doc in documents if "pk" not in doc]
+    result = themes.totals(loose, 1, None if only is None else set(only))
+    for doc in packed:
+        for name in ("n", "s", "lo", "hi"):
+            result[name] += doc.get(name, 0)
+    found = result["t"]
+    ids = term_ids(db, found)
+    arrays = [_arrays(doc) for doc in packed]
+    if only is None:
+        all_ids = np.concatenate([a[0] for a in arrays]) if arrays else np.zeros(0, dtype=int)
+        size = int(all_ids.max()) + 1 if len(all_ids) else 0
+        sums = {name: np.bincount(all_ids, weights=np.concatenate([a[k + 1] for a in arrays]),
+                                  minlength=size).astype(np.int64)
+                for k, name in enumerate(PACKED)} if size else {}
+        for term, entry in found.items():
+            i = ids.get(term)
+            if i is not None and i < size:
+                for name in PACKED:
+                    entry[name] += int(sums[name][i])
+                    sums[name][i] = 0  # counted here: not again below
+        chosen = np.nonzero(sums["c"] >= min_count)[0] if size else []
+        names = term_names(db, chosen)
+        for i in chosen.tolist() if size else []:
+            found[names[i]] = {name: int(sums[name][i]) for name in PACKED}
+            ids[names[i]] = i
+        result["t"] = {term: entry for term, entry in found.items() if entry["c"] >= min_count}
+    else:
+        wanted = sorted({i for i in only.values() if i is not None})
+        wanted_ids = np.array(wanted, dtype=np.int64)
+        sums = {name: np.zeros(len(wanted), dtype=np.int64) for name in PACKED}
+        for doc_ids, *values in arrays:
+            at = np.searchsorted(doc_ids, wanted_ids)
+            hit = at < len(doc_ids)
+            hit[hit] = doc_ids[at[hit]] == wanted_ids[hit]
+            for name, value in zip(PACKED, values):
+                sums[name][hit] += value[at[hit]]
+        position = {i: k for k, i in enumerate(wanted)}
+        for term, i in only.items():
+            k = position.get(i) if i is not None else None
+            if k is None or not sums["c"][k]:
+                continue
+            entry = found.setdefault(term, {"c": 0, "s": 0, "lo": 0, "hi": 0})
+            for name in PACKED:
+                entry[name] += int(sums[name][k])
+            ids[term] = i
+        result["t"] = {term: entry for term, entry in found.items() if entry["c"] >= min_count}
+    result["ids"] = {term: ids.get(term) for term in result["t"]}
+    return result
+
+
 # --- months --------------------------------------------------------------------------
 def _part(term, parts):
     return zlib.crc32(term.encode("utf-8")) % parts
 
 
-def month_documents(month_id, bucket):
-    """The month document(s) of a merged bucket: one, or a head and parts."""
+def month_documents(db, month_id, bucket):
+    """The month document(s) of a merged bucket: one, or a head and parts;
+    their terms packed (new terms are named in the term dictionary)."""
     head = {"_id": month_id, "n": bucket["n"], "s": bucket["s"], "lo": bucket["lo"],
             "hi": bucket["hi"]}
     parts = max(1, math.ceil(len(bucket["t"]) / PART_TERMS))
     head["parts"] = parts
     if parts == 1:
-        head.update(t=bucket["t"], ex=bucket["ex"])
+        head.update(pk=pack(db, bucket["t"]), ex=bucket["ex"])
         return [head]
     docs = [{"_id": "{}|p{}".format(month_id, i), "t": {}, "ex": {}} for i in range(parts)]
     for term, entry in bucket["t"].items():
         doc = docs[_part(term, parts)]
         doc["t"][term] = entry
         doc["ex"][term] = bucket["ex"].get(term, [])
+    for doc in docs:
+        doc["pk"] = pack(db, doc.pop("t"))
     return [head] + docs
 
 
@@ -226,7 +354,7 @@ def compact(db, limit=1000):
         merged = themes.merge(read_only_by_ids(db.theme_days, day_ids))
         month_id = _id(level, key, month)
         old = db.theme_months.find_one({"_id": month_id}, {"parts": 1}) or {}
-        docs = month_documents(month_id, merged)
+        docs = month_documents(db, month_id, merged)
         for doc in docs[1:] + docs[:1]:  # the head last: it says how many parts
             db.theme_months.replace_one({"_id": doc["_id"]}, doc, upsert=True)
         stale = ["{}|p{}".format(month_id, i) for i in range(
@@ -242,7 +370,8 @@ def compact(db, limit=1000):
 def range_bucket(db, level, key, start, end, only=None):
     """The merged bucket of one scope over [start, end]: whole clean months
     from their month documents, the rest from day buckets."""
-    return themes.merge(range_documents(db, level, key, start, end), only)
+    return themes.merge([unpacked(db, doc) for doc in range_documents(db, level, key, start, end)],
+                        only)
 
 
 def range_documents(db, level, key, start, end):
@@ -286,8 +415,8 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
     documents = range_documents(db, level, key, start, end)
     # a term below min_count is no theme in any view: only the others are
     # looked up in the reference and get examples
-    scope = themes.totals(documents, min_count)
-    candidates = set(scope["t"])
+    scope = totals(db, documents, min_count)
+    candidates = scope["ids"]
     result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
               "to": end.isoformat(), "comments": scope["n"],
               "mean_satisfaction": scope["s"] / scope["n"] if scope["n"] else None,
@@ -298,8 +427,8 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
             rows = themes.distinctive(scope, None, limit * 3, min_count)
             result["reference"] = None
         else:
-            nation = themes.totals(range_documents(db, "nation", NATION, start, end),
-                                   only=candidates)
+            nation = totals(db, range_documents(db, "nation", NATION, start, end),
+                            only=candidates)
             rest = themes.subtract(nation, scope)
             rows = themes.distinctive(scope, rest, limit * 3, min_count)
             result["reference"] = {"level": "nation", "comments": rest["n"],
@@ -310,8 +439,8 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
         length = (end - start).days + 1
         before_end = start - timedelta(days=1)
         before_start = before_end - timedelta(days=length - 1)
-        previous = themes.totals(range_documents(db, level, key, before_start, before_end),
-                                 only=candidates)
+        previous = totals(db, range_documents(db, level, key, before_start, before_end),
+                          only=candidates)
         rows = themes.rising(scope, previous, limit * 3, min_count)
         result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
                               "comments": previous["n"]}
@@ -423,13 +552,15 @@ def differences(db, records):
         if head["_id"] in dirty:
             continue
         merged = themes.merge(months.pop(head["_id"], []))
-        docs = {doc["_id"]: doc for doc in month_documents(head["_id"], merged)}
+        docs = {doc["_id"]: doc for doc in month_documents(db, head["_id"], merged)}
         stored_docs = [head] + (list(db.theme_months.find({"_id": {"$in": [
             "{}|p{}".format(head["_id"], i) for i in range(head["parts"])]}}))
             if head["parts"] > 1 else [])
         for doc in stored_docs:
-            if docs.get(doc["_id"]) != doc and not (merged["n"] == 0 and not doc.get("n")
-                                                     and doc["_id"] == head["_id"]):
+            built = docs.get(doc["_id"])
+            # compared by content: a month stored before packing still agrees
+            if (built is None or unpacked(db, built) != unpacked(db, doc)) and not (
+                    merged["n"] == 0 and not doc.get("n") and doc["_id"] == head["_id"]):
                 found.append({"month": doc["_id"], "stored": {"n": head.get("n")},
                               "recounted": {"n": merged["n"]}})
     for month_id in months:

@@ -152,7 +152,7 @@ def test_a_large_month_is_split_into_parts_that_read_the_same(db, monkeypatch):
     assert theme_store.differences(db, source) == []
 
 
-def test_month_documents_stay_far_below_the_16_mib_limit():
+def test_month_documents_stay_far_below_the_16_mib_limit(db):
     # a national month with 400,000 distinct terms (a country's bigrams),
     # three examples each
     bucket = themes.empty_bucket()
@@ -160,7 +160,7 @@ def test_month_documents_stay_far_below_the_16_mib_limit():
         term = "คำที่{:06d} ต่อ{:06d}".format(i, i)
         bucket["t"][term] = {"c": 12, "s": 40, "lo": 3, "hi": 6}
         bucket["ex"][term] = ["2026-11-30T09:00:00.000Z fb-{:020d}".format(i)] * 3
-    docs = theme_store.month_documents("nation|TH|2026-11", bucket)
+    docs = theme_store.month_documents(db, "nation|TH|2026-11", bucket)
     sizes = [len(bson.encode(doc)) for doc in docs]
     assert len(docs) == 1 + 40 and max(sizes) < 4 * 1024 * 1024, sizes
 
@@ -200,3 +200,47 @@ def test_terms_of_one_repeated_sentence_are_one_theme(db):
     rows = theme_store.report(db, "themes", "point", "sp-8", date(2026, 10, 1), date(2026, 11, 30))["themes"]
     assert len(rows) == 1, [r["term"] for r in rows]
     assert rows[0]["count"] == 6 and {"ทางลาด", "บันได", "รถเข็น"} <= set([rows[0]["term"]] + rows[0]["together"])
+
+
+@pytest.mark.parametrize("view", ["themes", "unhappy", "rising"])
+def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
+    """A clean month is read from its packed sums (by term id); the same
+    comments read from day buckets give the same answer, field for field,
+    whole months, part months and the two together."""
+    source = comments(400)
+    # words only November has: October's packed months lack their ids
+    source += [dict(source[0], feedback_id="fb-nov-{}".format(i), service_point_id="sp-2",
+                    agency_id="ag-1", province_code="50", submitted_at="2026-11-0{}T10:00:00+07:00".format(i + 1),
+                    comment_public="ตู้กดบัตรคิวอัจฉริยะ ใช้งานง่าย") for i in range(3)]
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    asked = [(level, key, start, end) for level, key in
+             [("nation", "TH"), ("agency", "ag-1"), ("province", "50"), ("point", "sp-2")]
+             for start, end in [(date(2026, 10, 1), date(2026, 11, 30)),    # two whole months
+                                (date(2026, 10, 1), date(2026, 11, 12)),    # a whole one and days
+                                (date(2026, 11, 1), date(2026, 11, 30)),    # one whole month
+                                (date(2026, 10, 25), date(2026, 11, 5))]]   # days only
+    from_days = [theme_store.report(db, view, *question, min_count=2) for question in asked]
+    while theme_store.compact(db):
+        pass
+    assert db.theme_months.count_documents({"pk": {"$exists": True}}) >= 8
+    assert [theme_store.report(db, view, *question, min_count=2) for question in asked] == from_days
+    if view == "rising":  # the month before a whole November is read from days
+        assert any(result["previous"]["comments"] for result in from_days)
+    else:
+        assert any(result["themes"] for result in from_days)
+
+
+def test_a_month_stored_before_packing_reads_and_recounts_the_same(db):
+    source = comments(200)
+    for fact in source:
+        theme_store.record(db, submitted(fact))
+    while theme_store.compact(db):
+        pass
+    question = ("agency", "ag-1", date(2026, 10, 1), date(2026, 11, 30))
+    packed = theme_store.report(db, "themes", *question, min_count=2)
+    for doc in list(db.theme_months.find({"pk": {"$exists": True}})):
+        db.theme_months.replace_one({"_id": doc["_id"]}, theme_store.unpacked(db, doc))
+    assert db.theme_months.count_documents({"pk": {"$exists": True}}) == 0
+    assert theme_store.report(db, "themes", *question, min_count=2) == packed
+    assert theme_store.differences(db, source) == []
