@@ -375,22 +375,34 @@ def range_bucket(db, level, key, start, end, only=None):
 
 
 def range_documents(db, level, key, start, end):
-    """The documents that hold one scope over [start, end] (to read only)."""
+    """The documents that hold one scope over [start, end] (to read only).
+
+    A clean month is read from its month document when the range covers it
+    whole, or covers every day of it that has a bucket (the days after
+    today have none: "the last 365 days" reads the current month whole);
+    otherwise from the day buckets in the range."""
     months = aggregates._months(start, end)
-    whole = [_id(level, key, month) for month, _, _, full in months if full]
-    dirty = {doc["_id"] for doc in read_only_by_ids(db.theme_dirty, whole, {"_id": 1})}
+    month_ids = [_id(level, key, month) for month, _, _, _ in months]
+    dirty = {doc["_id"] for doc in read_only_by_ids(db.theme_dirty, month_ids, {"_id": 1})}
     heads = {doc["_id"]: doc for doc in read_only_by_ids(
-        db.theme_months, [m for m in whole if m not in dirty])}
-    parts, day_ids = [], []
-    for month, first, last, full in months:
-        month_id = _id(level, key, month)
-        head = heads.get(month_id)
-        if full and month_id not in dirty:
-            if head is not None and head.get("parts", 1) > 1:
-                parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
+        db.theme_months, [m for m in month_ids if m not in dirty])}
+    month_of = {}  # the days of a partial clean month that lie out of the range
+    for (month, first, last, full), month_id in zip(months, month_ids):
+        if not full and month_id not in dirty:
+            month_of.update((_id(level, key, day), month_id) for day in aggregates.month_days(month)
+                            if not first.isoformat() <= day <= last.isoformat())
+    out_of_range = {month_of[doc["_id"]] for doc in read_only_by_ids(
+        db.theme_days, list(month_of), {"_id": 1})}
+    documents, parts, day_ids = [], [], []
+    for (month, first, last, full), month_id in zip(months, month_ids):
+        if month_id not in dirty and (full or month_id not in out_of_range):
+            head = heads.get(month_id)
+            if head is not None:
+                documents.append(head)
+                if head.get("parts", 1) > 1:
+                    parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
             continue  # a clean month without a document had no comments
         day_ids.extend(_id(level, key, day) for day in aggregates.days(first, last))
-    documents = list(heads.values())
     documents.extend(read_only_by_ids(db.theme_months, parts))
     documents.extend(read_only_by_ids(db.theme_days, day_ids))
     return documents

@@ -219,6 +219,7 @@ def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
              for start, end in [(date(2026, 10, 1), date(2026, 11, 30)),    # two whole months
                                 (date(2026, 10, 1), date(2026, 11, 12)),    # a whole one and days
                                 (date(2026, 11, 1), date(2026, 11, 30)),    # one whole month
+                                (date(2026, 10, 1), date(2026, 11, 25)),    # the last days empty
                                 (date(2026, 10, 25), date(2026, 11, 5))]]   # days only
     from_days = [theme_store.report(db, view, *question, min_count=2) for question in asked]
     while theme_store.compact(db):
@@ -244,3 +245,20 @@ def test_a_month_stored_before_packing_reads_and_recounts_the_same(db):
     assert db.theme_months.count_documents({"pk": {"$exists": True}}) == 0
     assert theme_store.report(db, "themes", *question, min_count=2) == packed
     assert theme_store.differences(db, source) == []
+
+
+def test_a_month_whose_days_after_the_range_are_empty_is_read_whole(db):
+    """"The last 365 days" ends today: the current month's later days have
+    no buckets yet, so its month document answers for it (once clean)."""
+    for fact in comments(100):  # 2026-10-20 to 2026-11-19
+        theme_store.record(db, submitted(fact))
+    while theme_store.compact(db):
+        pass
+    read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
+    assert sorted(doc["_id"] for doc in read) == ["nation|TH|2026-10", "nation|TH|2026-11"]
+    read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 15))
+    assert "nation|TH|2026-11" not in {doc["_id"] for doc in read}  # later days counted: days
+    db.theme_dirty.insert_one({"_id": "nation|TH|2026-11", "level": "nation", "key": "TH",
+                               "month": "2026-11", "rev": 1})
+    read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
+    assert "nation|TH|2026-11" not in {doc["_id"] for doc in read}  # not compacted yet: days
