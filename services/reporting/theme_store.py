@@ -263,60 +263,118 @@ def unpacked(db, doc):
     return dict({key: value for key, value in doc.items() if key != "pk"}, t=terms)
 
 
-def totals(db, documents, min_count=1, only=None):
-    """themes.totals for documents of which some are packed months: the
-    comment counts and, per term mentioned by at least `min_count`
-    comments (or of `only`, {term: id or None}, another call's `ids`), its
-    sums; `ids` names each term's id (None: in day buckets only)."""
-    packed = [doc for doc in documents if "pk" in doc]
-    loose = [doc for doc in documents if "pk" not in doc]
-    result = themes.totals(loose, 1, None if only is None else set(only))
-    for doc in packed:
-        for name in ("n", "s", "lo", "hi"):
-            result[name] += doc.get(name, 0)
-    found = result["t"]
-    ids = term_ids(db, found)
-    arrays = [_arrays(doc) for doc in packed]
-    if only is None:
-        all_ids = np.concatenate([a[0] for a in arrays]) if arrays else np.zeros(0, dtype=int)
-        size = int(all_ids.max()) + 1 if len(all_ids) else 0
-        sums = {name: np.bincount(all_ids, weights=np.concatenate([a[k + 1] for a in arrays]),
-                                  minlength=size).astype(np.int64)
-                for k, name in enumerate(PACKED)} if size else {}
-        for term, entry in found.items():
-            i = ids.get(term)
-            if i is not None and i < size:
-                for name in PACKED:
-                    entry[name] += int(sums[name][i])
-                    sums[name][i] = 0  # counted here: not again below
-        chosen = np.nonzero(sums["c"] >= min_count)[0] if size else []
-        names = term_names(db, chosen)
-        for i in chosen.tolist() if size else []:
-            found[names[i]] = {name: int(sums[name][i]) for name in PACKED}
-            ids[names[i]] = i
-        result["t"] = {term: entry for term, entry in found.items() if entry["c"] >= min_count}
-    else:
-        wanted = sorted({i for i in only.values() if i is not None})
-        wanted_ids = np.array(wanted, dtype=np.int64)
-        sums = {name: np.zeros(len(wanted), dtype=np.int64) for name in PACKED}
-        for doc_ids, *values in arrays:
-            at = np.searchsorted(doc_ids, wanted_ids)
+class Sums:
+    """Term sums of some documents: the comment counts (`n`, `s`, `lo`,
+    `hi`) and, aligned with `keys` (a term's id, or the term itself when
+    only day buckets hold it), int64 arrays `c`, `s`, `lo`, `hi`."""
+
+    def __init__(self, counts, keys, arrays):
+        self.counts, self.keys, self.arrays = counts, keys, arrays
+
+    def names(self, db, positions):
+        """The terms at `positions` of `keys`."""
+        ids = [self.keys[k] for k in positions if not isinstance(self.keys[k], str)]
+        named = term_names(db, ids)
+        return [self.keys[k] if isinstance(self.keys[k], str) else named[self.keys[k]]
+                for k in positions]
+
+    def bucket(self, db, positions):
+        """These terms as a themes bucket (what the views read)."""
+        total = dict(self.counts)
+        total["t"] = {name: {field: int(self.arrays[field][k]) for field in PACKED}
+                      for name, k in zip(self.names(db, positions), positions)}
+        return total
+
+
+def _counts(documents):
+    return {name: sum(doc.get(name, 0) for doc in documents) for name in ("n", "s", "lo", "hi")}
+
+
+def _loose(db, documents, only_terms=None):
+    """Day buckets (and months stored before packing) summed: [(term, id or
+    None, entry)]."""
+    summed = themes.totals(documents, 1, only_terms)["t"]
+    ids = term_ids(db, summed)
+    return [(term, ids.get(term), entry) for term, entry in summed.items()]
+
+
+def term_sums(db, documents, min_count=1):
+    """The Sums of the terms of `documents` mentioned by at least
+    `min_count` comments: packed months summed with numpy by term id, day
+    buckets added to them."""
+    packed = [_arrays(doc) for doc in documents if "pk" in doc]
+    loose = _loose(db, [doc for doc in documents if "pk" not in doc])
+    all_ids = np.concatenate([a[0] for a in packed]) if packed else np.zeros(0, dtype=np.int32)
+    size = int(all_ids.max()) + 1 if len(all_ids) else 0
+    sums = {name: np.bincount(all_ids, weights=np.concatenate([a[k + 1] for a in packed])
+                              if packed else None, minlength=size).astype(np.int64)
+            for k, name in enumerate(PACKED)}
+    shared = [(i, entry) for _, i, entry in loose if i is not None and i < size]
+    if shared:
+        at = np.array([i for i, _ in shared], dtype=np.int64)
+        for name in PACKED:
+            np.add.at(sums[name], at, np.array([entry[name] for _, entry in shared], dtype=np.int64))
+    # day-bucket terms no packed month here holds
+    extra = [(i if i is not None else term, entry) for term, i, entry in loose
+             if i is None or i >= size]
+    chosen = np.nonzero(sums["c"] >= min_count)[0]
+    extra = [(key, entry) for key, entry in extra if entry["c"] >= min_count]
+    keys = chosen.tolist() + [key for key, _ in extra]
+    arrays = {name: np.concatenate([sums[name][chosen], np.array(
+        [entry[name] for _, entry in extra], dtype=np.int64)]) for name in PACKED}
+    return Sums(_counts(documents), keys, arrays)
+
+
+def sums_at(db, documents, scope):
+    """The Sums of `documents` for the terms of another Sums (`scope`),
+    in its order (a reference: the nation, the period before)."""
+    keys = scope.keys
+    arrays = {name: np.zeros(len(keys), dtype=np.int64) for name in PACKED}
+    by_id = [(k, key) for k, key in enumerate(keys) if not isinstance(key, str)]
+    if by_id:
+        wanted = np.array([key for _, key in by_id], dtype=np.int64)
+        places = np.array([k for k, _ in by_id], dtype=np.int64)
+        for doc_ids, *values in (_arrays(doc) for doc in documents if "pk" in doc):
+            at = np.searchsorted(doc_ids, wanted)
             hit = at < len(doc_ids)
-            hit[hit] = doc_ids[at[hit]] == wanted_ids[hit]
+            hit[hit] = doc_ids[at[hit]] == wanted[hit]
             for name, value in zip(PACKED, values):
-                sums[name][hit] += value[at[hit]]
-        position = {i: k for k, i in enumerate(wanted)}
-        for term, i in only.items():
-            k = position.get(i) if i is not None else None
-            if k is None or not sums["c"][k]:
-                continue
-            entry = found.setdefault(term, {"c": 0, "s": 0, "lo": 0, "hi": 0})
+                arrays[name][places[hit]] += value[at[hit]]
+    loose_docs = [doc for doc in documents if "pk" not in doc]
+    if loose_docs and keys:
+        names = scope.names(db, range(len(keys)))
+        position = {name: k for k, name in enumerate(names)}
+        for term, entry in themes.totals(loose_docs, 1, set(names))["t"].items():
             for name in PACKED:
-                entry[name] += int(sums[name][k])
-            ids[term] = i
-        result["t"] = {term: entry for term, entry in found.items() if entry["c"] >= min_count}
-    result["ids"] = {term: ids.get(term) for term in result["t"]}
-    return result
+                arrays[name][position[term]] += entry[name]
+    return Sums(_counts(documents), keys, arrays)
+
+
+def _g2(a, n1, b, n2):
+    """themes.g2 over arrays (to choose the terms worth computing exactly)."""
+    n = n1 + n2
+    a, b = a.astype(float), b.astype(float)
+    with_term = a + b
+    without = n - with_term
+    total = np.zeros(len(a))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for observed, expected in ((a, n1 * with_term / n), (b, n2 * with_term / n),
+                                   (n1 - a, n1 * without / n), (n2 - b, n2 * without / n)):
+            total += np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    valid = (n1 > 0) & (n2 > 0) & (with_term > 0) & (with_term < n)
+    return np.where(valid, np.maximum(0.0, 2.0 * total), 0.0)
+
+
+def _maybe_themes(a, n1, b, n2, min_count, threshold):
+    """Positions where themes.keyness may be a theme (a little slack on G²:
+    the views compute it exactly for these only)."""
+    if n1 <= 0 or not len(a):
+        return []
+    mask = a >= min_count
+    if n2 > 0:
+        mask &= (a / n1) > (b / n2)
+    mask &= _g2(a, n1, b, n2) >= threshold * (1 - 1e-9) - 1e-9
+    return np.nonzero(mask)[0].tolist()
 
 
 # --- months --------------------------------------------------------------------------
@@ -422,40 +480,56 @@ def _examples(db, rows, documents):
 
 
 def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUNT):
-    """One of the three views ("themes", "unhappy", "rising") of a scope."""
+    """One of the three views ("themes", "unhappy", "rising") of a scope.
+
+    The term sums are arrays; only the terms that may pass a view's test
+    (or, for the nation, the most mentioned) become rows, computed by the
+    views of `themes` exactly as they would be for every term."""
     from datetime import timedelta
     documents = range_documents(db, level, key, start, end)
     # a term below min_count is no theme in any view: only the others are
     # looked up in the reference and get examples
-    scope = totals(db, documents, min_count)
-    candidates = scope["ids"]
+    scope = term_sums(db, documents, min_count)
+    n = scope.counts
     result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
-              "to": end.isoformat(), "comments": scope["n"],
-              "mean_satisfaction": scope["s"] / scope["n"] if scope["n"] else None,
-              "comments_unhappy": scope["lo"], "comments_happy": scope["hi"],
+              "to": end.isoformat(), "comments": n["n"],
+              "mean_satisfaction": n["s"] / n["n"] if n["n"] else None,
+              "comments_unhappy": n["lo"], "comments_happy": n["hi"],
               "min_count": min_count, "g2_threshold": themes.G2_THRESHOLD}
+    c = scope.arrays["c"]
     if view == "themes":
         if level == "nation":
-            rows = themes.distinctive(scope, None, limit * 3, min_count)
+            most = limit * 3
+            floor = np.sort(c)[-most] if len(c) > most else min_count
+            chosen = np.nonzero(c >= max(floor, min_count))[0].tolist()  # ties at the edge too
+            rows = themes.distinctive(scope.bucket(db, chosen), None, most, min_count)
             result["reference"] = None
         else:
-            nation = totals(db, range_documents(db, "nation", NATION, start, end),
-                            only=candidates)
-            rest = themes.subtract(nation, scope)
-            rows = themes.distinctive(scope, rest, limit * 3, min_count)
-            result["reference"] = {"level": "nation", "comments": rest["n"],
+            nation = sums_at(db, range_documents(db, "nation", NATION, start, end), scope)
+            rest_n = nation.counts["n"] - n["n"]
+            rest_c = nation.arrays["c"] - c
+            chosen = _maybe_themes(c, n["n"], rest_c, rest_n, min_count, themes.G2_THRESHOLD)
+            rest = {"n": rest_n, "t": {name: {"c": int(rest_c[k])} for name, k in
+                                       zip(scope.names(db, chosen), chosen)}}
+            rows = themes.distinctive(scope.bucket(db, chosen), rest, limit * 3, min_count)
+            result["reference"] = {"level": "nation", "comments": rest_n,
                                    "note": "the rest of the country"}
     elif view == "unhappy":
-        rows = themes.unhappy(scope, limit * 3, min_count)
+        chosen = _maybe_themes(scope.arrays["lo"], n["lo"], scope.arrays["hi"], n["hi"],
+                               min_count, themes.G2_THRESHOLD)
+        rows = themes.unhappy(scope.bucket(db, chosen), limit * 3, min_count)
     else:
         length = (end - start).days + 1
         before_end = start - timedelta(days=1)
         before_start = before_end - timedelta(days=length - 1)
-        previous = totals(db, range_documents(db, level, key, before_start, before_end),
-                          only=candidates)
-        rows = themes.rising(scope, previous, limit * 3, min_count)
+        previous = sums_at(db, range_documents(db, level, key, before_start, before_end), scope)
+        chosen = _maybe_themes(c, n["n"], previous.arrays["c"], previous.counts["n"], min_count,
+                               themes.G2_THRESHOLD) if previous.counts["n"] else []
+        before = dict(previous.counts, t={name: {"c": int(previous.arrays["c"][k])} for name, k
+                                          in zip(scope.names(db, chosen), chosen)})
+        rows = themes.rising(scope.bucket(db, chosen), before, limit * 3, min_count)
         result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
-                              "comments": previous["n"]}
+                              "comments": previous.counts["n"]}
     _examples(db, rows, documents)
     result["themes"] = _together(rows)[:limit]
     return result

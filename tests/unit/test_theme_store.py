@@ -202,6 +202,27 @@ def test_terms_of_one_repeated_sentence_are_one_theme(db):
     assert rows[0]["count"] == 6 and {"ทางลาด", "บันได", "รถเข็น"} <= set([rows[0]["term"]] + rows[0]["together"])
 
 
+def every_term_through_the_views(db, view, level, key, start, end, min_count, limit=20):
+    """The rows of a view computed the plain way: every term of the merged
+    buckets through themes' views (what report does for the few terms its
+    array test lets through)."""
+    scope = theme_store.range_bucket(db, level, key, start, end)
+    scope["t"] = {t: e for t, e in scope["t"].items() if e["c"] >= min_count}
+    if view == "themes" and level == "nation":
+        rows = themes.distinctive(scope, None, limit * 3, min_count)
+    elif view == "themes":
+        rest = themes.subtract(theme_store.range_bucket(db, "nation", "TH", start, end), scope)
+        rows = themes.distinctive(scope, rest, limit * 3, min_count)
+    elif view == "unhappy":
+        rows = themes.unhappy(scope, limit * 3, min_count)
+    else:
+        before_end = start - timedelta(days=1)
+        previous = theme_store.range_bucket(db, level, key, before_end - (end - start), before_end)
+        rows = themes.rising(scope, previous, limit * 3, min_count)
+    theme_store._examples(db, rows, theme_store.range_documents(db, level, key, start, end))
+    return theme_store._together(rows)[:limit]
+
+
 @pytest.mark.parametrize("view", ["themes", "unhappy", "rising"])
 def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
     """A clean month is read from its packed sums (by term id); the same
@@ -222,6 +243,8 @@ def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
                                 (date(2026, 10, 1), date(2026, 11, 25)),    # the last days empty
                                 (date(2026, 10, 25), date(2026, 11, 5))]]   # days only
     from_days = [theme_store.report(db, view, *question, min_count=2) for question in asked]
+    assert [r["themes"] for r in from_days] == [
+        every_term_through_the_views(db, view, *question, min_count=2) for question in asked]
     while theme_store.compact(db):
         pass
     assert db.theme_months.count_documents({"pk": {"$exists": True}}) >= 8
