@@ -304,22 +304,28 @@ def term_sums(db, documents, min_count=1):
     buckets added to them."""
     packed = [_arrays(doc) for doc in documents if "pk" in doc]
     loose = _loose(db, [doc for doc in documents if "pk" not in doc])
-    all_ids = np.concatenate([a[0] for a in packed]) if packed else np.zeros(0, dtype=np.int32)
-    size = int(all_ids.max()) + 1 if len(all_ids) else 0
-    sums = {name: np.bincount(all_ids, weights=np.concatenate([a[k + 1] for a in packed])
-                              if packed else None, minlength=size).astype(np.int64)
+    all_ids = np.concatenate([a[0] for a in packed]) if packed else np.zeros(0, dtype=np.int64)
+    # summed by position in `space`, the distinct ids held (sorted): a
+    # point's few hundred terms must not cost the dictionary's length
+    space, position = np.unique(all_ids, return_inverse=True)
+    sums = {name: np.bincount(position, weights=np.concatenate([a[k + 1] for a in packed])
+                              if packed else None, minlength=len(space)).astype(np.int64)
             for k, name in enumerate(PACKED)}
-    shared = [(i, entry) for _, i, entry in loose if i is not None and i < size]
-    if shared:
-        at = np.array([i for i, _ in shared], dtype=np.int64)
+    held = np.array([i if i is not None else -1 for _, i, _ in loose], dtype=np.int64)
+    at = np.searchsorted(space, held)
+    inside = at < len(space)
+    inside[inside] = space[at[inside]] == held[inside]
+    if inside.any():
+        shared = np.nonzero(inside)[0]
         for name in PACKED:
-            np.add.at(sums[name], at, np.array([entry[name] for _, entry in shared], dtype=np.int64))
+            np.add.at(sums[name], at[shared], np.array([loose[k][2][name] for k in shared],
+                                                        dtype=np.int64))
     # day-bucket terms no packed month here holds
-    extra = [(i if i is not None else term, entry) for term, i, entry in loose
-             if i is None or i >= size]
+    extra = [(i if i is not None else term, entry)
+             for (term, i, entry), held_here in zip(loose, inside.tolist()) if not held_here]
     chosen = np.nonzero(sums["c"] >= min_count)[0]
     extra = [(key, entry) for key, entry in extra if entry["c"] >= min_count]
-    keys = chosen.tolist() + [key for key, _ in extra]
+    keys = space[chosen].tolist() + [key for key, _ in extra]
     arrays = {name: np.concatenate([sums[name][chosen], np.array(
         [entry[name] for _, entry in extra], dtype=np.int64)]) for name in PACKED}
     return Sums(_counts(documents), keys, arrays)
