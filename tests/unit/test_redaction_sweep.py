@@ -150,3 +150,23 @@ def test_a_moderators_decision_meanwhile_wins_over_the_sweep(db):
     doc = db.feedback.find_one({"_id": fid})
     assert doc["comment_status"] == "rejected"
     assert [name for name, _ in events_of(db, fid)] == ["feedback_moderated"]  # the moderator's only
+
+
+def test_the_feedback_timer_walks_once_after_a_start_and_then_rests(db):
+    """The service shell: a page per tick, the metric counts the changes,
+    and once every comment was seen the timer reads nothing more."""
+    from nameko.testing.services import worker_factory
+    from services.feedback.service import REDACTED_AGAIN, FeedbackService, RedactionSweep
+    leaking = [rate(db, "ติดต่อกลับ {} ครั้งที่ {}".format(THAI_DIGITS_PHONE, i)) for i in range(3)]
+    for fid in leaking:
+        as_stored_by_older_rules(db, fid, db.feedback.find_one({"_id": fid})["comment_original"])
+    sweep = RedactionSweep()
+    sweep.setup()
+    service = worker_factory(FeedbackService, db=db, sweep=sweep)
+    counted = REDACTED_AGAIN._value.get()
+    assert service.redact_again() == 3 and sweep.done  # one page held them all
+    assert REDACTED_AGAIN._value.get() == counted + 3
+    as_stored_by_older_rules(db, leaking[0], "ติดต่อกลับ " + THAI_DIGITS_PHONE)
+    assert service.redact_again() == 0  # resting until the next start
+    sweep.setup()  # a start
+    assert service.redact_again() == 1
