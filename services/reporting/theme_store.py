@@ -453,8 +453,9 @@ def range_documents(db, level, key, start, end):
     month_of = {}  # the days of a partial clean month that lie out of the range
     for (month, first, last, full), month_id in zip(months, month_ids):
         if not full and month_id not in dirty:
+            low, high = first.isoformat(), last.isoformat()
             month_of.update((_id(level, key, day), month_id) for day in aggregates.month_days(month)
-                            if not first.isoformat() <= day <= last.isoformat())
+                            if not low <= day <= high)
     out_of_range = {month_of[doc["_id"]] for doc in read_only_by_ids(
         db.theme_days, list(month_of), {"_id": 1})}
     documents, parts, day_ids = [], [], []
