@@ -93,7 +93,7 @@ def check_shapes(client, reg_doc, geo_doc_expected, agency_id):
         raise AssertionError("registry document shape differs: {}".format(sorted(missing)))
     scratch_geo = client["cfzbench_scratch_geo"]
     payload = points.office_payload(reg_doc)
-    assert store.apply_office(scratch_geo, payload)
+    assert store.GeoStore(scratch_geo).apply_office(payload)
     written = scratch_geo.points.find_one({"_id": reg_doc["_id"]})
     for doc in (written, geo_doc_expected):
         doc.pop("applied_at"), doc.pop("seq")
@@ -166,7 +166,7 @@ def run(args):
         bundles = geodata.service_bundles(list(reg_db.catalogue.find({})), args.seed)
 
         t0 = time.perf_counter()
-        first_seq = store.current_seq(geo_db) + 1
+        first_seq = store.GeoStore(geo_db).current_seq() + 1
         reg_docs, geo_docs = geodata.documents(pts, agency["id"], bundles, first_seq)
         check_shapes(client, dict(reg_docs[0]), dict(geo_docs[0]), agency["id"])
         for start in range(0, len(reg_docs), 5000):

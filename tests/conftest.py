@@ -52,3 +52,15 @@ def config(rabbit_config, web_config, db_prefix):
     conf.update(rabbit_config)
     conf.update(web_config)
     return conf
+
+
+@pytest.fixture
+def database():
+    """A fresh database for tests of a domain module or repository: on the
+    MongoDB of MONGO_URI when it is set, else on the embedded store, as the
+    services get theirs (services/common/storage.get_client)."""
+    uri = os.environ.get("MONGO_URI") or "mongomock://"
+    client = get_client(uri)
+    name = "cfzunit_{}".format(uuid.uuid4().hex[:10])
+    yield client[name]
+    client.drop_database(name)

@@ -13,9 +13,20 @@ from services.common.entrypoints import ConfiguredTimer, rpc
 log = logging.getLogger(__name__)
 
 
+def _files(service):
+    """The service's repository (an opendata_store.OpenDataFiles); a shell
+    still on a bare Mongo `db` gets one over it until it has its own."""
+    storage = getattr(service, "storage", None)
+    if storage is not None:
+        return storage
+    files = opendata_store.OpenDataFiles()
+    files._db = service.db
+    return files
+
+
 class OpenDataMixin:
     def open_data_files(self):
-        """[{"name", "media_type", "body", "resource"}] from the service's database."""
+        """[{"name", "media_type", "body", "resource"}] from the service's storage."""
         raise NotImplementedError
 
     @ConfiguredTimer.decorator("CFZ_OPEN_DATA_INTERVAL")
@@ -23,8 +34,8 @@ class OpenDataMixin:
         """The files, when a write marked them dirty and the last generation
         began CFZ_OPEN_DATA_MIN_SECONDS ago or more (a burst of changes
         regenerates once)."""
-        manifest = opendata_store.regenerate(
-            self.db, self.open_data_files, get_float(self.config, "CFZ_OPEN_DATA_MIN_SECONDS"),
+        manifest = _files(self).regenerate_open_data(
+            self.open_data_files, get_float(self.config, "CFZ_OPEN_DATA_MIN_SECONDS"),
             get_int(self.config, "CFZ_OPEN_DATA_CHUNK_BYTES"))
         if manifest is None:
             return None
@@ -34,9 +45,9 @@ class OpenDataMixin:
 
     @rpc
     def open_data_manifest(self):
-        return opendata_store.manifest_view(self.db)
+        return _files(self).open_data_manifest()
 
     @rpc
     def open_data_chunk(self, generation, name, encoding, index):
         """One stored chunk, base64 (at most CFZ_OPEN_DATA_CHUNK_BYTES before)."""
-        return opendata_store.chunk(self.db, generation, name, encoding, index)
+        return _files(self).open_data_chunk(generation, name, encoding, index)

@@ -193,3 +193,20 @@ def chunk(db, generation, name, encoding, index):
         raise NotFound("That generation of the file is gone; start the download again.",
                        {"name": name, "generation": generation}, code="OPEN_DATA_GONE")
     return base64.b64encode(bytes(doc["data"])).decode("ascii")
+
+
+class OpenDataFiles:
+    """A repository's share of the open data files (services/common/storage.py):
+    `self._db` is its service's database."""
+
+    def mark_open_data_dirty(self):
+        mark_dirty(self._db)
+
+    def regenerate_open_data(self, build, min_seconds, chunk_bytes=CHUNK_BYTES):
+        return regenerate(self._db, build, min_seconds, chunk_bytes)
+
+    def open_data_manifest(self):
+        return manifest_view(self._db)
+
+    def open_data_chunk(self, generation, name, encoding, index):
+        return chunk(self._db, generation, name, encoding, index)

@@ -1,8 +1,9 @@
 """The outbox publisher every service that owns an outbox has.
 
-`OutboxPublisher("points")` on a service (whose `db` is its Mongo) publishes
-the events a worker queued (`services/common/outbox.py`) as soon as that
-worker has finished, in the same green thread: an RPC's answer is already
+`OutboxPublisher("points")` on a service (its collections in the database
+of the service's Mongo or Storage provider) publishes the events a worker
+queued (`services/common/outbox.py`) as soon as that worker has finished,
+in the same green thread: an RPC's answer is already
 on its way, and the events follow within a broker round trip instead of
 waiting for the next timer tick. The service's outbox timer calls
 `publish_pending()` for what a crash or a failed publish left behind.
@@ -31,6 +32,7 @@ from nameko.standalone.events import get_event_exchange
 
 from services.common import outbox
 from services.common.metrics import publish_outbox
+from services.common.storage import database_of
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +189,7 @@ class OutboxPublisher(DependencyProvider, HeaderEncoder):
         self.channel.close()
 
     def _publish(self, worker_ctx, event_ids=None):
-        db = worker_ctx.service.db
+        db = database_of(self.container)
         headers = self.get_message_headers(worker_ctx)
         return publish_outbox(self.container.service_name,
                               [db[name] for name in self.collection_names],

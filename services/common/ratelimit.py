@@ -46,3 +46,11 @@ def hit(db, scope, client, spec, now=None, what="submissions"):
         retry_after = max(1, start + window - int(now.timestamp()))
         raise RateLimited("Too many {}; try again in {} s.".format(what, retry_after),
                           {"retry_after_seconds": retry_after, "limit": spec})
+
+
+class RateLimits:
+    """A repository's share of the rate limits (services/common/storage.py):
+    `self._db` is its service's database."""
+
+    def hit_rate_limit(self, scope, client, spec, now=None, what="submissions"):
+        return hit(self._db, scope, client, spec, now=now, what=what)

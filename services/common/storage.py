@@ -142,3 +142,48 @@ class Mongo(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.db
+
+
+def database_of(container):
+    """The Database of a container's Mongo (or Storage) provider: for the
+    common machinery that keeps its own collections there (the outbox),
+    never for a service's own code."""
+    for provider in container.dependencies:
+        if isinstance(provider, Mongo):
+            return provider.db
+    raise LookupError("{} has no Mongo dependency".format(container.service_name))
+
+
+class Repository:
+    """A service's persistence: the operations its domain needs, over the
+    service's own database (`_db`, kept inside). Each service's store
+    module subclasses it and names those operations; shells and domain
+    modules reach stored data only through them (ADR 12)."""
+
+    def __init__(self, db):
+        self._db = db
+
+
+class Storage(Mongo):
+    """Injects the service's repository: `Storage(PointStore, indexes=...)`
+    builds one PointStore over the service's database at setup and hands
+    the same one to every worker (nameko-examples' StorageWrapper).
+    `on_start(repository, container)` runs when the container starts."""
+
+    def __init__(self, repository_class, indexes=None, on_start=None):
+        super().__init__(indexes=indexes)
+        self.repository_class = repository_class
+        self.on_start_repository = on_start
+        self.repository = None
+
+    def setup(self):
+        super().setup()
+        self.repository = self.repository_class(self.db)
+
+    def start(self):
+        super().start()
+        if self.on_start_repository is not None:
+            self.on_start_repository(self.repository, self.container)
+
+    def get_dependency(self, worker_ctx):
+        return self.repository

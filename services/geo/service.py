@@ -20,7 +20,7 @@ from services.common.config import get_float
 from services.common.entrypoints import ConfiguredTimer, HealthMixin, event_handler, rpc
 from services.common.metrics import Metrics
 from services.common.resync import ResyncSchedule
-from services.common.storage import Mongo
+from services.common.storage import Storage
 from services.geo import directions, schemas, store
 from services.geo.index import Filters, SpatialIndex
 from services.geo.metrics import INDEX_SIZE, QUERIES, QUERY_LATENCY
@@ -53,7 +53,7 @@ def _filters(query):
 class GeoService(HealthMixin):
     name = "geo"
 
-    db = Mongo(indexes=store.INDEXES)
+    storage = Storage(store.GeoStore, indexes=store.INDEXES)
     state = GeoState()
     registry = RpcProxy("registry")
     config = Config()
@@ -66,32 +66,32 @@ class GeoService(HealthMixin):
     @event_handler("registry", "office_registered")
     def on_office_registered(self, payload):
         point = events.parse_event("office_registered", payload)
-        self._applied(point, store.apply_office(self.db, point))
+        self._applied(point, self.storage.apply_office(point))
 
     @event_handler("registry", "office_updated")
     def on_office_updated(self, payload):
         point = events.parse_event("office_updated", payload)
-        self._applied(point, store.apply_office(self.db, point))
+        self._applied(point, self.storage.apply_office(point))
 
     @event_handler("registry", "services_changed")
     def on_services_changed(self, payload):
         change = events.parse_event("services_changed", payload)
-        if not store.known(self.db, change["id"]):
+        if not self.storage.known(change["id"]):
             # services of a point we have not seen: take the whole point
             self._fetch_point(change["id"])
-        self._applied(change, store.apply_services(self.db, change))
+        self._applied(change, self.storage.apply_services(change))
 
     @event_handler("registry", "office_closed")
     def on_office_closed(self, payload):
         closed = events.parse_event("office_closed", payload)
-        self._applied(closed, store.apply_closed(self.db, closed))
+        self._applied(closed, self.storage.apply_closed(closed))
 
     def _applied(self, payload, written):
         """Show a change to this replica's index at once; other replicas
         pick it up from the store (`follow`)."""
         if not written:
             return
-        doc = self.db.points.find_one({"_id": payload["id"]})
+        doc = self.storage.point(payload["id"])
         if doc is not None:
             self.state.follower.apply(doc)
             INDEX_SIZE.set(len(self.state.index))
@@ -100,10 +100,10 @@ class GeoService(HealthMixin):
         point = rpc_calls.call(self.registry, "get_service_point", point_id,
                                timeout=get_float(self.config, "CFZ_RPC_TIMEOUT"))
         if point["status"] == "open":
-            store.apply_office(self.db, point)
+            self.storage.apply_office(point)
 
     def _refresh(self):
-        self.state.follower.refresh(self.db)
+        self.state.follower.refresh(self.storage)
         INDEX_SIZE.set(len(self.state.index))
 
     @ConfiguredTimer.decorator("CFZ_GEO_FOLLOW_INTERVAL")
@@ -131,14 +131,14 @@ class GeoService(HealthMixin):
 
     def _resync(self):
         started = time.monotonic()
-        seq_before = store.current_seq(self.db)
+        seq_before = self.storage.current_seq()
         timeout = get_float(self.config, "CFZ_RPC_TIMEOUT")
         open_ids, applied = set(), 0
         for page in rpc_calls.call_pages(self.registry, "open_points", RESYNC_PAGE, timeout=timeout):
             for payload in page:
                 open_ids.add(payload["id"])
-                applied += store.apply_office(self.db, payload)
-        closed = store.close_missing(self.db, open_ids, seq_before)
+                applied += self.storage.apply_office(payload)
+        closed = self.storage.close_missing(open_ids, seq_before)
         self._refresh()
         summary = {"open_points": len(open_ids), "updated": applied, "closed": closed,
                    "indexed": len(self.state.index),

@@ -19,6 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common import thai
+from services.common.storage import Repository
 from services.geo.index import IndexedPoint
 
 INDEXES = {"points": [([("seq", 1)], {"name": "seq"}),
@@ -30,12 +31,6 @@ MISSING_SEQ_TTL_SECONDS = 5.0
 MISSING_SEQ_MAX = 256
 
 
-def _next_seq(db):
-    doc = db.counters.find_one_and_update({"_id": "points"}, {"$inc": {"seq": 1}},
-                                          upsert=True, return_document=ReturnDocument.AFTER)
-    return doc["seq"]
-
-
 def _services_summary(services):
     """service_code -> zero copy (True/False; None while undeclared)."""
     return [{"service_code": s["service_code"], "zero_copy": s.get("zero_copy"),
@@ -43,73 +38,93 @@ def _services_summary(services):
             for s in services or []]
 
 
-def _write_if_newer(db, point_id, version, fields, version_fields=("entity_version",)):
-    """Apply `fields` when `version` is newer than each of `version_fields`
-    held (or none is held); True if written."""
-    fields = dict(fields, seq=_next_seq(db), applied_at=datetime.now(timezone.utc))
-    conditions = []
-    for name in version_fields:
-        fields[name] = version
-        conditions.append({"$or": [{name: {"$lt": version}}, {name: {"$exists": False}}]})
-    try:
-        result = db.points.update_one({"_id": point_id, "$and": conditions},
-                                      {"$set": fields}, upsert=True)
-    except DuplicateKeyError:  # a held version is the same or newer
-        return False
-    return bool(result.modified_count or result.upserted_id is not None)
+class GeoStore(Repository):
+    """geo's persistence: the points collection and its sequence counter."""
 
+    def _next_seq(self):
+        doc = self._db.counters.find_one_and_update(
+            {"_id": "points"}, {"$inc": {"seq": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER)
+        return doc["seq"]
 
-def apply_office(db, payload):
-    """office_registered / office_updated, or a snapshot from a resync."""
-    point_id, version = payload["id"], payload["entity_version"]
-    place = {key: payload.get(key) for key in ("agency_id", "name_th", "name_en", "province_code",
-                                               "address", "opening_hours", "phone")}
-    place.update(location={"lat": payload["location"]["lat"], "lon": payload["location"]["lon"]},
-                 status=payload["status"])
-    services = {"services": _services_summary(payload.get("services"))}
-    if _write_if_newer(db, point_id, version, dict(place, **services),
-                       ("entity_version", "services_version")):
-        return True  # the usual case: one write
-    # one part is held at a newer version (a services_changed came first)
-    placed = _write_if_newer(db, point_id, version, place)
-    serviced = _write_if_newer(db, point_id, version, services, ("services_version",))
-    return placed or serviced
+    def _write_if_newer(self, point_id, version, fields, version_fields=("entity_version",)):
+        """Apply `fields` when `version` is newer than each of `version_fields`
+        held (or none is held); True if written."""
+        fields = dict(fields, seq=self._next_seq(), applied_at=datetime.now(timezone.utc))
+        conditions = []
+        for name in version_fields:
+            fields[name] = version
+            conditions.append({"$or": [{name: {"$lt": version}}, {name: {"$exists": False}}]})
+        try:
+            result = self._db.points.update_one({"_id": point_id, "$and": conditions},
+                                                {"$set": fields}, upsert=True)
+        except DuplicateKeyError:  # a held version is the same or newer
+            return False
+        return bool(result.modified_count or result.upserted_id is not None)
 
+    def apply_office(self, payload):
+        """office_registered / office_updated, or a snapshot from a resync."""
+        point_id, version = payload["id"], payload["entity_version"]
+        place = {key: payload.get(key) for key in ("agency_id", "name_th", "name_en",
+                                                   "province_code", "address", "opening_hours",
+                                                   "phone")}
+        place.update(location={"lat": payload["location"]["lat"],
+                               "lon": payload["location"]["lon"]},
+                     status=payload["status"])
+        services = {"services": _services_summary(payload.get("services"))}
+        if self._write_if_newer(point_id, version, dict(place, **services),
+                                ("entity_version", "services_version")):
+            return True  # the usual case: one write
+        # one part is held at a newer version (a services_changed came first)
+        placed = self._write_if_newer(point_id, version, place)
+        serviced = self._write_if_newer(point_id, version, services, ("services_version",))
+        return placed or serviced
 
-def apply_services(db, payload):
-    """services_changed; kept even before the point's place is known; False
-    when the event is old."""
-    return _write_if_newer(db, payload["id"], payload["entity_version"],
-                           {"services": _services_summary(payload["services"])},
-                           ("services_version",))
+    def apply_services(self, payload):
+        """services_changed; kept even before the point's place is known;
+        False when the event is old."""
+        return self._write_if_newer(payload["id"], payload["entity_version"],
+                                    {"services": _services_summary(payload["services"])},
+                                    ("services_version",))
 
+    def apply_closed(self, payload):
+        # closing is final: no older event may change the point's services either
+        return self._write_if_newer(payload["id"], payload["entity_version"],
+                                    {"status": "closed", "agency_id": payload.get("agency_id")},
+                                    ("entity_version", "services_version"))
 
-def apply_closed(db, payload):
-    # closing is final: no older event may change the point's services either
-    return _write_if_newer(db, payload["id"], payload["entity_version"],
-                           {"status": "closed", "agency_id": payload.get("agency_id")},
-                           ("entity_version", "services_version"))
+    def known(self, point_id):
+        """Whether the point's place is held (not only its services)."""
+        return self._db.points.find_one({"_id": point_id, "location": {"$exists": True}},
+                                        {"_id": 1}) is not None
 
+    def point(self, point_id):
+        """The stored point (a copy), or None."""
+        return self._db.points.find_one({"_id": point_id})
 
-def known(db, point_id):
-    return db.points.find_one({"_id": point_id, "location": {"$exists": True}}, {"_id": 1}) is not None
+    def close_missing(self, open_ids, seq_before):
+        """After a resync: close points the registry no longer lists as open,
+        unless an event touched them while the resync ran."""
+        closed = 0
+        for doc in self._db.points.find({"status": "open", "seq": {"$lte": seq_before}},
+                                        {"_id": 1}):
+            if doc["_id"] not in open_ids:
+                self._db.points.update_one({"_id": doc["_id"], "seq": {"$lte": seq_before}},
+                                           {"$set": {"status": "closed",
+                                                     "seq": self._next_seq()}})
+                closed += 1
+        return closed
 
+    def current_seq(self):
+        doc = self._db.counters.find_one({"_id": "points"})
+        return doc["seq"] if doc else 0
 
-def close_missing(db, open_ids, seq_before):
-    """After a resync: close points the registry no longer lists as open,
-    unless an event touched them while the resync ran."""
-    closed = 0
-    for doc in db.points.find({"status": "open", "seq": {"$lte": seq_before}}, {"_id": 1}):
-        if doc["_id"] not in open_ids:
-            db.points.update_one({"_id": doc["_id"], "seq": {"$lte": seq_before}},
-                                 {"$set": {"status": "closed", "seq": _next_seq(db)}})
-            closed += 1
-    return closed
-
-
-def current_seq(db):
-    doc = db.counters.find_one({"_id": "points"})
-    return doc["seq"] if doc else 0
+    def changes(self, after_seq, also_seqs=()):
+        """The points written after `after_seq`, and those at `also_seqs`, by sequence."""
+        query = {"seq": {"$gt": after_seq}}
+        if also_seqs:
+            query = {"$or": [query, {"seq": {"$in": sorted(also_seqs)}}]}
+        return list(self._db.points.find(query).sort("seq", 1))
 
 
 def indexed_point(doc):
@@ -144,12 +159,10 @@ class IndexFollower:
         self.missing = {}   # seq -> first noticed (monotonic seconds)
         self.clock = clock
 
-    def refresh(self, db):
-        """Apply every change since the last refresh; return their docs."""
-        query = {"seq": {"$gt": self.last_seq}}
-        if self.missing:
-            query = {"$or": [query, {"seq": {"$in": sorted(self.missing)}}]}
-        docs = list(db.points.find(query).sort("seq", 1))
+    def refresh(self, points):
+        """Apply every change of `points` (a GeoStore) since the last
+        refresh; return their docs."""
+        docs = points.changes(self.last_seq, self.missing)
         now = self.clock()
         for doc in docs:
             self.apply(doc)

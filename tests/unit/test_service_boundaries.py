@@ -53,3 +53,48 @@ def test_the_gateway_imports_only_the_services_input_schemas():
 
 def test_common_imports_no_service():
     assert foreign_imports("common") == []
+
+
+# --- storage behind narrow repositories (ADR 12) ---------------------------------------
+# Each service's persistence is one module, `store.py`, whose Repository the
+# shell gets from a Storage provider as `self.storage`; no other module of
+# the service issues a query. Services still on a bare Mongo `db`, to go:
+NOT_YET_BEHIND_A_REPOSITORY = {"registry", "feedback", "complaints", "reporting"}
+COLLECTION_METHODS = {"find", "find_one", "insert_one", "insert_many", "update_one",
+                      "update_many", "replace_one", "delete_one", "delete_many",
+                      "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
+                      "count_documents", "estimated_document_count", "aggregate", "bulk_write",
+                      "create_index", "distinct", "drop"}
+
+
+def _calls_and_attributes(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            yield node
+
+
+def test_service_shells_reach_stored_data_only_through_their_repository():
+    found = []
+    for service in sorted(set(BACK_END) - NOT_YET_BEHIND_A_REPOSITORY):
+        path = SERVICES / service / "service.py"
+        text = path.read_text(encoding="utf-8")
+        if "Mongo(" in text or "Storage(" not in text:
+            found.append((service, "no Storage provider"))
+        for node in _calls_and_attributes(path):
+            if node.attr in ("db", "_db"):
+                found.append((service, "service.py line {}: .{}".format(node.lineno, node.attr)))
+    assert not found, found
+
+
+def test_only_the_persistence_module_of_a_service_issues_queries():
+    found = []
+    for service in sorted(set(BACK_END) - NOT_YET_BEHIND_A_REPOSITORY):
+        for path in sorted((SERVICES / service).rglob("*.py")):
+            if path.name == "store.py":
+                continue
+            for node in _calls_and_attributes(path):
+                if node.attr in COLLECTION_METHODS | {"_db"}:
+                    found.append(("{}:{}".format(path.relative_to(SERVICES.parent), node.lineno),
+                                  node.attr))
+    assert not found, found
