@@ -465,3 +465,11 @@ def stored_by_ids(collection, ids, projection=None):
     documents = store._documents
     pick = _projector(projection)
     return [pick(documents[i]) for i in ids if i in documents]
+
+
+def stored_ids(collection, ids):
+    """Which of these `_id`s are stored (nothing handed out)."""
+    store = collection._store
+    store._remove_expired_documents()
+    documents = store._documents
+    return {i for i in ids if i in documents}

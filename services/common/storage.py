@@ -41,6 +41,14 @@ def read_only_by_ids(collection, ids, projection=None, batch=5000):
     return found
 
 
+def existing_ids(collection, ids, batch=5000):
+    """The set of these `_id`s that are stored (on the embedded store a
+    lookup each; on MongoDB an `_id`-only `$in` find in batches)."""
+    if embedded_store.is_embedded_collection(collection):
+        return embedded_store.stored_ids(collection, ids)
+    return {doc["_id"] for doc in read_only_by_ids(collection, ids, {"_id": 1}, batch)}
+
+
 def get_client(uri):
     """A client for `uri`; the embedded store is shared per URI in-process."""
     if is_embedded(uri):

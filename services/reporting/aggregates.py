@@ -16,6 +16,7 @@ before compaction catches up, and once it has, read one document per
 entity and whole month plus at most two per partial month.
 """
 import calendar
+import functools
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
@@ -237,10 +238,12 @@ def month_to_date(day_buckets):
 
 
 # --- compaction --------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
 def month_days(month):
+    """The month's days as ISO strings (a tuple: cached, every report reads them)."""
     year, number = int(month[:4]), int(month[5:7])
-    return [date(year, number, d).isoformat()
-            for d in range(1, calendar.monthrange(year, number)[1] + 1)]
+    return tuple(date(year, number, d).isoformat()
+                 for d in range(1, calendar.monthrange(year, number)[1] + 1))
 
 
 def _find_ids(collection, ids, projection=None):

@@ -26,13 +26,14 @@ Collections (reporting's database):
 * `theme_dirty` (`_id` = the month bucket's): months to derive again.
 """
 import math
+from datetime import timedelta
 import zlib
 
 import numpy as np
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common.storage import read_only_by_ids
+from services.common.storage import existing_ids, read_only_by_ids
 from services.reporting import aggregates, themes
 
 LEVELS = ("point", "agency", "province", "nation")
@@ -268,13 +269,17 @@ class Sums:
     `hi`) and, aligned with `keys` (a term's id, or the term itself when
     only day buckets hold it), int64 arrays `c`, `s`, `lo`, `hi`."""
 
-    def __init__(self, counts, keys, arrays):
+    def __init__(self, counts, keys, arrays, named=None):
         self.counts, self.keys, self.arrays = counts, keys, arrays
+        self._named = dict(named or {})  # id -> term, as far as known (a view asks thrice)
 
     def names(self, db, positions):
         """The terms at `positions` of `keys`."""
-        ids = [self.keys[k] for k in positions if not isinstance(self.keys[k], str)]
-        named = term_names(db, ids)
+        named = self._named
+        unknown = [self.keys[k] for k in positions
+                   if not isinstance(self.keys[k], str) and self.keys[k] not in named]
+        if unknown:
+            named.update(term_names(db, unknown))
         return [self.keys[k] if isinstance(self.keys[k], str) else named[self.keys[k]]
                 for k in positions]
 
@@ -290,12 +295,36 @@ def _counts(documents):
     return {name: sum(doc.get(name, 0) for doc in documents) for name in ("n", "s", "lo", "hi")}
 
 
-def _loose(db, documents, only_terms=None):
+def _loose(db, documents):
     """Day buckets (and months stored before packing) summed: [(term, id or
-    None, entry)]."""
-    summed = themes.totals(documents, 1, only_terms)["t"]
+    None, [c, s, lo, hi])]."""
+    summed = {}
+    for doc in documents:
+        for term, entry in doc.get("t", {}).items():
+            mine = summed.get(term)
+            if mine is None:
+                summed[term] = [entry["c"], entry["s"], entry["lo"], entry["hi"]]
+            else:
+                mine[0] += entry["c"]
+                mine[1] += entry["s"]
+                mine[2] += entry["lo"]
+                mine[3] += entry["hi"]
     ids = term_ids(db, summed)
     return [(term, ids.get(term), entry) for term, entry in summed.items()]
+
+
+def _loose_counts_at(documents, position):
+    """How many comments of day buckets mention each term of `position`
+    ({term: k}), as a list by k (a reference reads a scope's terms only:
+    the terms both hold, intersected in C)."""
+    counts = [0] * len(position)
+    wanted = position.keys()
+    for doc in documents:
+        held = doc.get("t")
+        if held:
+            for term in held.keys() & wanted:
+                counts[position[term]] += held[term]["c"]
+    return counts
 
 
 def term_sums(db, documents, min_count=1):
@@ -317,43 +346,44 @@ def term_sums(db, documents, min_count=1):
     inside[inside] = space[at[inside]] == held[inside]
     if inside.any():
         shared = np.nonzero(inside)[0]
-        for name in PACKED:
-            np.add.at(sums[name], at[shared], np.array([loose[k][2][name] for k in shared],
+        for j, name in enumerate(PACKED):
+            np.add.at(sums[name], at[shared], np.array([loose[k][2][j] for k in shared],
                                                         dtype=np.int64))
     # day-bucket terms no packed month here holds
     extra = [(i if i is not None else term, entry)
              for (term, i, entry), held_here in zip(loose, inside.tolist()) if not held_here]
     chosen = np.nonzero(sums["c"] >= min_count)[0]
-    extra = [(key, entry) for key, entry in extra if entry["c"] >= min_count]
+    extra = [(key, entry) for key, entry in extra if entry[0] >= min_count]
     keys = space[chosen].tolist() + [key for key, _ in extra]
     arrays = {name: np.concatenate([sums[name][chosen], np.array(
-        [entry[name] for _, entry in extra], dtype=np.int64)]) for name in PACKED}
-    return Sums(_counts(documents), keys, arrays)
+        [entry[j] for _, entry in extra], dtype=np.int64)]) for j, name in enumerate(PACKED)}
+    return Sums(_counts(documents), keys, arrays,
+                {i: term for term, i, _ in loose if i is not None})
 
 
-def sums_at(db, documents, scope):
-    """The Sums of `documents` for the terms of another Sums (`scope`),
-    in its order (a reference: the nation, the period before)."""
+def counts_at(db, documents, scope):
+    """A reference (the nation, the period before) for the terms of a
+    scope's Sums, in its order: its comment counts (`n`, `s`, `lo`, `hi`)
+    and how many of its comments mention each term (the views compare
+    only those)."""
     keys = scope.keys
-    arrays = {name: np.zeros(len(keys), dtype=np.int64) for name in PACKED}
+    mentions = np.zeros(len(keys), dtype=np.int64)
     by_id = [(k, key) for k, key in enumerate(keys) if not isinstance(key, str)]
     if by_id:
         wanted = np.array([key for _, key in by_id], dtype=np.int64)
         places = np.array([k for k, _ in by_id], dtype=np.int64)
-        for doc_ids, *values in (_arrays(doc) for doc in documents if "pk" in doc):
-            at = np.searchsorted(doc_ids, wanted)
-            hit = at < len(doc_ids)
-            hit[hit] = doc_ids[at[hit]] == wanted[hit]
-            for name, value in zip(PACKED, values):
-                arrays[name][places[hit]] += value[at[hit]]
+        for doc in documents:
+            if "pk" in doc:
+                doc_ids, doc_counts = _arrays(doc)[:2]
+                at = np.searchsorted(doc_ids, wanted)
+                hit = at < len(doc_ids)
+                hit[hit] = doc_ids[at[hit]] == wanted[hit]
+                mentions[places[hit]] += doc_counts[at[hit]]
     loose_docs = [doc for doc in documents if "pk" not in doc]
     if loose_docs and keys:
-        names = scope.names(db, range(len(keys)))
-        position = {name: k for k, name in enumerate(names)}
-        for term, entry in themes.totals(loose_docs, 1, set(names))["t"].items():
-            for name in PACKED:
-                arrays[name][position[term]] += entry[name]
-    return Sums(_counts(documents), keys, arrays)
+        position = dict(zip(scope.names(db, range(len(keys))), range(len(keys))))
+        mentions += np.array(_loose_counts_at(loose_docs, position), dtype=np.int64)
+    return _counts(documents), mentions
 
 
 def _g2(a, n1, b, n2):
@@ -381,6 +411,23 @@ def _maybe_themes(a, n1, b, n2, min_count, threshold):
         mask &= (a / n1) > (b / n2)
     mask &= _g2(a, n1, b, n2) >= threshold * (1 - 1e-9) - 1e-9
     return np.nonzero(mask)[0].tolist()
+
+
+def least_count_to_stand_out(n1, n2, min_count, threshold):
+    """The fewest of `n1` comments a term needs to pass keyness against a
+    reference of `n2` that never mentions it: G² is largest there (it
+    shrinks as the reference's count grows toward the scope's share) and
+    grows with the term's count, so a term below this cannot pass whatever
+    the reference says (slack as in _maybe_themes). n1 + 1: none can."""
+    floor = threshold * (1 - 1e-9) - 1e-9
+    low, high = max(min_count, 1), n1 + 1
+    while low < high:
+        middle = (low + high) // 2
+        if themes.g2(middle, n1, 0, n2) >= floor:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 # --- months --------------------------------------------------------------------------
@@ -447,17 +494,17 @@ def range_documents(db, level, key, start, end):
     otherwise from the day buckets in the range."""
     months = aggregates._months(start, end)
     month_ids = [_id(level, key, month) for month, _, _, _ in months]
-    dirty = {doc["_id"] for doc in read_only_by_ids(db.theme_dirty, month_ids, {"_id": 1})}
+    day_buckets, month_buckets = db.theme_days, db.theme_months
+    dirty = existing_ids(db.theme_dirty, month_ids)
     heads = {doc["_id"]: doc for doc in read_only_by_ids(
-        db.theme_months, [m for m in month_ids if m not in dirty])}
+        month_buckets, [m for m in month_ids if m not in dirty])}
     month_of = {}  # the days of a partial clean month that lie out of the range
     for (month, first, last, full), month_id in zip(months, month_ids):
         if not full and month_id not in dirty:
             low, high = first.isoformat(), last.isoformat()
             month_of.update((_id(level, key, day), month_id) for day in aggregates.month_days(month)
                             if not low <= day <= high)
-    out_of_range = {month_of[doc["_id"]] for doc in read_only_by_ids(
-        db.theme_days, list(month_of), {"_id": 1})}
+    out_of_range = {month_of[i] for i in existing_ids(day_buckets, list(month_of))}
     documents, parts, day_ids = [], [], []
     for (month, first, last, full), month_id in zip(months, month_ids):
         if month_id not in dirty and (full or month_id not in out_of_range):
@@ -468,8 +515,8 @@ def range_documents(db, level, key, start, end):
                     parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
             continue  # a clean month without a document had no comments
         day_ids.extend(_id(level, key, day) for day in aggregates.days(first, last))
-    documents.extend(read_only_by_ids(db.theme_months, parts))
-    documents.extend(read_only_by_ids(db.theme_days, day_ids))
+    documents.extend(read_only_by_ids(month_buckets, parts))
+    documents.extend(read_only_by_ids(day_buckets, day_ids))
     return documents
 
 
@@ -492,11 +539,17 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
     The term sums are arrays; only the terms that may pass a view's test
     (or, for the nation, the most mentioned) become rows, computed by the
     views of `themes` exactly as they would be for every term."""
-    from datetime import timedelta
     documents = range_documents(db, level, key, start, end)
-    # a term below min_count is no theme in any view: only the others are
-    # looked up in the reference and get examples
-    scope = term_sums(db, documents, min_count)
+    least = min_count  # a term below it is no theme: only the others are read further
+    if view == "rising":
+        length = (end - start).days + 1
+        before_end = start - timedelta(days=1)
+        before_start = before_end - timedelta(days=length - 1)
+        before_documents = range_documents(db, level, key, before_start, before_end)
+        least = least_count_to_stand_out(_counts(documents)["n"],
+                                         _counts(before_documents)["n"], min_count,
+                                         themes.G2_THRESHOLD)
+    scope = term_sums(db, documents, least)
     n = scope.counts
     result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
               "to": end.isoformat(), "comments": n["n"],
@@ -512,9 +565,10 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
             rows = themes.distinctive(scope.bucket(db, chosen), None, most, min_count)
             result["reference"] = None
         else:
-            nation = sums_at(db, range_documents(db, "nation", NATION, start, end), scope)
-            rest_n = nation.counts["n"] - n["n"]
-            rest_c = nation.arrays["c"] - c
+            nation, nation_c = counts_at(db, range_documents(db, "nation", NATION, start, end),
+                                         scope)
+            rest_n = nation["n"] - n["n"]
+            rest_c = nation_c - c
             chosen = _maybe_themes(c, n["n"], rest_c, rest_n, min_count, themes.G2_THRESHOLD)
             rest = {"n": rest_n, "t": {name: {"c": int(rest_c[k])} for name, k in
                                        zip(scope.names(db, chosen), chosen)}}
@@ -526,17 +580,14 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
                                min_count, themes.G2_THRESHOLD)
         rows = themes.unhappy(scope.bucket(db, chosen), limit * 3, min_count)
     else:
-        length = (end - start).days + 1
-        before_end = start - timedelta(days=1)
-        before_start = before_end - timedelta(days=length - 1)
-        previous = sums_at(db, range_documents(db, level, key, before_start, before_end), scope)
-        chosen = _maybe_themes(c, n["n"], previous.arrays["c"], previous.counts["n"], min_count,
-                               themes.G2_THRESHOLD) if previous.counts["n"] else []
-        before = dict(previous.counts, t={name: {"c": int(previous.arrays["c"][k])} for name, k
-                                          in zip(scope.names(db, chosen), chosen)})
+        previous, previous_c = counts_at(db, before_documents, scope)
+        chosen = _maybe_themes(c, n["n"], previous_c, previous["n"], min_count,
+                               themes.G2_THRESHOLD) if previous["n"] else []
+        before = dict(previous, t={name: {"c": int(previous_c[k])} for name, k
+                                   in zip(scope.names(db, chosen), chosen)})
         rows = themes.rising(scope.bucket(db, chosen), before, limit * 3, min_count)
         result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
-                              "comments": previous.counts["n"]}
+                              "comments": previous["n"]}
     _examples(db, rows, documents)
     result["themes"] = _together(rows)[:limit]
     return result

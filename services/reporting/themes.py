@@ -267,9 +267,8 @@ def remove_comment(bucket, comment, others):
 def _items(mapping, only):
     if only is None:
         return mapping.items()
-    if len(only) < len(mapping):  # a point's terms against a national month
-        return [(term, mapping[term]) for term in only if term in mapping]
-    return [(term, value) for term, value in mapping.items() if term in only]
+    # the terms both hold, intersected in C (order is free: sums and sorted rows)
+    return [(term, mapping[term]) for term in mapping.keys() & only]
 
 
 def merge(buckets, only=None):

@@ -285,3 +285,18 @@ def test_a_month_whose_days_after_the_range_are_empty_is_read_whole(db):
                                "month": "2026-11", "rev": 1})
     read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
     assert "nation|TH|2026-11" not in {doc["_id"] for doc in read}  # not compacted yet: days
+
+
+def test_a_term_below_the_count_floor_of_the_rising_view_can_never_pass():
+    # every table a small scope can give: a term that passes keyness has at
+    # least the floor's count, and a term at the floor passes against a
+    # period that never mentioned it (the floor is the least, not a guess)
+    for n1 in range(1, 40):
+        for n2 in (1, 2, 5, 17, 60, 400):
+            floor = theme_store.least_count_to_stand_out(n1, n2, themes.MIN_COUNT,
+                                                         themes.G2_THRESHOLD)
+            for a in range(0, n1 + 1):
+                if any(themes.keyness(a, n1, b, n2) is not None for b in range(0, n2 + 1)):
+                    assert a >= floor, (n1, n2, a, floor)
+            if floor <= n1:
+                assert themes.keyness(floor, n1, 0, n2) is not None, (n1, n2, floor)
