@@ -2,7 +2,7 @@
 (plain module).
 
 Seeded, so a demo looks the same every time. Every rating goes through
-`store.submit` with its visit's time: the same validation, Zero Copy check,
+`FeedbackStore.submit` with its visit's time: the same validation, Zero Copy check,
 redaction, moderation and outbox as a citizen's, so reporting counts the
 demo from the same events (and a recount agrees).
 
@@ -18,7 +18,7 @@ import random
 from datetime import datetime, time, timedelta, timezone
 
 from services.common.thai import BANGKOK
-from services.feedback import schemas, store, tokens
+from services.feedback import schemas, tokens
 
 SEED = 2569
 DAYS = 182
@@ -248,15 +248,16 @@ def first_key(seed=SEED):
     return "{}{}-{:06d}".format(KEY_PREFIX, seed, 0)
 
 
-def load(db, points, secret, now=None, seed=SEED, scale=1.0, pause=None):
-    """Submit the demo ratings unless they are there; a summary.
+def load(feedback_store, points, secret, now=None, seed=SEED, scale=1.0, pause=None):
+    """Submit the demo ratings to `feedback_store` (a FeedbackStore) unless
+    they are there; a summary.
 
     `points` are the registry's views (its open_points payloads); `secret`
     signs the visit tokens of verified ratings; `pause()` is called now and
     then so a long load does not starve the rest of the process."""
     now = now or datetime.now(timezone.utc)
-    if db.feedback.find_one({"idempotency_key": first_key(seed)}, {"_id": 1}):
-        return {"loaded": False, "ratings": db.feedback.count_documents({})}
+    if feedback_store.has_idempotency_key(first_key(seed)):
+        return {"loaded": False, "ratings": feedback_store.count_ratings()}
     schema = schemas.FeedbackSubmission()
     counts = {"ratings": 0, "verified": 0, "breaches": 0, "pending_comments": 0}
     for number, rating in enumerate(plan(points, now, seed, scale)):
@@ -270,7 +271,7 @@ def load(db, points, secret, now=None, seed=SEED, scale=1.0, pause=None):
                 secret, point["id"], service, tokens.counter_code(secret, point["id"], service),
                 "demo-device-{}".format(number), now=at)
             claims = tokens.verify_visit(secret, issued["visit_token"], point["id"], now=at)
-        answer = store.submit(db, point, data, claims, rating["key"], now=at)
+        answer = feedback_store.submit(point, data, claims, rating["key"], now=at)
         counts["ratings"] += 1
         counts["verified"] += answer.get("verified", False)
         counts["breaches"] += bool(answer.get("zero_copy_breaches"))

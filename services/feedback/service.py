@@ -16,7 +16,7 @@ from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_tim
 from services.common.actor import require_may_act_for
 from services.common.metrics import Metrics, service_metric
 from services.common.outbox_publisher import OutboxPublisher
-from services.common.storage import Mongo
+from services.common.storage import Storage
 from services.common.thai import BANGKOK
 from services.common.ttlcache import TtlCache
 from services.feedback import demo, questionnaire, schemas, store, tokens
@@ -62,7 +62,7 @@ class RedactionSweep(DependencyProvider):
 class FeedbackService(auth.TokenActor, HealthMixin):
     name = "feedback"
 
-    db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
+    storage = Storage(store.FeedbackStore, indexes={**store.INDEXES, **ratelimit.INDEXES})
     registry = RpcProxy("registry")
     config = Config()
     # publishes each write's events at once; the timer below, what is left
@@ -92,40 +92,41 @@ class FeedbackService(auth.TokenActor, HealthMixin):
         token = data.pop("visit_token", None)
         claims = tokens.verify_visit(self.config["CFZ_JWT_SECRET"], token, point_id,
                                      service_code=data.get("service_code")) if token else None
-        replay = store.find_replay(self.db, idempotency_key,
-                                   store.request_fingerprint(point_id, data))
+        replay = self.storage.find_replay(idempotency_key,
+                                          store.request_fingerprint(point_id, data))
         if replay:
             return replay
         if claims is None:
-            ratelimit.hit(self.db, "feedback", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
-        answer = store.submit(self.db, self._point(point_id), data, claims, idempotency_key,
-                              client, replay_checked=True)
+            self.storage.hit_rate_limit("feedback", client,
+                                        self.config["CFZ_FEEDBACK_RATE_LIMIT"])
+        answer = self.storage.submit(self._point(point_id), data, claims, idempotency_key,
+                                     client, replay_checked=True)
         SUBMISSIONS.labels("true" if claims else "false").inc()
         return answer
 
     @rpc
     def list_public(self, point_id, query=None):
         query = load(schemas.PublicListQuery, query or {})
-        return store.list_public(self.db, point_id, query["limit"], query["offset"])
+        return self.storage.list_public(point_id, query["limit"], query["offset"])
 
     @rpc
     def issue_visit_token(self, point_id, data, client=None):
         """A counter QR code was scanned: a token for this device, today."""
         data = load(schemas.VisitTokenRequest, data)
-        ratelimit.hit(self.db, "visit", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
+        self.storage.hit_rate_limit("visit", client, self.config["CFZ_FEEDBACK_RATE_LIMIT"])
         point = self._point(point_id)
         store.check_service(point, data.get("service_code"))
         issued = tokens.issue_counter_visit(self.config["CFZ_JWT_SECRET"], point_id,
                                             data.get("service_code"), data["code"], data["device_id"])
         now = datetime.now(timezone.utc)
-        store.count_issue(self.db, issued["jti"], point_id, data.get("service_code"), client,
-                          now.astimezone(BANGKOK).date().isoformat(),
-                          get_int(self.config, "CFZ_VISIT_TOKENS_PER_CLIENT_DAY"),
-                          get_int(self.config, "CFZ_VISIT_TOKENS_PER_CODE_DAY"),
-                          max(1, int((tokens.end_of_day(now) - now).total_seconds())))
+        self.storage.count_issue(issued["jti"], point_id, data.get("service_code"), client,
+                                 now.astimezone(BANGKOK).date().isoformat(),
+                                 get_int(self.config, "CFZ_VISIT_TOKENS_PER_CLIENT_DAY"),
+                                 get_int(self.config, "CFZ_VISIT_TOKENS_PER_CODE_DAY"),
+                                 max(1, int((tokens.end_of_day(now) - now).total_seconds())))
         # a second scan the same day gets the same token: say it is spent, so
         # the form does not promise a verified rating that submit will refuse
-        issued["used"] = store.token_used(self.db, issued.pop("jti"))
+        issued["used"] = self.storage.token_used(issued.pop("jti"))
         return issued
 
     @rpc
@@ -152,7 +153,7 @@ class FeedbackService(auth.TokenActor, HealthMixin):
         query = load(schemas.VisitTokenStatusQuery, query)
         self._own_point(token, point_id)
         claims = tokens.verify_visit(self.config["CFZ_JWT_SECRET"], query["visit_token"], point_id)
-        return {"used": store.token_used(self.db, claims["jti"]),
+        return {"used": self.storage.token_used(claims["jti"]),
                 "expires_at": datetime.fromtimestamp(claims["exp"], timezone.utc).isoformat()}
 
     def _own_point(self, token, point_id):
@@ -164,24 +165,24 @@ class FeedbackService(auth.TokenActor, HealthMixin):
     @rpc
     def facts(self, after_id=None, limit=1000):
         """Every rating's fact, a page at a time (reporting's recount)."""
-        return store.facts(self.db, after_id, min(int(limit), 5000))
+        return self.storage.facts(after_id, min(int(limit), 5000))
 
     @rpc
     def published_comments(self, after_id=None, limit=500):
         """The published comments (redacted), a page at a time (the recount
         of reporting's comment themes)."""
-        return store.published_comments(self.db, after_id, min(int(limit), 1000))
+        return self.storage.published_comments(after_id, min(int(limit), 1000))
 
     @rpc
     def moderation_queue(self, token, query=None):
         query = load(schemas.ModerationQueueQuery, query or {})
-        return store.moderation_queue(self.db, self._actor(token), query.get("agency_id"),
-                                      query["limit"], query["offset"])
+        return self.storage.moderation_queue(self._actor(token), query.get("agency_id"),
+                                             query["limit"], query["offset"])
 
     @rpc
     def moderate(self, token, feedback_id, decision):
         decision = load(schemas.ModerationDecision, decision)
-        return store.moderate(self.db, self._actor(token), feedback_id, decision)
+        return self.storage.moderate(self._actor(token), feedback_id, decision)
 
     @rpc
     def load_demo(self, seed=demo.SEED, scale=1.0):
@@ -193,16 +194,16 @@ class FeedbackService(auth.TokenActor, HealthMixin):
             self.registry, "open_points", 1000, timeout=get_float(self.config, "CFZ_RPC_TIMEOUT"))
             for point in page]
         # pauses let the outbox publish (and reporting count) while it loads
-        return demo.load(self.db, points, self.config["CFZ_JWT_SECRET"], seed=seed, scale=scale,
-                         pause=eventlet.sleep)
+        return demo.load(self.storage, points, self.config["CFZ_JWT_SECRET"], seed=seed,
+                         scale=scale, pause=eventlet.sleep)
 
     @redaction_timer()
     def redact_again(self):
         """Comments stored under older redaction rules, masked again
-        (store.redact_again), a page per tick until all were seen."""
+        (FeedbackStore.redact_again), a page per tick until all were seen."""
         if self.sweep.done:
             return 0
-        after, changed = store.redact_again(self.db, self.sweep.after)
+        after, changed = self.storage.redact_again(self.sweep.after)
         self.sweep.advance(after)
         REDACTED_AGAIN.inc(changed)
         return changed

@@ -12,7 +12,7 @@ service it was minted for.
 
 A printed counter code cannot change daily, so it is long-lived; what
 makes a token mean a visit is that each code mints few tokens a day per
-client and a bounded number a day in all (store.count_issue), not the
+client and a bounded number a day in all (FeedbackStore.count_issue), not the
 code's secrecy: anyone may photograph the poster. A full-screen
 single-use code on a counter tablet is the strong form (docs/adr/0005-abuse.md).
 """

@@ -47,10 +47,14 @@ def registry():
 
 
 @pytest.fixture
-def feedback_db():
-    db = client("feedback")
-    ensure_indexes(db, feedback.INDEXES)
-    return db
+def feedback_db(database):
+    ensure_indexes(database, feedback.INDEXES)
+    return database
+
+
+@pytest.fixture
+def ratings(feedback_db):
+    return feedback.FeedbackStore(feedback_db)
 
 
 @pytest.fixture
@@ -77,17 +81,18 @@ def trail(registry, actor=BOSS):
     return accounts.audit_trail(registry, actor, "ag-1", PAGE)
 
 
-def held_comment(db, text):
+def held_comment(ratings, text):
     data = load(feedback_schemas.FeedbackSubmission, {
         "service_code": "DOPA-HR-MOVE-IN", "answers": {"satisfaction": 1}, "comment": text})
-    answer = feedback.submit(db, POINT, data)
+    answer = ratings.submit(POINT, data)
     assert answer["comment_status"] == "pending"
     return answer["feedback_id"]
 
 
-def test_an_edited_publication_is_audited_with_who_and_both_public_texts(registry, feedback_db):
-    feedback_id = held_comment(feedback_db, "พนักงานโง่มาก โทรหาฉัน {} ด่วน".format(PHONE))
-    feedback.moderate(feedback_db, MODERATOR, feedback_id, {
+def test_an_edited_publication_is_audited_with_who_and_both_public_texts(registry, feedback_db,
+                                                                           ratings):
+    feedback_id = held_comment(ratings, "พนักงานโง่มาก โทรหาฉัน {} ด่วน".format(PHONE))
+    ratings.moderate(MODERATOR, feedback_id, {
         "decision": "publish", "comment": "พนักงานไม่ใส่ใจ โทรหาฉัน {} ด่วน".format(PHONE),
         "note": "ลบคำหยาบ ผู้ร้องโทร {}".format(PHONE)})
     [payload] = published(feedback_db.feedback, "feedback_moderated")
@@ -109,10 +114,10 @@ def test_an_edited_publication_is_audited_with_who_and_both_public_texts(registr
     assert trail(registry, ADMIN)["results"] == [entry]
 
 
-def test_a_rejection_and_a_later_change_of_mind_are_two_entries(registry, feedback_db):
-    feedback_id = held_comment(feedback_db, "บริการห่วย ไอ้บ้า")
-    feedback.moderate(feedback_db, MODERATOR, feedback_id, {"decision": "reject"})
-    feedback.moderate(feedback_db, ADMIN, feedback_id, {"decision": "publish"})
+def test_a_rejection_and_a_later_change_of_mind_are_two_entries(registry, feedback_db, ratings):
+    feedback_id = held_comment(ratings, "บริการห่วย ไอ้บ้า")
+    ratings.moderate(MODERATOR, feedback_id, {"decision": "reject"})
+    ratings.moderate(ADMIN, feedback_id, {"decision": "publish"})
     for payload in published(feedback_db.feedback, "feedback_moderated"):
         deliver(registry, "feedback_moderated", payload)
     published_again, rejected = trail(registry)["results"]  # newest first
@@ -124,9 +129,10 @@ def test_a_rejection_and_a_later_change_of_mind_are_two_entries(registry, feedba
     assert published_again["actor"] == {"account_id": "acc-0", "username": "admin", "role": "admin"}
 
 
-def test_a_redelivered_or_replayed_event_adds_nothing(registry, feedback_db, complaints_db):
-    feedback_id = held_comment(feedback_db, "ช้าเหมือนควาย")
-    feedback.moderate(feedback_db, MODERATOR, feedback_id, {"decision": "reject"})
+def test_a_redelivered_or_replayed_event_adds_nothing(registry, feedback_db, ratings,
+                                                      complaints_db):
+    feedback_id = held_comment(ratings, "ช้าเหมือนควาย")
+    ratings.moderate(MODERATOR, feedback_id, {"decision": "reject"})
     view, _ = complaints.file(complaints_db, load(ComplaintCreate, {
         "category": "STAFF-CONDUCT", "description": "รอนาน", "service_point_id": "sp-1"}),
         POINT, None, now=T0)

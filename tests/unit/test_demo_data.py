@@ -45,7 +45,8 @@ def demo_points(client):
 @pytest.fixture(scope="module")
 def feedback(client, demo_points):
     db = _database(client, "demo_feedback", feedback_store.INDEXES)
-    summary = feedback_demo.load(db, demo_points, "test-secret", now=NOW, scale=0.3)
+    summary = feedback_demo.load(feedback_store.FeedbackStore(db), demo_points, "test-secret",
+                                 now=NOW, scale=0.3)
     return db, summary
 
 
@@ -87,7 +88,8 @@ def test_demo_ratings_go_through_the_store_and_show_what_matters(feedback):
     high = [s for sat, s in pairs if sat >= 4]
     assert sum(low) / len(low) + 1 < sum(high) / len(high)
     # a second load changes nothing
-    assert feedback_demo.load(db, [], "test-secret", now=NOW)["loaded"] is False
+    assert feedback_demo.load(feedback_store.FeedbackStore(db), [], "test-secret",
+                              now=NOW)["loaded"] is False
 
 
 def test_the_demo_raises_satisfaction_alerts_once_counted(client, feedback):

@@ -1,8 +1,8 @@
-"""Feedback plain modules: Zero Copy check, abusive words, visit tokens,
-rate limits and submission rules, on the embedded store."""
+"""Feedback plain modules and its repository: Zero Copy check, abusive
+words, visit tokens, rate limits and submission rules (on the embedded
+store, or the MongoDB of MONGO_URI)."""
 from datetime import datetime, timedelta, timezone
 
-import mongomock_ng
 import pytest
 
 from services.common.storage import ensure_indexes
@@ -99,22 +99,27 @@ def test_qr_codes_render_png_and_svg():
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient().feedback
+def db(database):
     ensure_indexes(database, {**store.INDEXES, **ratelimit.INDEXES})
     return database
 
 
-def test_rate_limit_counts_per_client_and_window(db):
+@pytest.fixture
+def feedback(db):
+    return store.FeedbackStore(db)
+
+
+def test_rate_limit_counts_per_client_and_window(feedback):
     # near the real clock: the store expires old windows (a TTL index)
     now = datetime.now(timezone.utc).replace(second=5, microsecond=0)
     for _ in range(3):
-        ratelimit.hit(db, "feedback", "client-a", "3/minute", now=now)
+        feedback.hit_rate_limit("feedback", "client-a", "3/minute", now=now)
     with pytest.raises(RateLimited) as limited:
-        ratelimit.hit(db, "feedback", "client-a", "3/minute", now=now)
+        feedback.hit_rate_limit("feedback", "client-a", "3/minute", now=now)
     assert limited.value.details["retry_after_seconds"] == 55
-    ratelimit.hit(db, "feedback", "client-b", "3/minute", now=now)               # another client
-    ratelimit.hit(db, "feedback", "client-a", "3/minute", now=now + timedelta(minutes=1))  # next window
+    feedback.hit_rate_limit("feedback", "client-b", "3/minute", now=now)  # another client
+    feedback.hit_rate_limit("feedback", "client-a", "3/minute",
+                            now=now + timedelta(minutes=1))  # the next window
     with pytest.raises(ValueError):
         ratelimit.parse("ten per minute")
 
@@ -126,36 +131,36 @@ def submission(**overrides):
     return load(schemas.FeedbackSubmission, data)
 
 
-def test_submission_is_redacted_flagged_and_idempotent(db):
-    first = store.submit(db, POINT, submission(), idempotency_key="key-00000001")
-    again = store.submit(db, POINT, submission(), idempotency_key="key-00000001")
+def test_submission_is_redacted_flagged_and_idempotent(db, feedback):
+    first = feedback.submit(POINT, submission(), idempotency_key="key-00000001")
+    again = feedback.submit(POINT, submission(), idempotency_key="key-00000001")
     assert again["feedback_id"] == first["feedback_id"] and again["replayed"]
-    assert db.feedback.count_documents({}) == 1
+    assert feedback.count_ratings() == 1
     doc = db.feedback.find_one({})
     assert doc["comment_public"] == "โทรกลับ [เบอร์โทรถูกซ่อน] ค่ะ"
     assert doc["comment_original"] == "โทรกลับ 0812345678 ค่ะ"   # kept for audit
     assert doc["zero_copy_breaches"] == [{"document": "บัตรประจำตัวประชาชน", "reason": "government_issued"}]
     assert [e["name"] for e in doc["outbox"]] == ["feedback_submitted"]
     with pytest.raises(Conflict) as reused:
-        store.submit(db, POINT, submission(comment="อย่างอื่น"), idempotency_key="key-00000001")
+        feedback.submit(POINT, submission(comment="อย่างอื่น"), idempotency_key="key-00000001")
     assert reused.value.error_code == "IDEMPOTENCY_KEY_REUSED"
 
 
-def test_a_visit_token_rates_once(db):
+def test_a_visit_token_rates_once(feedback):
     claims = {"typ": "single", "jti": "jti-1", "pid": "sp-1", "svc": None}
-    assert store.submit(db, POINT, submission(), claims)["verified"] is True
+    assert feedback.submit(POINT, submission(), claims)["verified"] is True
     with pytest.raises(Conflict) as used:
-        store.submit(db, POINT, submission(), claims)
+        feedback.submit(POINT, submission(), claims)
     assert used.value.error_code == "TOKEN_USED"
-    assert db.feedback.count_documents({}) == 1
+    assert feedback.count_ratings() == 1
 
 
-def test_service_must_be_offered_and_point_open(db):
+def test_service_must_be_offered_and_point_open(feedback):
     with pytest.raises(ValidationFailed):
-        store.submit(db, POINT, submission(service_code="DLT-VEHICLE-TAX"))
+        feedback.submit(POINT, submission(service_code="DLT-VEHICLE-TAX"))
     with pytest.raises(Conflict):
-        store.submit(db, dict(POINT, status="closed"), submission())
-    assert db.feedback.count_documents({}) == 0
+        feedback.submit(dict(POINT, status="closed"), submission())
+    assert feedback.count_ratings() == 0
 
 
 @pytest.mark.parametrize("data,field", [
@@ -196,9 +201,9 @@ def test_a_visit_token_rates_only_the_service_it_was_minted_for():
     assert other.value.details["fields"]["visit_token"] == ["The visit token is for another service."]
 
 
-def test_counter_tokens_are_counted_per_client_and_code_each_day(db):
+def test_counter_tokens_are_counted_per_client_and_code_each_day(db, feedback):
     def issue(jti, client, day="2026-03-02"):
-        store.count_issue(db, jti, "sp-1", "DOPA-ID-NEW", client, day, 2, 3, 60)
+        feedback.count_issue(jti, "sp-1", "DOPA-ID-NEW", client, day, 2, 3, 60)
     issue("a", "c1"), issue("b", "c1"), issue("a", "c1")      # a device scanning again counts once
     with pytest.raises(RateLimited):
         issue("c", "c1")
@@ -209,19 +214,19 @@ def test_counter_tokens_are_counted_per_client_and_code_each_day(db):
     assert db.visit_issues.count_documents({}) == 4
 
 
-def test_who_may_moderate_answers_as_the_one_rule_does(db):
+def test_who_may_moderate_answers_as_the_one_rule_does(db, feedback):
     """No identity is 401; a known caller who is not staff of the agency 403."""
     from services.common.errors import Forbidden, Unauthorized
     db.feedback.insert_one({"_id": "fb-1", "agency_id": "ag-A", "comment_status": "published"})
     with pytest.raises(Unauthorized):
-        store.moderation_queue(db, None)
+        feedback.moderation_queue(None)
     with pytest.raises(Forbidden):
-        store.moderation_queue(db, {"sub": "acc-x", "role": "citizen"})
+        feedback.moderation_queue({"sub": "acc-x", "role": "citizen"})
     with pytest.raises(Unauthorized):
-        store.moderate(db, None, "fb-1", {"decision": "publish"})
+        feedback.moderate(None, "fb-1", {"decision": "publish"})
     with pytest.raises(Forbidden) as other:
-        store.moderate(db, {"sub": "acc-b", "role": "officer", "agency_id": "ag-B"}, "fb-1",
+        feedback.moderate({"sub": "acc-b", "role": "officer", "agency_id": "ag-B"}, "fb-1",
                        {"decision": "publish"})
     assert other.value.error_code == "OTHER_AGENCY"
-    own = store.moderation_queue(db, {"sub": "acc-a", "role": "officer", "agency_id": "ag-A"})
+    own = feedback.moderation_queue({"sub": "acc-a", "role": "officer", "agency_id": "ag-A"})
     assert own["total"] == 0  # nothing pending, and no refusal

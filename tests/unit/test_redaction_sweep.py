@@ -1,7 +1,6 @@
 """Comments stored under older redaction rules are masked again by
 feedback's sweep: the public text, not only new comments, and reporting
 and the audit trail hear of each published one that changed."""
-import mongomock_ng
 import pytest
 
 from services.common import events, redaction
@@ -19,17 +18,21 @@ THAI_DIGITS_PHONE = "โทร๐๘๑-๒๓๔-๕๖๗๘ได้เลย
 
 
 @pytest.fixture
-def db():
-    db = mongomock_ng.MongoClient(tz_aware=True)["feedback-sweep"]
-    ensure_indexes(db, feedback.INDEXES)
-    return db
+def db(database):
+    ensure_indexes(database, feedback.INDEXES)
+    return database
 
 
-def rate(db, comment, satisfaction=2):
+@pytest.fixture
+def ratings(db):
+    return feedback.FeedbackStore(db)
+
+
+def rate(ratings, comment, satisfaction=2):
     data = load(feedback_schemas.FeedbackSubmission, {
         "service_code": "DOPA-HR-MOVE-IN", "answers": {"satisfaction": satisfaction},
         "comment": comment})
-    return feedback.submit(db, POINT, data)["feedback_id"]
+    return ratings.submit(POINT, data)["feedback_id"]
 
 
 def as_stored_by_older_rules(db, feedback_id, public_text):
@@ -43,21 +46,21 @@ def events_of(db, feedback_id):
     return [(e["name"], e["payload"]) for e in db.feedback.find_one({"_id": feedback_id})["outbox"]]
 
 
-def sweep(db, limit=200):
+def sweep(ratings, limit=200):
     after, changed, pages = None, 0, 0
     while True:
-        after, n = feedback.redact_again(db, after, limit=limit)
+        after, n = ratings.redact_again(after, limit=limit)
         changed, pages = changed + n, pages + 1
         if after is None:
             return changed, pages
 
 
-def test_a_published_comment_is_masked_again_and_its_event_says_so(db):
-    published = rate(db, "รอคิวนาน " + THAI_DIGITS_PHONE)
+def test_a_published_comment_is_masked_again_and_its_event_says_so(db, ratings):
+    published = rate(ratings, "รอคิวนาน " + THAI_DIGITS_PHONE)
     assert "เบอร์โทรถูกซ่อน" in db.feedback.find_one({"_id": published})["comment_public"]
     as_stored_by_older_rules(db, published, "รอคิวนาน " + THAI_DIGITS_PHONE)
 
-    assert sweep(db) == (1, 1)
+    assert sweep(ratings) == (1, 1)
     doc = db.feedback.find_one({"_id": published})
     assert doc["comment_public"] == "รอคิวนาน โทร[เบอร์โทรถูกซ่อน]ได้เลย"
     assert doc["redaction"] == redaction.RULES and doc["comment_status"] == "published"
@@ -79,51 +82,52 @@ def test_a_published_comment_is_masked_again_and_its_event_says_so(db):
     assert state["text"] == doc["comment_public"] and state["rank"] > ""
 
 
-def test_a_moderators_edit_stays_and_is_only_masked_further(db):
-    edited = rate(db, "พนักงานพูดไม่ดี ควาย")  # abusive: waits for a moderator
-    feedback.moderate(db, MODERATOR, edited, {"decision": "publish",
-                                              "comment": "พนักงานพูดไม่ดี"})
+def test_a_moderators_edit_stays_and_is_only_masked_further(db, ratings):
+    edited = rate(ratings, "พนักงานพูดไม่ดี ควาย")  # abusive: waits for a moderator
+    ratings.moderate(MODERATOR, edited, {"decision": "publish",
+                                         "comment": "พนักงานพูดไม่ดี"})
     as_stored_by_older_rules(db, edited, "พนักงานพูดไม่ดี " + THAI_DIGITS_PHONE)
-    sweep(db)
+    sweep(ratings)
     assert db.feedback.find_one({"_id": edited})["comment_public"] == \
         "พนักงานพูดไม่ดี โทร[เบอร์โทรถูกซ่อน]ได้เลย"
 
 
-def test_waiting_and_rejected_comments_change_without_an_event(db):
-    waiting = rate(db, "ควาย " + THAI_DIGITS_PHONE)
-    rejected = rate(db, "ควาย จริงๆ " + THAI_DIGITS_PHONE)
-    feedback.moderate(db, MODERATOR, rejected, {"decision": "reject"})
+def test_waiting_and_rejected_comments_change_without_an_event(db, ratings):
+    waiting = rate(ratings, "ควาย " + THAI_DIGITS_PHONE)
+    rejected = rate(ratings, "ควาย จริงๆ " + THAI_DIGITS_PHONE)
+    ratings.moderate(MODERATOR, rejected, {"decision": "reject"})
     for fid in (waiting, rejected):
         as_stored_by_older_rules(db, fid, db.feedback.find_one({"_id": fid})["comment_original"])
-    assert sweep(db)[0] == 2
+    assert sweep(ratings)[0] == 2
     for fid in (waiting, rejected):
         assert "[เบอร์โทรถูกซ่อน]" in db.feedback.find_one({"_id": fid})["comment_public"]
         assert events_of(db, fid) == []
 
 
-def test_the_sweep_pages_through_everything_once_and_then_changes_nothing(db):
-    fine = [rate(db, "บริการดีมาก ขอบคุณค่ะ {}".format(i), 5) for i in range(5)]
-    leaking = [rate(db, "ติดต่อกลับ {} ครั้งที่ {}".format(THAI_DIGITS_PHONE, i)) for i in range(3)]
+def test_the_sweep_pages_through_everything_once_and_then_changes_nothing(db, ratings):
+    fine = [rate(ratings, "บริการดีมาก ขอบคุณค่ะ {}".format(i), 5) for i in range(5)]
+    leaking = [rate(ratings, "ติดต่อกลับ {} ครั้งที่ {}".format(THAI_DIGITS_PHONE, i))
+               for i in range(3)]
     for fid in fine:
         as_stored_by_older_rules(db, fid, db.feedback.find_one({"_id": fid})["comment_public"])
     for fid in leaking:
         as_stored_by_older_rules(db, fid, db.feedback.find_one({"_id": fid})["comment_original"])
-    assert sweep(db, limit=3) == (3, 3)  # 8 comments, 3 a page
+    assert sweep(ratings, limit=3) == (3, 3)  # 8 comments, 3 a page
     assert all(doc["redaction"] == redaction.RULES
                for doc in db.feedback.find({"_id": {"$in": fine + leaking}}))
     assert [events_of(db, fid) for fid in fine] == [[]] * 5
-    assert sweep(db, limit=3) == (0, 3)  # a second walk: nothing to do
+    assert sweep(ratings, limit=3) == (0, 3)  # a second walk: nothing to do
     assert all(len(events_of(db, fid)) == 1 for fid in leaking)
 
 
-def test_a_moderators_decision_meanwhile_wins_over_the_sweep(db):
-    fid = rate(db, "ติดต่อ " + THAI_DIGITS_PHONE)
+def test_a_moderators_decision_meanwhile_wins_over_the_sweep(db, ratings):
+    fid = rate(ratings, "ติดต่อ " + THAI_DIGITS_PHONE)
     as_stored_by_older_rules(db, fid, "ติดต่อ " + THAI_DIGITS_PHONE)
     real_find = db.feedback.find
 
     def find_then_a_moderator_rejects(*args, **kwargs):
         docs = list(real_find(*args, **kwargs))
-        feedback.moderate(db, MODERATOR, fid, {"decision": "reject"})
+        ratings.moderate(MODERATOR, fid, {"decision": "reject"})
         return iter(docs)
 
     class Racing:
@@ -146,23 +150,24 @@ def test_a_moderators_decision_meanwhile_wins_over_the_sweep(db):
     class RacingDb:
         feedback = Racing()
 
-    assert feedback.redact_again(RacingDb(), None)[1] == 0
+    assert feedback.FeedbackStore(RacingDb()).redact_again(None)[1] == 0
     doc = db.feedback.find_one({"_id": fid})
     assert doc["comment_status"] == "rejected"
     assert [name for name, _ in events_of(db, fid)] == ["feedback_moderated"]  # the moderator's only
 
 
-def test_the_feedback_timer_walks_once_after_a_start_and_then_rests(db):
+def test_the_feedback_timer_walks_once_after_a_start_and_then_rests(db, ratings):
     """The service shell: a page per tick, the metric counts the changes,
     and once every comment was seen the timer reads nothing more."""
     from nameko.testing.services import worker_factory
     from services.feedback.service import REDACTED_AGAIN, FeedbackService, RedactionSweep
-    leaking = [rate(db, "ติดต่อกลับ {} ครั้งที่ {}".format(THAI_DIGITS_PHONE, i)) for i in range(3)]
+    leaking = [rate(ratings, "ติดต่อกลับ {} ครั้งที่ {}".format(THAI_DIGITS_PHONE, i))
+               for i in range(3)]
     for fid in leaking:
         as_stored_by_older_rules(db, fid, db.feedback.find_one({"_id": fid})["comment_original"])
     sweep = RedactionSweep()
     sweep.setup()
-    service = worker_factory(FeedbackService, db=db, sweep=sweep)
+    service = worker_factory(FeedbackService, storage=ratings, sweep=sweep)
     counted = REDACTED_AGAIN._value.get()
     assert service.redact_again() == 3 and sweep.done  # one page held them all
     assert REDACTED_AGAIN._value.get() == counted + 3
