@@ -3,9 +3,10 @@ demo points, in every state (plain module).
 
 Seeded, so a demo looks the same every time (tracking codes aside: they are
 drawn like real ones). Each complaint is filed, relayed, handled, rated and
-reopened through the store's own functions, at the times the story says:
-the same validation, history, SLA and outbox as a real complaint, so
-reporting's copies come from the same events (and a recount agrees).
+reopened through the ComplaintStore's own operations, at the times the
+story says: the same validation, history, SLA and outbox as a real
+complaint, so reporting's copies come from the same events (and a recount
+agrees).
 When a PMOC client is given, complaints are relayed to it for real (the
 stand-in of `cfz run`), with the relay's own bookkeeping.
 """
@@ -14,7 +15,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from services.common.actor import OFFICER, Actor
 from services.common.thai import BANGKOK
-from services.complaints import lifecycle, relay, schemas, store
+from services.complaints import lifecycle, relay, schemas
 
 SEED = 2569
 DAYS = 182
@@ -210,61 +211,64 @@ def first_key(seed=SEED):
     return "{}{}-{:05d}".format(KEY_PREFIX, seed, 0)
 
 
-def load(db, points, agencies, settings, client=None, pool=None, now=None, seed=SEED,
+def load(complaints, points, agencies, settings, client=None, pool=None, now=None, seed=SEED,
          scale=1.0, pause=None):
-    """File and handle the demo complaints unless they are there; a summary.
+    """File and handle the demo complaints in `complaints` (the
+    ComplaintStore) unless they are there; a summary.
 
     `points` are the registry's point payloads, `agencies` {id: agency view},
     `settings` the relay settings (SLA days, attempts), `client` a PMOC
     client (None: complaints stay pending for the relay timer) and `pool`
     runs relay attempts side by side (anything with `imap`)."""
     now = now or datetime.now(timezone.utc)
-    if db.complaints.find_one({"idempotency_key": first_key(seed)}, {"_id": 1}):
-        return {"loaded": False, "complaints": db.complaints.count_documents({})}
+    if complaints.is_replay(first_key(seed)):
+        return {"loaded": False, "complaints": complaints.count()}
     create, change = schemas.ComplaintCreate(), schemas.StatusChange()
     sla = (settings.sla_default, settings.sla_overrides)
     items = plan(points, now, seed, scale, sla_days=settings.sla_default)
     claims = []
     for item in items:
         point = item["point"]
-        view, _ = store.file(db, create.load(item["body"]), point, agencies.get(point["agency_id"]),
-                             item["key"], sla, now=item["filed_at"])
+        view, _ = complaints.file(create.load(item["body"]), point,
+                                  agencies.get(point["agency_id"]), item["key"], sla,
+                                  now=item["filed_at"])
         item["id"], item["code"] = view["complaint_id"], view["tracking_code"]
         if client is not None or item["dead_letter"]:
             # claimed at once (the relay's own lease), so the relay timer
             # leaves it to this load, which relays it at the story's time
-            claims.extend((item, doc) for doc in store.claim_due(db, now, settings.lease_seconds, 1)
+            claims.extend((item, doc)
+                          for doc in complaints.claim_due(now, settings.lease_seconds, 1)
                           if doc["_id"] == item["id"])
-    relay_all(db, client, settings, claims, pool or map)
+    relay_all(complaints, client, settings, claims, pool or map)
     for number, item in enumerate(items):
         officer = Actor(account_id="demo-officer", role=OFFICER,
                         agency_id=item["point"]["agency_id"])
         for status, at in item["steps"]:
             step = change.load({"status": status, "note": NOTES[status]})
-            store.change_status(db, officer, item["id"], step["status"], step["note"], now=at)
+            complaints.change_status(officer, item["id"], step["status"], step["note"], now=at)
         if item["rating"]:
             score, at = item["rating"]
-            store.rate(db, item["code"], score, RATING_COMMENTS.get(score), now=at)
+            complaints.rate(item["code"], score, RATING_COMMENTS.get(score), now=at)
         if item["reopen_at"]:
-            store.reopen(db, item["code"], REOPEN_REASON, sla, now=item["reopen_at"])
+            complaints.reopen(item["code"], REOPEN_REASON, sla, now=item["reopen_at"])
         if pause and number % 20 == 19:
             pause()
     counts = {}
     for item in items:
-        status = store.get(db, item["id"])["status"]
+        status = complaints.get(item["id"])["status"]
         counts[status] = counts.get(status, 0) + 1
     return {"loaded": True, "complaints": len(items), "by_status": counts,
-            "relayed": store.relay_counts(db)}
+            "relayed": complaints.relay_counts()}
 
 
-def relay_all(db, client, settings, claims, imap):
+def relay_all(complaints, client, settings, claims, imap):
     """Relay each claimed complaint two minutes after it was filed, through
     the relay's own attempt and bookkeeping; PMOC refuses the dead letters."""
     def attempt(claim):
         item, doc = claim
         at = item["filed_at"] + timedelta(minutes=2)
         if item["dead_letter"]:
-            store.record_failure(db, doc, DEAD_LETTER_REASON, None, at)
+            complaints.record_failure(doc, DEAD_LETTER_REASON, None, at)
             return "dead_letter"
-        return relay.relay_one(db, client, doc, settings, now_fn=lambda: at)[0]
+        return relay.relay_one(complaints, client, doc, settings, now_fn=lambda: at)[0]
     return list(imap(attempt, claims))

@@ -173,24 +173,10 @@ def parse_query(query, now):
     return {"service_codes": codes, "start": start, "end": end, "statuses": statuses}
 
 
-def criteria(parsed):
-    """A Mongo filter for parsed GET filters."""
-    if "ids" in parsed:
-        return {"_id": {"$in": parsed["ids"]}}
-    found = {"filed_at": {"$gte": parsed["start"], "$lte": parsed["end"]}}
-    if parsed["service_codes"]:
-        found["category"] = {"$in": parsed["service_codes"]}
-    if parsed["statuses"]:
-        wanted = [s for s in lifecycle.STATUSES
-                  if lifecycle.open311_status(s) in parsed["statuses"]]
-        found["status"] = {"$in": wanted}
-    return found
-
-
-def find_requests(db, parsed, now=None):
-    cursor = (db.complaints.find(criteria(parsed), {"outbox": 0})
-              .sort([("filed_at", -1), ("_id", 1)]).limit(MAX_RESULTS))
-    return [request_view(d) for d in cursor]
+def find_requests(complaints, parsed, now=None):
+    """The requests matching parsed GET filters, from the ComplaintStore
+    `complaints`."""
+    return [request_view(d) for d in complaints.open311_requests(parsed, MAX_RESULTS)]
 
 
 # --- a request, as the public sees it ---------------------------------------

@@ -203,7 +203,7 @@ class PmocClient:
             raise RelayError("PMOC's answer has no service_request_id or token")
         return str(reference)
 
-    def find(self, marker, service_code, since, until):
+    def search(self, marker, service_code, since, until):
         """PMOC's ids of the requests whose description carries `marker`,
         oldest first, among those of `service_code` requested in
         [since, until] (what GeoReport v2 lets a client search by)."""
@@ -277,89 +277,90 @@ def open311_form(doc, contact):
     return form
 
 
-def relay_one(db, client, doc, settings, now_fn=store.now_utc, rng=random.random):
-    """One attempt for one claimed complaint; returns 'relayed', 'retry'
-    or 'dead_letter'."""
+def relay_one(complaints, client, doc, settings, now_fn=store.now_utc, rng=random.random):
+    """One attempt for one claimed complaint of `complaints` (the
+    ComplaintStore); returns 'relayed', 'retry' or 'dead_letter'."""
     attempts = doc["relay"].get("attempts", 0) + 1
     unsure_since = doc["relay"].get("unsure_since")
     try:
         if unsure_since is not None:
             # the last answer was lost: PMOC may have it already
-            found = client.find(reference_marker(doc["_id"]), doc["category"],
-                                unsure_since - SEARCH_MARGIN, now_fn() + SEARCH_MARGIN)
+            found = client.search(reference_marker(doc["_id"]), doc["category"],
+                                  unsure_since - SEARCH_MARGIN, now_fn() + SEARCH_MARGIN)
             if found:
                 log.info("complaint %s was at PMOC already as %s", doc["_id"], found[0])
-                store.record_relayed(db, doc["_id"], found[0], attempts, now_fn(), claimed=doc,
-                                     duplicates=found[1:])
+                complaints.record_relayed(doc["_id"], found[0], attempts, now_fn(),
+                                          claimed=doc, duplicates=found[1:])
                 return "relayed", found[0]
-        contact = store.contact_of(db, doc["_id"]) if doc.get("has_contact") else {}
+        contact = complaints.contact_of(doc["_id"]) if doc.get("has_contact") else {}
         reference = client.submit(open311_form(doc, contact), doc["relay_key"])
     except RelayError as exc:
         now = now_fn()
         if exc.retryable and attempts < settings.max_attempts:
             delay = backoff(attempts, settings.backoff_base, settings.backoff_max, rng)
-            store.record_failure(db, doc, exc.reason, now + timedelta(seconds=delay), now,
-                                 unsure=exc.unsure)
+            complaints.record_failure(doc, exc.reason, now + timedelta(seconds=delay), now,
+                                      unsure=exc.unsure)
             return "retry", exc.reason
         reason = exc.reason if not exc.retryable else "{} (after {} attempts)".format(
             exc.reason, attempts)
-        store.record_failure(db, doc, reason, None, now, unsure=exc.unsure)
+        complaints.record_failure(doc, reason, None, now, unsure=exc.unsure)
         log.warning("complaint %s dead-lettered: %s", doc["_id"], reason)
         return "dead_letter", reason
     now = now_fn()
-    store.record_relayed(db, doc["_id"], reference, attempts, now, claimed=doc,
-                         audit_at=now + AUDIT_DELAY if unsure_since is not None else None)
+    complaints.record_relayed(doc["_id"], reference, attempts, now, claimed=doc,
+                              audit_at=now + AUDIT_DELAY if unsure_since is not None else None)
     log.info("complaint %s relayed to PMOC as %s", doc["_id"], reference)
     return "relayed", reference
 
 
-def relay_round(db, client, settings, pool, now_fn=store.now_utc):
+def relay_round(complaints, client, settings, pool, now_fn=store.now_utc):
     """Claim what is due and relay it, `settings.concurrency` at a time.
     Returns {outcome: count}."""
-    claimed = store.claim_due(db, now_fn(), settings.lease_seconds, settings.batch)
+    claimed = complaints.claim_due(now_fn(), settings.lease_seconds, settings.batch)
     outcomes = {}
-    for outcome, _ in pool.imap(lambda d: _safe_relay(db, client, d, settings, now_fn), claimed):
+    for outcome, _ in pool.imap(lambda d: _safe_relay(complaints, client, d, settings, now_fn),
+                                claimed):
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
 
-def _safe_relay(db, client, doc, settings, now_fn):
+def _safe_relay(complaints, client, doc, settings, now_fn):
     # a green thread of the round's pool: it names the complaint's chain
     # itself (its log lines, the PMOC headers, the complaint_relayed event)
     try:
         with context.bound(service="complaints", entrypoint="relay_to_pmoc",
                            correlation_id=doc.get("correlation_id")):
-            return relay_one(db, client, doc, settings, now_fn)
+            return relay_one(complaints, client, doc, settings, now_fn)
     except Exception:  # our bug or the store: the claim expires and it is retried
         log.exception("relaying %s failed unexpectedly", doc["_id"])
         return "error", None
 
 
-def audit_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
+def audit_round(complaints, client, now_fn=store.now_utc, batch=SYNC_BATCH):
     """Search PMOC once more for complaints sent again after an unsure
     failure: a request the centre stored after our first search is a
     duplicate, marked on the complaint. Returns the duplicates found."""
     found_duplicates = 0
-    for doc in store.due_for_audit(db, now_fn(), batch):
+    for doc in complaints.due_for_audit(now_fn(), batch):
         relay = doc["relay"]
-        found = client.find(reference_marker(doc["_id"]), doc["category"],
-                            relay["unsure_since"] - SEARCH_MARGIN, now_fn() + SEARCH_MARGIN)
+        found = client.search(reference_marker(doc["_id"]), doc["category"],
+                              relay["unsure_since"] - SEARCH_MARGIN, now_fn() + SEARCH_MARGIN)
         duplicates = [ref for ref in found if ref != relay["reference"]]
         if duplicates:
             log.warning("complaint %s is at PMOC %d times: %s (kept %s)", doc["_id"],
                         len(found), ", ".join(duplicates), relay["reference"])
         found_duplicates += len(duplicates)
-        store.record_audit(db, doc["_id"], duplicates)
+        complaints.record_audit(doc["_id"], duplicates)
     return found_duplicates
 
 
-def sync_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
+def sync_round(complaints, client, now_fn=store.now_utc, batch=SYNC_BATCH):
     """Ask PMOC about every relayed complaint still open here; apply what
     changed. Returns the number of complaints whose status changed."""
     changed = 0
     after = None
     while True:
-        docs = store.to_sync(db, batch, after)
+        docs = complaints.to_sync(batch, after)
         if not docs:
             return changed
         after = docs[-1]["_id"]
@@ -374,6 +375,6 @@ def sync_round(db, client, now_fn=store.now_utc, batch=SYNC_BATCH):
             before = doc["status"]
             # the status change event belongs to the complaint's chain
             with context.bound(correlation_id=doc.get("correlation_id")):
-                after_doc = store.apply_pmoc_status(db, doc["_id"], status, notes, now_fn())
+                after_doc = complaints.apply_pmoc_status(doc["_id"], status, notes, now_fn())
             if after_doc["status"] != before:
                 changed += 1

@@ -19,7 +19,7 @@ from services.common.entrypoints import ConfiguredTimer, HealthMixin, outbox_tim
 from services.common.errors import NotFound, ValidationFailed, validation_error
 from services.common.metrics import Metrics, service_metric
 from services.common.outbox_publisher import OutboxPublisher
-from services.common.storage import Mongo
+from services.common.storage import Storage
 from services.complaints import categories, demo, open311, relay, schemas, store
 from services.common.schemas import load
 
@@ -59,7 +59,7 @@ RELAY_GAUGE_SECONDS = 2
 class ComplaintsService(auth.TokenActor, HealthMixin):
     name = "complaints"
 
-    db = Mongo(indexes={**store.INDEXES, **ratelimit.INDEXES})
+    storage = Storage(store.ComplaintStore, indexes={**store.INDEXES, **ratelimit.INDEXES})
     config = Config()
     # publishes each write's events at once; the timer below, what is left
     outbox_publisher = OutboxPublisher("complaints")
@@ -115,54 +115,55 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
         gateway's client id; internal callers share one)."""
         data = load(schemas.ComplaintCreate, data)
         key = schemas.idempotency_key(idempotency_key)
-        if not store.is_replay(self.db, key):
-            ratelimit.hit(self.db, "complaint", client or "internal",
-                          self.config["CFZ_COMPLAINT_RATE_LIMIT"], what="complaints")
+        if not self.storage.is_replay(key):
+            self.storage.hit_rate_limit("complaint", client or "internal",
+                                        self.config["CFZ_COMPLAINT_RATE_LIMIT"],
+                                        what="complaints")
         point, agency = self._where(data)
-        view, created = store.file(self.db, data, point, agency, key, self._sla(),
-                                   correlation_id=context.get("correlation_id"))
+        view, created = self.storage.file(data, point, agency, key, self._sla(),
+                                          correlation_id=context.get("correlation_id"))
         return {"complaint": view, "created": created}
 
     @rpc
     def get_by_tracking_code(self, tracking_code):
-        return store.public_view(store.get_by_tracking_code(self.db, tracking_code))
+        return store.public_view(self.storage.get_by_tracking_code(tracking_code))
 
     @rpc
     def rate(self, tracking_code, data):
         data = load(schemas.Rating, data)
-        return store.rate(self.db, tracking_code, data["rating"], data.get("comment"))
+        return self.storage.rate(tracking_code, data["rating"], data.get("comment"))
 
     @rpc
     def reopen(self, tracking_code, data):
         data = load(schemas.Reopen, data)
-        return store.reopen(self.db, tracking_code, data["reason"])
+        return self.storage.reopen(tracking_code, data["reason"])
 
     # --- agencies -------------------------------------------------------------
     @rpc
     def list_for_agency(self, token, query=None):
         query = load(schemas.OfficerQuery, query or {})
-        return store.list_for_officer(self.db, self._actor(token), query)
+        return self.storage.list_for_officer(self._actor(token), query)
 
     @rpc
     def get_for_agency(self, token, complaint_id):
-        return store.officer_get(self.db, self._actor(token), complaint_id)
+        return self.storage.officer_get(self._actor(token), complaint_id)
 
     @rpc
     def change_status(self, token, complaint_id, data):
         actor = self._actor(token)
         data = load(schemas.StatusChange, data)
-        return store.change_status(self.db, actor, complaint_id, data["status"], data.get("note"))
+        return self.storage.change_status(actor, complaint_id, data["status"], data.get("note"))
 
     # --- operators --------------------------------------------------------------
     @rpc
     def facts(self, after_id=None, limit=1000):
         """Every complaint's latest state, a page at a time (reporting's recount)."""
-        return store.facts(self.db, after_id, min(int(limit), 5000))
+        return self.storage.facts(after_id, min(int(limit), 5000))
 
     @rpc
     def dead_letters(self, token, limit=100, offset=0):
         require_system_admin(self._actor(token))
-        return store.dead_letters(self.db, max(1, min(int(limit), 1000)), max(0, int(offset)))
+        return self.storage.dead_letters(max(1, min(int(limit), 1000)), max(0, int(offset)))
 
     @rpc
     def retry_dead_letters(self, token, complaint_ids=None):
@@ -170,12 +171,12 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
         if complaint_ids is not None:
             complaint_ids = load(schemas.DeadLetterRetry,
                                          {"complaint_ids": complaint_ids})["complaint_ids"]
-        return store.retry_dead_letters(self.db, complaint_ids)
+        return self.storage.retry_dead_letters(complaint_ids)
 
     @rpc
     def relay_stats(self, token):
         require_system_admin(self._actor(token))
-        return dict(store.relay_counts(self.db), pmoc_url=self._settings().url or None)
+        return dict(self.storage.relay_counts(), pmoc_url=self._settings().url or None)
 
     @rpc
     def load_demo(self, seed=demo.SEED, scale=1.0):
@@ -192,7 +193,7 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
         settings = self._settings()
         client = self._client(settings) if settings.url else None
         pool = eventlet.GreenPool(max(1, settings.concurrency))
-        return demo.load(self.db, points, agencies, settings, client, pool.imap, seed=seed,
+        return demo.load(self.storage, points, agencies, settings, client, pool.imap, seed=seed,
                          scale=scale, pause=eventlet.sleep)
 
     # --- Open311 ---------------------------------------------------------------
@@ -219,11 +220,11 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
         if not isinstance(query, dict):
             raise ValidationFailed("Bad query.")
         parsed = open311.parse_query(query, store.now_utc())
-        return open311.find_requests(self.db, parsed)
+        return open311.find_requests(self.storage, parsed)
 
     @rpc
     def open311_request(self, complaint_id):
-        doc = self.db.complaints.find_one({"_id": complaint_id}, {"outbox": 0})
+        doc = self.storage.complaint(complaint_id)
         if doc is None:
             raise NotFound("Unknown service_request_id {!r}.".format(str(complaint_id)[:64]))
         return [open311.request_view(doc)]
@@ -240,7 +241,7 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
             client = self._client(settings)
             pool = eventlet.GreenPool(max(1, settings.concurrency))
             try:
-                outcomes = relay.relay_round(self.db, client, settings, pool)
+                outcomes = relay.relay_round(self.storage, client, settings, pool)
             except GreenletExit:
                 # the container is being killed: so are the attempts in
                 # flight (their claims expire and they are retried)
@@ -252,11 +253,11 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
 
     @timer(interval=RELAY_GAUGE_SECONDS, eager=True)
     def update_gauges(self):
-        counts = store.relay_counts(self.db)
+        counts = self.storage.relay_counts()
         DUPLICATED_AT_PMOC.set(counts.pop("duplicated_at_pmoc"))
         for state, count in counts.items():
             RELAY_BACKLOG.labels(state).set(count)
-        RELAY_OLDEST_PENDING_AGE.set(store.oldest_pending_age(self.db))
+        RELAY_OLDEST_PENDING_AGE.set(self.storage.oldest_pending_age())
 
     @ConfiguredTimer.decorator("PMOC_POLL_SECONDS")
     def sync_from_pmoc(self):
@@ -265,8 +266,8 @@ class ComplaintsService(auth.TokenActor, HealthMixin):
             return
         client = self._client(settings)
         try:
-            relay.audit_round(self.db, client)
-            changed = relay.sync_round(self.db, client)
+            relay.audit_round(self.storage, client)
+            changed = relay.sync_round(self.storage, client)
         except relay.RelayError as exc:
             STATUS_POLL_FAILURES.inc()
             log.warning("PMOC status sync failed: %s", exc.reason)

@@ -58,10 +58,14 @@ def ratings(feedback_db):
 
 
 @pytest.fixture
-def complaints_db():
-    db = client("complaints")
-    ensure_indexes(db, complaints.INDEXES)
-    return db
+def complaints_db(database):
+    ensure_indexes(database, complaints.INDEXES)
+    return database
+
+
+@pytest.fixture
+def complaint_store(complaints_db):
+    return complaints.ComplaintStore(complaints_db)
 
 
 def published(db, name):
@@ -130,14 +134,14 @@ def test_a_rejection_and_a_later_change_of_mind_are_two_entries(registry, feedba
 
 
 def test_a_redelivered_or_replayed_event_adds_nothing(registry, feedback_db, ratings,
-                                                      complaints_db):
+                                                      complaints_db, complaint_store):
     feedback_id = held_comment(ratings, "ช้าเหมือนควาย")
     ratings.moderate(MODERATOR, feedback_id, {"decision": "reject"})
-    view, _ = complaints.file(complaints_db, load(ComplaintCreate, {
+    view, _ = complaint_store.file(load(ComplaintCreate, {
         "category": "STAFF-CONDUCT", "description": "รอนาน", "service_point_id": "sp-1"}),
         POINT, None, now=T0)
-    complaints.change_status(complaints_db, HANDLER, view["complaint_id"], "accepted",
-                             now=T0 + timedelta(hours=1))
+    complaint_store.change_status(HANDLER, view["complaint_id"], "accepted",
+                                  now=T0 + timedelta(hours=1))
     moderated = published(feedback_db.feedback, "feedback_moderated")
     changed = published(complaints_db.complaints, "complaint_status_changed")
     assert [deliver(registry, "feedback_moderated", p) for p in moderated * 3] == [True, False, False]
@@ -145,18 +149,20 @@ def test_a_redelivered_or_replayed_event_adds_nothing(registry, feedback_db, rat
     assert trail(registry)["total"] == 2
 
 
-def test_officers_complaint_status_changes_are_audited_with_the_public_note(registry, complaints_db):
-    view, _ = complaints.file(complaints_db, load(ComplaintCreate, {
+def test_officers_complaint_status_changes_are_audited_with_the_public_note(registry, complaints_db,
+                                                                            complaint_store):
+    view, _ = complaint_store.file(load(ComplaintCreate, {
         "category": "STAFF-CONDUCT", "description": "เจ้าหน้าที่ไม่สุภาพ", "service_point_id": "sp-1",
         "contact": {"first_name": "สมชาย", "phone": PHONE}}), POINT, None, now=T0)
     complaint_id = view["complaint_id"]
-    complaints.change_status(complaints_db, HANDLER, complaint_id, "in_progress",
-                             "โทรคุยกับผู้ร้องที่ {} แล้ว".format(PHONE), now=T0 + timedelta(hours=2))
-    complaints.change_status(complaints_db, ADMIN, complaint_id, "resolved", now=T0 + timedelta(days=1))
+    complaint_store.change_status(HANDLER, complaint_id, "in_progress",
+                                  "โทรคุยกับผู้ร้องที่ {} แล้ว".format(PHONE),
+                                  now=T0 + timedelta(hours=2))
+    complaint_store.change_status(ADMIN, complaint_id, "resolved", now=T0 + timedelta(days=1))
     # the complainant's rating and reopening are not officers' actions
     code = complaints_db.complaints.find_one({"_id": complaint_id})["tracking_code"]
-    complaints.rate(complaints_db, code, 2, now=T0 + timedelta(days=2))
-    complaints.reopen(complaints_db, code, "ยังไม่แก้", now=T0 + timedelta(days=3))
+    complaint_store.rate(code, 2, now=T0 + timedelta(days=2))
+    complaint_store.reopen(code, "ยังไม่แก้", now=T0 + timedelta(days=3))
     payloads = published(complaints_db.complaints, "complaint_status_changed")
     assert [deliver(registry, "complaint_status_changed", p) for p in payloads] == [
         True, True, False, False]
@@ -174,17 +180,18 @@ def test_officers_complaint_status_changes_are_audited_with_the_public_note(regi
     # neither the contact, nor the tracking code that lets its holder act as the complainant
     assert PHONE not in repr(trail(registry)) and code not in repr(trail(registry))
     # the agency's own view keeps the officer's words as written
-    history = complaints.officer_get(complaints_db, HANDLER, complaint_id)["history"]
+    history = complaint_store.officer_get(HANDLER, complaint_id)["history"]
     assert PHONE in history[1]["note"] and "account" not in history[1]
 
 
-def test_pmoc_closing_a_complaint_is_not_an_officers_action(registry, complaints_db):
-    view, _ = complaints.file(complaints_db, load(ComplaintCreate, {
+def test_pmoc_closing_a_complaint_is_not_an_officers_action(registry, complaints_db,
+                                                            complaint_store):
+    view, _ = complaint_store.file(load(ComplaintCreate, {
         "category": "STAFF-CONDUCT", "description": "รอนาน", "service_point_id": "sp-1"}),
         POINT, None, now=T0)
-    complaints.record_relayed(complaints_db, view["complaint_id"], "PMOC-1", 1, now=T0)
-    complaints.apply_pmoc_status(complaints_db, view["complaint_id"], "closed", "ปิดเรื่อง",
-                                 now=T0 + timedelta(days=1))
+    complaint_store.record_relayed(view["complaint_id"], "PMOC-1", 1, now=T0)
+    complaint_store.apply_pmoc_status(view["complaint_id"], "closed", "ปิดเรื่อง",
+                                      now=T0 + timedelta(days=1))
     [payload] = published(complaints_db.complaints, "complaint_status_changed")
     assert payload["status"] == "resolved" and payload["actor"] is None
     assert not deliver(registry, "complaint_status_changed", payload)

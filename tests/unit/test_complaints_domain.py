@@ -3,11 +3,11 @@ controllable clock, tracking codes, backoff, Open311 parsing, the store."""
 import random
 from datetime import datetime, timedelta, timezone
 
-import mongomock_ng
 import pytest
 
 from services.common import events
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from services.common.storage import ensure_indexes
 from services.complaints import categories, lifecycle, open311, relay, store, tracking
 from services.complaints.schemas import ComplaintCreate
 from services.gateway.routes_complaints import open311_error_body
@@ -34,13 +34,14 @@ class Clock:
 
 
 @pytest.fixture
-def db():
-    client = mongomock_ng.MongoClient(tz_aware=True)
-    database = client["complaints_unit"]
-    for collection, specs in store.INDEXES.items():
-        for keys, options in specs:
-            database[collection].create_index(keys, **options)
+def db(database):
+    ensure_indexes(database, store.INDEXES)
     return database
+
+
+@pytest.fixture
+def complaints(db):
+    return store.ComplaintStore(db)
 
 
 def complaint(**changes):
@@ -52,8 +53,8 @@ def complaint(**changes):
     return load(ComplaintCreate, data)
 
 
-def filed(db, now=T0, key=None, sla=(15, {}), **changes):
-    view, created = store.file(db, complaint(**changes), POINT, AGENCY, key, sla, now=now)
+def filed(complaints, now=T0, key=None, sla=(15, {}), **changes):
+    view, created = complaints.file(complaint(**changes), POINT, AGENCY, key, sla, now=now)
     return view
 
 
@@ -88,58 +89,59 @@ def test_sla_due_date_and_overdue_follow_the_clock():
             categories.parse_sla_overrides(bad)
 
 
-def test_filed_complaint_is_overdue_after_its_category_sla(db):
+def test_filed_complaint_is_overdue_after_its_category_sla(complaints):
     clock = Clock()
-    view = filed(db, now=clock(), category="CORRUPTION", sla=(15, {"CORRUPTION": 7}))
+    view = filed(complaints, now=clock(), category="CORRUPTION", sla=(15, {"CORRUPTION": 7}))
     assert view["sla_days"] == 7
     assert view["expected_at"] == (T0 + timedelta(days=7)).isoformat()
     clock.advance(days=7)
-    assert store.public_view(store.get(db, view["complaint_id"]), clock())["overdue"] is False
+    assert store.public_view(complaints.get(view["complaint_id"]), clock())["overdue"] is False
     clock.advance(minutes=1)
-    assert store.public_view(store.get(db, view["complaint_id"]), clock())["overdue"] is True
-    listing = store.list_for_officer(db, OFFICER, {"overdue": "true"}, now=clock())
+    assert store.public_view(complaints.get(view["complaint_id"]), clock())["overdue"] is True
+    listing = complaints.list_for_officer(OFFICER, {"overdue": "true"}, now=clock())
     assert [c["complaint_id"] for c in listing["results"]] == [view["complaint_id"]]
-    assert store.list_for_officer(db, OFFICER, {"overdue": "false"}, now=clock())["total"] == 0
-    store.change_status(db, OFFICER, view["complaint_id"], "resolved", "แก้ไขแล้ว", now=clock())
-    assert store.list_for_officer(db, OFFICER, {"overdue": "true"}, now=clock())["total"] == 0
+    assert complaints.list_for_officer(OFFICER, {"overdue": "false"}, now=clock())["total"] == 0
+    complaints.change_status(OFFICER, view["complaint_id"], "resolved", "แก้ไขแล้ว", now=clock())
+    assert complaints.list_for_officer(OFFICER, {"overdue": "true"}, now=clock())["total"] == 0
 
 
-def test_rating_and_one_reopen_within_30_days(db):
+def test_rating_and_one_reopen_within_30_days(complaints):
     clock = Clock()
-    view = filed(db, now=clock())
+    view = filed(complaints, now=clock())
     code = view["tracking_code"]
     with pytest.raises(Conflict):
-        store.rate(db, code, 4, now=clock())
+        complaints.rate(code, 4, now=clock())
     with pytest.raises(Conflict):
-        store.reopen(db, code, "ยังไม่แก้", now=clock())
-    store.change_status(db, OFFICER, view["complaint_id"], "accepted", now=clock())
+        complaints.reopen(code, "ยังไม่แก้", now=clock())
+    complaints.change_status(OFFICER, view["complaint_id"], "accepted", now=clock())
     clock.advance(days=3)
-    store.change_status(db, OFFICER, view["complaint_id"], "resolved", "ยกเลิกการเรียกสำเนาแล้ว",
-                        now=clock())
-    rated = store.rate(db, code, 2, "ยังถูกเรียกอยู่", now=clock())
+    complaints.change_status(OFFICER, view["complaint_id"], "resolved", "ยกเลิกการเรียกสำเนาแล้ว",
+                             now=clock())
+    rated = complaints.rate(code, 2, "ยังถูกเรียกอยู่", now=clock())
     assert rated["rating"] == 2
     with pytest.raises(ValidationFailed):
-        store.rate(db, code, 6, now=clock())
+        complaints.rate(code, 6, now=clock())
     clock.advance(days=30)
-    reopened = store.reopen(db, code, "ยังถูกเรียกสำเนาอยู่", now=clock())
+    reopened = complaints.reopen(code, "ยังถูกเรียกสำเนาอยู่", now=clock())
     assert reopened["status"] == "reopened" and reopened["open311_status"] == "open"
     assert reopened["expected_at"] == (clock() + timedelta(days=15)).isoformat()
     assert reopened["rating"] is None
-    store.change_status(db, OFFICER, view["complaint_id"], "resolved", now=clock())
+    complaints.change_status(OFFICER, view["complaint_id"], "resolved", now=clock())
     with pytest.raises(Conflict) as once:
-        store.reopen(db, code, "อีกครั้ง", now=clock())
+        complaints.reopen(code, "อีกครั้ง", now=clock())
     assert once.value.error_code == "ALREADY_REOPENED"
-    history = [h["status"] for h in store.public_view(store.get(db, view["complaint_id"]))["history"]]
+    history = [h["status"]
+               for h in store.public_view(complaints.get(view["complaint_id"]))["history"]]
     assert history == ["received", "accepted", "resolved", "reopened", "resolved"]
 
 
-def test_reopen_window_closes_after_30_days(db):
+def test_reopen_window_closes_after_30_days(complaints):
     clock = Clock()
-    view = filed(db, now=clock())
-    store.change_status(db, OFFICER, view["complaint_id"], "resolved", now=clock())
+    view = filed(complaints, now=clock())
+    complaints.change_status(OFFICER, view["complaint_id"], "resolved", now=clock())
     clock.advance(days=30, seconds=1)
     with pytest.raises(Conflict) as late:
-        store.reopen(db, view["tracking_code"], "ช้าไป", now=clock())
+        complaints.reopen(view["tracking_code"], "ช้าไป", now=clock())
     assert late.value.error_code == "REOPEN_WINDOW_PASSED"
 
 
@@ -161,18 +163,18 @@ def test_tracking_codes_are_typable_checked_and_distinct():
 
 
 # --- filing, idempotency, privacy ---------------------------------------------
-def test_same_idempotency_key_files_once_and_a_different_body_is_refused(db):
-    first = filed(db, key="key-0001-abcdef")
-    again = filed(db, key="key-0001-abcdef")
+def test_same_idempotency_key_files_once_and_a_different_body_is_refused(complaints):
+    first = filed(complaints, key="key-0001-abcdef")
+    again = filed(complaints, key="key-0001-abcdef")
     assert again["tracking_code"] == first["tracking_code"]
-    assert db.complaints.count_documents({}) == 1
+    assert complaints.count() == 1
     with pytest.raises(Conflict) as reused:
-        filed(db, key="key-0001-abcdef", description="อีกเรื่องหนึ่ง")
+        filed(complaints, key="key-0001-abcdef", description="อีกเรื่องหนึ่ง")
     assert reused.value.error_code == "IDEMPOTENCY_KEY_REUSED"
 
 
-def test_contact_details_stay_out_of_public_views_and_events(db):
-    view = filed(db)
+def test_contact_details_stay_out_of_public_views_and_events(db, complaints):
+    view = filed(complaints)
     doc = db.complaints.find_one({"_id": view["complaint_id"]})
     assert "contact" not in view and "contact" not in doc
     assert "081-234-5678" not in str({k: v for k, v in doc.items() if k != "description"})
@@ -181,31 +183,31 @@ def test_contact_details_stay_out_of_public_views_and_events(db):
     events.parse_event("complaint_filed", payload)
     assert "081" not in str(payload) and "สมชาย" not in str(payload)
     # the agency sees the contact unless the complainant is anonymous
-    assert store.officer_get(db, OFFICER, view["complaint_id"])["contact"] == {
+    assert complaints.officer_get(OFFICER, view["complaint_id"])["contact"] == {
         "first_name": "สมชาย", "phone": "0812345678"}
-    assert "tracking_code" not in store.officer_get(db, OFFICER, view["complaint_id"])
-    hidden = filed(db, anonymous=True)
-    assert store.officer_get(db, OFFICER, hidden["complaint_id"])["contact"] is None
-    assert store.contact_of(db, hidden["complaint_id"])["phone"] == "0812345678"  # PMOC gets it
+    assert "tracking_code" not in complaints.officer_get(OFFICER, view["complaint_id"])
+    hidden = filed(complaints, anonymous=True)
+    assert complaints.officer_get(OFFICER, hidden["complaint_id"])["contact"] is None
+    assert complaints.contact_of(hidden["complaint_id"])["phone"] == "0812345678"  # PMOC gets it
     # Open311's public view: no contact, personal data redacted
-    public = open311.request_view(store.get(db, view["complaint_id"]))
+    public = open311.request_view(complaints.get(view["complaint_id"]))
     assert "0812345678" not in str(public) and "081-234-5678" not in str(public)
     assert set(public) == set(open311.REQUEST_FIELDS)
 
 
-def test_officers_act_only_on_their_agency(db):
-    view = filed(db)
+def test_officers_act_only_on_their_agency(db, complaints):
+    view = filed(complaints)
     with pytest.raises(Forbidden):
-        store.change_status(db, OTHER_OFFICER, view["complaint_id"], "accepted")
+        complaints.change_status(OTHER_OFFICER, view["complaint_id"], "accepted")
     with pytest.raises(Forbidden):  # known, but neither officer nor administrator
-        store.change_status(db, {"sub": "acc-c", "role": "citizen"}, view["complaint_id"],
-                            "accepted")
+        complaints.change_status({"sub": "acc-c", "role": "citizen"}, view["complaint_id"],
+                                 "accepted")
     with pytest.raises(Unauthorized):  # no identity at all
-        store.change_status(db, None, view["complaint_id"], "accepted")
-    assert store.change_status(db, ADMIN, view["complaint_id"], "accepted")["status"] == "accepted"
-    assert store.list_for_officer(db, OTHER_OFFICER, {})["total"] == 0
+        complaints.change_status(None, view["complaint_id"], "accepted")
+    assert complaints.change_status(ADMIN, view["complaint_id"], "accepted")["status"] == "accepted"
+    assert complaints.list_for_officer(OTHER_OFFICER, {})["total"] == 0
     with pytest.raises(NotFound):
-        store.get_by_tracking_code(db, "AAAAA-AAAAA-A")
+        complaints.get_by_tracking_code("AAAAA-AAAAA-A")
     doc = db.complaints.find_one({"_id": view["complaint_id"]})
     assert [e["name"] for e in doc["outbox"]] == ["complaint_filed", "complaint_status_changed"]
     assert doc["outbox"][1]["payload"]["previous_status"] == "received"
@@ -234,26 +236,26 @@ class FakeClient:
         return answer
 
 
-def test_relay_retries_then_dead_letters_and_an_operator_requeues(db):
+def test_relay_retries_then_dead_letters_and_an_operator_requeues(complaints):
     clock = Clock()
-    view = filed(db, now=clock())
+    view = filed(complaints, now=clock())
     settings = relay.RelaySettings(url="http://pmoc.invalid", max_attempts=3, backoff_base=1,
                                    backoff_max=10, timeout=1)
     client = FakeClient([relay.RelayError("PMOC answered 500")] * 3 + ["PMOC-1"])
     for attempt in range(3):
-        claimed = store.claim_due(db, clock(), settings.lease_seconds, 10)
+        claimed = complaints.claim_due(clock(), settings.lease_seconds, 10)
         assert len(claimed) == 1
-        assert store.claim_due(db, clock(), settings.lease_seconds, 10) == []  # leased
-        outcome, _ = relay.relay_one(db, client, claimed[0], settings, now_fn=clock)
+        assert complaints.claim_due(clock(), settings.lease_seconds, 10) == []  # leased
+        outcome, _ = relay.relay_one(complaints, client, claimed[0], settings, now_fn=clock)
         clock.advance(seconds=30)
     assert outcome == "dead_letter"
-    dead = store.dead_letters(db)
+    dead = complaints.dead_letters()
     assert dead["total"] == 1 and "after 3 attempts" in dead["results"][0]["reason"]
-    assert store.claim_due(db, clock(), 3, 10) == []
-    assert store.retry_dead_letters(db, [view["complaint_id"]], now=clock()) == {"requeued": 1}
-    claimed = store.claim_due(db, clock(), 3, 10)
-    assert relay.relay_one(db, client, claimed[0], settings, now_fn=clock)[0] == "relayed"
-    doc = store.get(db, view["complaint_id"])
+    assert complaints.claim_due(clock(), 3, 10) == []
+    assert complaints.retry_dead_letters([view["complaint_id"]], now=clock()) == {"requeued": 1}
+    claimed = complaints.claim_due(clock(), 3, 10)
+    assert relay.relay_one(complaints, client, claimed[0], settings, now_fn=clock)[0] == "relayed"
+    doc = complaints.get(view["complaint_id"])
     assert doc["status"] == "relayed" and doc["relay"]["reference"] == "PMOC-1"
     form, key = client.calls[-1]
     assert key == "cfz-" + view["complaint_id"]
@@ -261,32 +263,32 @@ def test_relay_retries_then_dead_letters_and_an_operator_requeues(db):
     assert form["lat"] == "18.79" and form["long"] == "98.98"
 
 
-def test_a_refusal_dead_letters_at_once_and_a_crashed_claim_comes_due_again(db):
+def test_a_refusal_dead_letters_at_once_and_a_crashed_claim_comes_due_again(complaints):
     clock = Clock()
-    filed(db, now=clock())
+    filed(complaints, now=clock())
     settings = relay.RelaySettings(url="http://x", max_attempts=5, timeout=1)
-    claimed = store.claim_due(db, clock(), settings.lease_seconds, 10)
+    claimed = complaints.claim_due(clock(), settings.lease_seconds, 10)
     # the process dies here; after the lease the complaint is due again
     clock.advance(seconds=settings.lease_seconds + 1)
-    again = store.claim_due(db, clock(), settings.lease_seconds, 10)
+    again = complaints.claim_due(clock(), settings.lease_seconds, 10)
     assert [d["_id"] for d in again] == [claimed[0]["_id"]]
     # the stale attempt's failure is ignored: it no longer holds the claim
-    store.record_failure(db, claimed[0], "late", None, clock())
-    assert store.get(db, claimed[0]["_id"])["relay"]["state"] == "pending"
+    complaints.record_failure(claimed[0], "late", None, clock())
+    assert complaints.get(claimed[0]["_id"])["relay"]["state"] == "pending"
     client = FakeClient([relay.RelayError("PMOC refused with 400: bad", retryable=False)])
-    assert relay.relay_one(db, client, again[0], settings, now_fn=clock)[0] == "dead_letter"
+    assert relay.relay_one(complaints, client, again[0], settings, now_fn=clock)[0] == "dead_letter"
 
 
-def test_pmoc_closing_a_complaint_resolves_it_once(db):
-    view = filed(db)
-    relayed = store.record_relayed(db, view["complaint_id"], "PMOC-9", 1)
-    store.apply_pmoc_status(db, view["complaint_id"], "open", None)
-    synced = store.get(db, view["complaint_id"])
+def test_pmoc_closing_a_complaint_resolves_it_once(db, complaints):
+    view = filed(complaints)
+    relayed = complaints.record_relayed(view["complaint_id"], "PMOC-9", 1)
+    complaints.apply_pmoc_status(view["complaint_id"], "open", None)
+    synced = complaints.get(view["complaint_id"])
     assert synced["status"] == "relayed" and synced["relay"]["pmoc_status"] == "open"
     # no event told consumers of this change, so their copies stay current
     assert synced["entity_version"] == relayed["entity_version"]
-    store.apply_pmoc_status(db, view["complaint_id"], "closed", "หน่วยงานแก้ไขแล้ว")
-    store.apply_pmoc_status(db, view["complaint_id"], "closed", "หน่วยงานแก้ไขแล้ว")
+    complaints.apply_pmoc_status(view["complaint_id"], "closed", "หน่วยงานแก้ไขแล้ว")
+    complaints.apply_pmoc_status(view["complaint_id"], "closed", "หน่วยงานแก้ไขแล้ว")
     doc = db.complaints.find_one({"_id": view["complaint_id"]})
     assert doc["status"] == "resolved" and doc["history"][-1]["by"] == "pmoc"
     assert [e["name"] for e in doc["outbox"]] == [
@@ -333,6 +335,24 @@ def test_open311_query_filters_dates_and_window():
         with pytest.raises(ValidationFailed) as exc:
             open311.parse_query(query, now)
         assert field in exc.value.details["fields"]
+
+
+def test_open311_requests_are_found_by_id_window_code_and_status(complaints):
+    first = filed(complaints, now=T0)
+    second = filed(complaints, now=T0 + timedelta(days=1), category="OTHER")
+    complaints.change_status(ADMIN, second["complaint_id"], "resolved", now=T0 + timedelta(days=2))
+    now = T0 + timedelta(days=3)
+
+    def found(query):
+        parsed = open311.parse_query(query, now)
+        return [r["service_request_id"] for r in open311.find_requests(complaints, parsed)]
+    assert found({}) == [second["complaint_id"], first["complaint_id"]]  # newest first
+    assert found({"service_request_id": first["complaint_id"]}) == [first["complaint_id"]]
+    assert found({"service_code": "OTHER"}) == [second["complaint_id"]]
+    assert found({"status": "open"}) == [first["complaint_id"]]
+    assert found({"end_date": (T0 + timedelta(hours=1)).isoformat()}) == [first["complaint_id"]]
+    assert complaints.complaint(first["complaint_id"])["tracking_code"] == first["tracking_code"]
+    assert complaints.complaint("cmp-none") is None
 
 
 def test_open311_services_and_redaction():

@@ -9,6 +9,7 @@ import pytest
 from services.common import events
 from services.common.auth import Passwords
 from services.common.embedded_store import install
+from services.common.storage import ensure_indexes
 from services.complaints import demo as complaints_demo
 from services.complaints import lifecycle, relay
 from services.complaints import store as complaints_store
@@ -106,26 +107,30 @@ def test_the_demo_raises_satisfaction_alerts_once_counted(client, feedback):
     assert all(a["change"] <= -0.05 and a["p_value"] < 0.01 for a in found)
 
 
-def test_demo_complaints_take_every_state(client, demo_points):
-    db = _database(client, "demo_complaints", complaints_store.INDEXES)
+def test_demo_complaints_take_every_state(database, demo_points):
+    ensure_indexes(database, complaints_store.INDEXES)
+    complaints = complaints_store.ComplaintStore(database)
     references = (str(n) for n in itertools.count(1))
 
     class Pmoc:
         def submit(self, form, key):
             return "PMOC-{}".format(next(references))
     settings = relay.RelaySettings(url="http://pmoc.invalid")
-    summary = complaints_demo.load(db, demo_points, {}, settings, Pmoc(), now=NOW)
+    summary = complaints_demo.load(complaints, demo_points, {}, settings, Pmoc(), now=NOW)
     assert summary["loaded"] and set(summary["by_status"]) == set(lifecycle.STATUSES), summary
     assert summary["relayed"] == {"pending": 0, "relayed": summary["complaints"] - 2,
                                   "dead_letter": 2, "duplicated_at_pmoc": 0}
-    overdue = [d for d in db.complaints.find() if lifecycle.is_overdue(d["status"], d["due_at"], NOW)]
+    overdue = [d for d in database.complaints.find()
+               if lifecycle.is_overdue(d["status"], d["due_at"], NOW)]
     assert overdue
-    assert db.complaints.count_documents({"rating": {"$ne": None}}) > 10
-    late = [d for d in db.complaints.find({"status": "resolved"}) if lifecycle.resolved_late(d)]
+    assert database.complaints.count_documents({"rating": {"$ne": None}}) > 10
+    late = [d for d in database.complaints.find({"status": "resolved"})
+            if lifecycle.resolved_late(d)]
     assert late
     # every change is in the complaint's history at the story's time, in order
-    for doc in db.complaints.find():
+    for doc in database.complaints.find():
         times = [h["at"] for h in doc["history"]]
         assert times == sorted(times) and max(times) <= NOW, doc["history"]
-    assert complaints_demo.load(db, demo_points, {}, settings, Pmoc(), now=NOW)["loaded"] is False
+    assert complaints_demo.load(complaints, demo_points, {}, settings, Pmoc(),
+                                now=NOW)["loaded"] is False
 

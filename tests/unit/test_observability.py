@@ -185,7 +185,7 @@ def test_an_outbox_round_counts_what_it_published_and_what_waits():
     assert sample("cfz_outbox_publish_failures_total") == 0  # there from the first round
 
 
-def test_a_complaint_keeps_its_request_id_through_relay_and_status_sync():
+def test_a_complaint_keeps_its_request_id_through_relay_and_status_sync(database):
     """Timer work (the relay, PMOC's status changes) names the complaint's
     own chain: the request that filed it."""
     import eventlet
@@ -193,23 +193,25 @@ def test_a_complaint_keeps_its_request_id_through_relay_and_status_sync():
     from services.complaints.pmoc_sim import PmocSimulator
     from services.complaints.schemas import ComplaintCreate
     from services.registry.schemas import load
-    db = mongomock_ng.MongoClient(tz_aware=True).db
+    complaints = store.ComplaintStore(database)
     data = load(ComplaintCreate, {"category": "OTHER", "description": "ถูกเรียกสำเนา",
                                   "location": {"lat": 13.75, "lon": 100.5}})
     context.clear()
     with context.bound(correlation_id="req-filed"):
-        view, _ = store.file(db, data, correlation_id=context.get("correlation_id"))
+        view, _ = complaints.file(data, correlation_id=context.get("correlation_id"))
     with PmocSimulator() as sim:
         client = relay.PmocClient(sim.url, timeout=2)
         settings = relay.RelaySettings(url=sim.url, timeout=2)
-        assert relay.relay_round(db, client, settings, eventlet.GreenPool(2)) == {"relayed": 1}
+        assert relay.relay_round(complaints, client, settings,
+                                 eventlet.GreenPool(2)) == {"relayed": 1}
         received = sim.snapshot()["requests"][0]
         assert received["received_headers"][0]["X-Request-ID"] == "req-filed"
         assert received["received_headers"][0]["X-Correlation-ID"] == "req-filed"
         sim.set_status(received["service_request_id"], "closed", "done")
-        assert relay.sync_round(db, client) == 1
+        assert relay.sync_round(complaints, client) == 1
     assert context.current() == {}  # nothing left bound on the timer's thread
-    names = {entry["name"]: entry["payload"] for entry in db.complaints.find_one()["outbox"]}
+    names = {entry["name"]: entry["payload"]
+             for entry in database.complaints.find_one()["outbox"]}
     assert {name: payload.get("correlation_id") for name, payload in names.items()} == {
         "complaint_filed": "req-filed", "complaint_relayed": "req-filed",
         "complaint_status_changed": "req-filed"}
