@@ -82,6 +82,8 @@ POSITIVE = [
     "ช่วยกรอกแบบฟอร์มให้ผู้สูงอายุ", "แนะนำเอกสารครบถ้วน", "มีที่จอดรถเพียงพอ",
 ]
 PARTICLES = ["", "", "", " ค่ะ", " ครับ", " นะคะ", "มากกก", " ๆ"]
+# half the comments of one point's last two weeks name a new problem
+RISING_POINT, RISING_DAYS, RISING_PROBLEM = "sp-0007", 14, "เครื่องออกบัตรคิวเสีย"
 TAIL_WORDS = 6000
 TAIL_PHRASES = 60000  # distinct long-tail clauses (the build segments each once)
 
@@ -95,6 +97,7 @@ def _tail_words(rng):
 def generate(n, seed=1):
     """Published comments (what `feedback.published_comments` pages), seeded."""
     rng = random.Random(seed)
+    planted = random.Random(seed + 2)  # its own stream: every other comment stays as it was
     tail = _tail_words(random.Random(seed + 1))
     weights = [1.0 / (rank + 1) for rank in range(len(tail))]  # Zipf
     phrases = ["".join(rng.choices(tail, weights=weights, k=rng.choice((2, 3))))
@@ -113,6 +116,8 @@ def generate(n, seed=1):
         if rng.random() < 0.33:
             clauses.append(rng.choice(phrases))
         day = END - timedelta(days=rng.randrange(365))
+        if point == RISING_POINT and (END - day).days < RISING_DAYS and planted.random() < 0.5:
+            clauses.append(RISING_PROBLEM)  # a new problem at one counter: the rising view's
         yield {"feedback_id": "fb-{:08d}".format(i), "service_point_id": point,
                "agency_id": agency, "province_code": province, "satisfaction": rating,
                "comment_public": " ".join(clauses) + rng.choice(PARTICLES),
@@ -352,7 +357,7 @@ def cases():
     return [("agency themes (365 days)", "themes", "agency", "ag-3", year),
             ("point themes (30 days)", "themes", "point", "sp-0007", month),
             ("agency unhappy (365 days)", "unhappy", "agency", "ag-3", year),
-            ("point rising (30 days)", "rising", "point", "sp-0007", month)]
+            ("point rising (30 days)", "rising", "point", RISING_POINT, month)]
 
 
 def read_ranges():
@@ -433,13 +438,13 @@ def run(args):
                                  "exact": exact}
             print("    {:<27} buckets {:>7.2f} ms (p99 {:>6.2f}; round medians {:.2f}-{:.2f}; "
                   "CPU {:.2f})   scan {:>10.1f} ms ({:.0f}-{:.0f}; {:,} comments{})   {:>7.0f}x   "
-                  "{}".format(
+                  "{} ({} themes)".format(
                       name, median * 1e3, _p99(samples) * 1e3, min(medians) * 1e3,
                       max(medians) * 1e3, statistics.median(cpu_samples[(size, name)]) * 1e3, scan_s * 1e3, spread[0] * 1e3, spread[1] * 1e3,
                       comments, "" if exact else ", segmentation extrapolated from a sample of "
                       "{:,} per scope".format(args.scan_sample), scan_s / median,
                       "identical" if identical else "sampled: not compared" if identical is None
-                      else "DIFFERENT"), flush=True)
+                      else "DIFFERENT", len(result["themes"])), flush=True)
         client.drop_database(db.name)
     small, large = sizes[0], sizes[-1]
     if small != large:

@@ -546,9 +546,9 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
         before_end = start - timedelta(days=1)
         before_start = before_end - timedelta(days=length - 1)
         before_documents = range_documents(db, level, key, before_start, before_end)
-        least = least_count_to_stand_out(_counts(documents)["n"],
-                                         _counts(before_documents)["n"], min_count,
-                                         themes.G2_THRESHOLD)
+        least = least_count_to_stand_out(sum(doc.get("n", 0) for doc in documents),
+                                         sum(doc.get("n", 0) for doc in before_documents),
+                                         min_count, themes.G2_THRESHOLD)
     scope = term_sums(db, documents, least)
     n = scope.counts
     result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
