@@ -361,11 +361,21 @@ def term_sums(db, documents, min_count=1):
                 {i: term for term, i, _ in loose if i is not None})
 
 
-def counts_at(db, documents, scope):
-    """A reference (the nation, the period before) for the terms of a
-    scope's Sums, in its order: its comment counts (`n`, `s`, `lo`, `hi`)
-    and how many of its comments mention each term (the views compare
-    only those)."""
+def counts_at(db, reference, scope):
+    """A reference (the nation, the period before; `reference_documents`)
+    for the terms of a scope's Sums, in its order: its comment counts
+    (`n`, `s`, `lo`, `hi`) and how many of its comments mention each term
+    (the views compare only those)."""
+    plus, minus = reference
+    counts, mentions = _counts_at(db, plus, scope)
+    if minus:
+        less_counts, less_mentions = _counts_at(db, minus, scope)
+        counts = {name: value - less_counts[name] for name, value in counts.items()}
+        mentions = mentions - less_mentions
+    return counts, mentions
+
+
+def _counts_at(db, documents, scope):
     keys = scope.keys
     mentions = np.zeros(len(keys), dtype=np.int64)
     by_id = [(k, key) for k, key in enumerate(keys) if not isinstance(key, str)]
@@ -492,6 +502,21 @@ def range_documents(db, level, key, start, end):
     whole, or covers every day of it that has a bucket (the days after
     today have none: "the last 365 days" reads the current month whole);
     otherwise from the day buckets in the range."""
+    return _range_plan(db, level, key, start, end, counts_only=False)[0]
+
+
+def reference_documents(db, level, key, start, end):
+    """(plus, minus): documents whose sums less the others' are one scope's
+    over [start, end], for a reference that is only counted. As
+    range_documents, except that a clean month partly in the range is read
+    as its month document less its day buckets out of the range when
+    those are fewer than its days in the range (a 30-day window then reads
+    a week of days, not a month of them). Counts subtract exactly; the
+    examples of a month do not, so a scope's own documents never come so."""
+    return _range_plan(db, level, key, start, end, counts_only=True)
+
+
+def _range_plan(db, level, key, start, end, counts_only):
     months = aggregates._months(start, end)
     month_ids = [_id(level, key, month) for month, _, _, _ in months]
     day_buckets, month_buckets = db.theme_days, db.theme_months
@@ -504,20 +529,27 @@ def range_documents(db, level, key, start, end):
             low, high = first.isoformat(), last.isoformat()
             month_of.update((_id(level, key, day), month_id) for day in aggregates.month_days(month)
                             if not low <= day <= high)
-    out_of_range = {month_of[i] for i in existing_ids(day_buckets, list(month_of))}
-    documents, parts, day_ids = [], [], []
+    out_of_range = {}  # month id -> its day buckets out of the range
+    for day_id in existing_ids(day_buckets, list(month_of)):
+        out_of_range.setdefault(month_of[day_id], []).append(day_id)
+    documents, parts, day_ids, minus_ids = [], [], [], []
     for (month, first, last, full), month_id in zip(months, month_ids):
-        if month_id not in dirty and (full or month_id not in out_of_range):
-            head = heads.get(month_id)
+        outside = out_of_range.get(month_id, ())
+        head = heads.get(month_id)
+        less = (counts_only and head is not None and outside
+                and len(outside) < (last - first).days + 1)
+        if month_id not in dirty and (full or not outside or less):
             if head is not None:
                 documents.append(head)
                 if head.get("parts", 1) > 1:
                     parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
+            if less:
+                minus_ids.extend(outside)
             continue  # a clean month without a document had no comments
         day_ids.extend(_id(level, key, day) for day in aggregates.days(first, last))
     documents.extend(read_only_by_ids(month_buckets, parts))
     documents.extend(read_only_by_ids(day_buckets, day_ids))
-    return documents
+    return documents, read_only_by_ids(day_buckets, sorted(minus_ids))
 
 
 def _examples(db, rows, documents):
@@ -545,10 +577,11 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
         length = (end - start).days + 1
         before_end = start - timedelta(days=1)
         before_start = before_end - timedelta(days=length - 1)
-        before_documents = range_documents(db, level, key, before_start, before_end)
-        least = least_count_to_stand_out(sum(doc.get("n", 0) for doc in documents),
-                                         sum(doc.get("n", 0) for doc in before_documents),
-                                         min_count, themes.G2_THRESHOLD)
+        earlier, less = reference_documents(db, level, key, before_start, before_end)
+        least = least_count_to_stand_out(
+            sum(doc.get("n", 0) for doc in documents),
+            sum(doc.get("n", 0) for doc in earlier) - sum(doc.get("n", 0) for doc in less),
+            min_count, themes.G2_THRESHOLD)
     scope = term_sums(db, documents, least)
     n = scope.counts
     result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
@@ -565,8 +598,8 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
             rows = themes.distinctive(scope.bucket(db, chosen), None, most, min_count)
             result["reference"] = None
         else:
-            nation, nation_c = counts_at(db, range_documents(db, "nation", NATION, start, end),
-                                         scope)
+            nation, nation_c = counts_at(
+                db, reference_documents(db, "nation", NATION, start, end), scope)
             rest_n = nation["n"] - n["n"]
             rest_c = nation_c - c
             chosen = _maybe_themes(c, n["n"], rest_c, rest_n, min_count, themes.G2_THRESHOLD)
@@ -580,7 +613,7 @@ def report(db, view, level, key, start, end, limit=20, min_count=themes.MIN_COUN
                                min_count, themes.G2_THRESHOLD)
         rows = themes.unhappy(scope.bucket(db, chosen), limit * 3, min_count)
     else:
-        previous, previous_c = counts_at(db, before_documents, scope)
+        previous, previous_c = counts_at(db, (earlier, less), scope)
         chosen = _maybe_themes(c, n["n"], previous_c, previous["n"], min_count,
                                themes.G2_THRESHOLD) if previous["n"] else []
         before = dict(previous, t={name: {"c": int(previous_c[k])} for name, k

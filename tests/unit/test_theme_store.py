@@ -300,3 +300,29 @@ def test_a_term_below_the_count_floor_of_the_rising_view_can_never_pass():
                     assert a >= floor, (n1, n2, a, floor)
             if floor <= n1:
                 assert themes.keyness(floor, n1, 0, n2) is not None, (n1, n2, floor)
+
+
+def test_a_reference_reads_a_partial_month_as_the_month_less_its_other_days(db):
+    """Counted references (the nation, the period before) read a clean
+    month partly in range as its month document less the day buckets out
+    of the range, when those are fewer; the counts equal the days'."""
+    for fact in comments(300):  # 2026-10-20 to 2026-11-19
+        theme_store.record(db, submitted(fact))
+    by_days = theme_store.range_bucket(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 12))
+    while theme_store.compact(db):
+        pass
+    plus, minus = theme_store.reference_documents(db, "nation", "TH", date(2026, 10, 1),
+                                                  date(2026, 11, 12))
+    assert sorted(doc["_id"] for doc in plus) == ["nation|TH|2026-10", "nation|TH|2026-11"]
+    assert sorted(doc["_id"] for doc in minus) == [
+        "nation|TH|2026-11-{:02d}".format(day) for day in range(13, 20)]
+    scope = theme_store.term_sums(db, theme_store.range_documents(
+        db, "point", "sp-1", date(2026, 10, 1), date(2026, 11, 12)), 1)
+    counts, mentions = theme_store.counts_at(db, (plus, minus), scope)
+    assert counts == {name: by_days[name] for name in ("n", "s", "lo", "hi")}
+    names = scope.names(db, range(len(scope.keys)))
+    assert dict(zip(names, mentions.tolist())) == {name: by_days["t"][name]["c"] for name in names}
+    assert len(names) > 20
+    # its own documents are never read so: examples do not subtract
+    assert "nation|TH|2026-11" not in {doc["_id"] for doc in theme_store.range_documents(
+        db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 12))}
