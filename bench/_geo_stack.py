@@ -83,11 +83,13 @@ def check_shapes(client, reg_doc, geo_doc_expected, agency_id):
     """Our bulk documents must be what the services' own functions write."""
     from services.geo import store
     from services.registry import points
+    from services.registry.store import RegistryStore
     scratch = client["cfzbench_scratch_registry"]
     scratch.agencies.insert_one({"_id": agency_id, "status": "approved"})
     data = {k: reg_doc[k] for k in points.EDITABLE if k in reg_doc}
     created = scratch.points.find_one({"_id": points.create(
-        scratch, {"sub": "bench", "role": "admin"}, data, agency_id=agency_id)["id"]})
+        RegistryStore(scratch), {"sub": "bench", "role": "admin"}, data,
+        agency_id=agency_id)["id"]})
     missing = (set(created) - {"outbox"}) ^ set(reg_doc)
     if missing:
         raise AssertionError("registry document shape differs: {}".format(sorted(missing)))
@@ -136,6 +138,7 @@ def run(args):
     from services.geo.service import GeoService, GeoState
     from services.registry import accounts
     from services.registry.service import RegistryService
+    from services.registry.store import RegistryStore
 
     started = time.perf_counter()
     pts = geodata.Points.load(args.points)
@@ -161,9 +164,10 @@ def run(args):
         geo_db = client[database_name(config, "geo")]
         passwords = Passwords(time_cost=config["CFZ_ARGON2_TIME_COST"],
                               memory_kib=config["CFZ_ARGON2_MEMORY_KIB"])
-        agency = accounts.register_agency(reg_db, passwords, geodata.BENCH_AGENCY)["agency"]
-        accounts.approve_agency(reg_db, {"sub": "bench", "role": "admin"}, agency["id"])
-        bundles = geodata.service_bundles(list(reg_db.catalogue.find({})), args.seed)
+        registry = RegistryStore(reg_db)
+        agency = accounts.register_agency(registry, passwords, geodata.BENCH_AGENCY)["agency"]
+        accounts.approve_agency(registry, {"sub": "bench", "role": "admin"}, agency["id"])
+        bundles = geodata.service_bundles(list(registry.catalogue_entries()), args.seed)
 
         t0 = time.perf_counter()
         first_seq = store.GeoStore(geo_db).current_seq() + 1

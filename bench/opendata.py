@@ -21,6 +21,7 @@ from bench import geodata
 from services.common import opendata_store
 from services.common.storage import ensure_indexes, get_client
 from services.registry import opendata
+from services.registry.store import RegistryStore
 
 
 def run(n, seed=2569):
@@ -34,7 +35,7 @@ def run(n, seed=2569):
     registry_docs, _ = geodata.documents(points, "ag-bench", bundles)
     db.points.insert_many(registry_docs)
     started = time.perf_counter()
-    files = opendata.build(db)
+    files = opendata.build(RegistryStore(db))
     built = time.perf_counter()
     manifest = opendata_store.publish(db, files)
     stored = time.perf_counter()

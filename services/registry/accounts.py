@@ -1,24 +1,15 @@
 """Agencies and their officer accounts; system administrators.
 
-Plain module: functions take the registry's pymongo Database.
+Plain module: functions take the registry's repository (store.RegistryStore).
 """
 import uuid
 from datetime import datetime, timezone
-
-from pymongo.errors import DuplicateKeyError
 
 from services.common import auth
 from services.common.actor import (actor_of, require_any_admin, require_may_act_for,
                                    require_may_administer, require_system_admin)
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from services.registry import audit, throttle
-
-INDEXES = {
-    "accounts": [([("username", 1)], {"unique": True, "name": "username_unique"}),
-                 ([("agency_id", 1)], {"name": "agency"})],
-    "agencies": [([("status", 1)], {"name": "status"})],
-    **throttle.INDEXES,
-}
 
 
 def _now():
@@ -39,19 +30,15 @@ def _username_taken():
                     {"fields": {"username": ["Already taken."]}}, code="USERNAME_TAKEN")
 
 
-def ensure_admin(db, passwords, username, password):
+def ensure_admin(storage, passwords, username, password):
     """Create the first system administrator once (from CFZ_ADMIN_*)."""
-    if db.accounts.find_one({"username": username}, {"_id": 1}):
+    if storage.username_taken(username):
         return False
-    try:
-        db.accounts.insert_one({
-            "_id": new_id("acc"), "username": username,
-            "password_hash": passwords.hash(password), "role": "admin",
-            "agency_id": None, "agency_admin": False, "status": "active",
-            "created_at": _now()})
-    except DuplicateKeyError:
-        return False
-    return True
+    return storage.insert_account({
+        "_id": new_id("acc"), "username": username,
+        "password_hash": passwords.hash(password), "role": "admin",
+        "agency_id": None, "agency_admin": False, "status": "active",
+        "created_at": _now()})
 
 
 def _iso(value):
@@ -74,7 +61,7 @@ def account_view(doc):
             "created_at": _iso(doc.get("created_at")), "disabled_at": _iso(doc.get("disabled_at"))}
 
 
-def register_agency(db, passwords, data):
+def register_agency(storage, passwords, data):
     """Create a pending agency and its first officer (the agency admin).
 
     A taken username is said so (the officer must choose another); the
@@ -85,48 +72,44 @@ def register_agency(db, passwords, data):
     arbiter of conflicts. A crash before the agency insert leaves an account
     whose agency does not exist, which cannot log in and holds only its name.
     """
-    if db.accounts.find_one({"username": data["username"]}, {"_id": 1}):
+    if storage.username_taken(data["username"]):
         raise _username_taken()
     agency_id = new_id("ag")
     now = _now()
     password_hash = passwords.hash(data["password"])
-    try:
-        db.accounts.insert_one({
+    if not storage.insert_account({
             "_id": new_id("acc"), "username": data["username"],
             "password_hash": password_hash, "role": "officer",
             "agency_id": agency_id, "agency_admin": True, "status": "active",
-            "created_at": now})
-    except DuplicateKeyError:
+            "created_at": now}):
         raise _username_taken()
     doc = {"_id": agency_id, "name_th": data["name_th"], "name_en": data["name_en"],
            "ministry": data["ministry"], "contact_email": data["contact_email"],
            "status": "pending", "created_at": now, "approved_at": None}
-    db.agencies.insert_one(doc)
+    storage.insert_agency(doc)
     return {"agency": agency_view(doc), "username": data["username"]}
 
 
-def get_agency(db, agency_id):
-    doc = db.agencies.find_one({"_id": agency_id})
+def get_agency(storage, agency_id):
+    doc = storage.agency(agency_id)
     if doc is None:
         raise NotFound("No such agency.", {"agency_id": agency_id})
     return doc
 
 
-def approve_agency(db, actor, agency_id):
+def approve_agency(storage, actor, agency_id):
     """Approve a pending agency (again: nothing changes)."""
     actor = require_system_admin(actor)
-    doc = get_agency(db, agency_id)
+    doc = get_agency(storage, agency_id)
     if doc["status"] == "approved":
         return agency_view(doc)
     # only from pending: an approval racing a rejection cannot undo it
-    result = db.agencies.update_one({"_id": agency_id, "status": "pending"},
-                                    {"$set": {"status": "approved", "approved_at": _now(),
-                                              "approved_by": actor.account_id}})
-    after = get_agency(db, agency_id)
-    if result.modified_count != 1 and after["status"] != "approved":
+    approved = storage.approve_pending_agency(agency_id, actor.account_id, _now())
+    after = get_agency(storage, agency_id)
+    if not approved and after["status"] != "approved":
         raise _rejected(after)
-    if result.modified_count == 1:
-        audit.record(db, actor, "agency.approve", "agency", agency_id, agency_id,
+    if approved:
+        audit.record(storage, actor, "agency.approve", "agency", agency_id, agency_id,
                      *audit.diff(doc, {"status": "approved"}))
     return agency_view(after)
 
@@ -136,32 +119,28 @@ def _rejected(doc):
                     {"reason": doc.get("rejection_reason")}, code="AGENCY_REJECTED")
 
 
-def reject_agency(db, actor, agency_id, reason):
+def reject_agency(storage, actor, agency_id, reason):
     """Reject a pending registration with a reason the officer is shown
     when logging in. Final: a rejected agency registers again."""
     actor = require_system_admin(actor)
-    doc = get_agency(db, agency_id)
+    doc = get_agency(storage, agency_id)
     if doc["status"] == "rejected":
         raise _rejected(doc)
-    result = db.agencies.update_one(
-        {"_id": agency_id, "status": "pending"},
-        {"$set": {"status": "rejected", "rejected_at": _now(), "rejected_by": actor.account_id,
-                  "rejection_reason": reason}})
-    if result.modified_count != 1:
+    if not storage.reject_pending_agency(agency_id, actor.account_id, _now(), reason):
         raise Conflict("Only a pending registration can be rejected.",
-                       {"status": get_agency(db, agency_id)["status"]}, code="AGENCY_NOT_PENDING")
-    audit.record(db, actor, "agency.reject", "agency", agency_id, agency_id,
+                       {"status": get_agency(storage, agency_id)["status"]},
+                       code="AGENCY_NOT_PENDING")
+    audit.record(storage, actor, "agency.reject", "agency", agency_id, agency_id,
                  *audit.diff(doc, {"status": "rejected", "rejection_reason": reason}))
-    return agency_view(get_agency(db, agency_id))
+    return agency_view(get_agency(storage, agency_id))
 
 
-def list_agencies(db, actor, status=None):
+def list_agencies(storage, actor, status=None):
     require_system_admin(actor)
-    query = {"status": status} if status else {}
-    return [agency_view(d) for d in db.agencies.find(query).sort("created_at", 1)]
+    return [agency_view(d) for d in storage.agencies(status)]
 
 
-def authenticate(db, passwords, secret, ttl_seconds, username, password, client=None,
+def authenticate(storage, passwords, secret, ttl_seconds, username, password, client=None,
                  limits=None):
     """A bearer token for the right password. With `limits` (throttle
     settings) failed logins lock the account and the client for a while
@@ -169,18 +148,18 @@ def authenticate(db, passwords, secret, ttl_seconds, username, password, client=
     timed like a wrong password (a dummy hash is checked)."""
     attempt = throttle.Attempt(secret, username, client, limits) if limits else None
     if attempt:
-        throttle.check(db, attempt)
-    account = db.accounts.find_one({"username": username})
+        throttle.check(storage, attempt)
+    account = storage.account_by_username(username)
     if not passwords.verify(account["password_hash"] if account else None, password):
         if attempt:
-            throttle.record_failure(db, attempt)
+            throttle.record_failure(storage, attempt)
         raise Unauthorized("Wrong username or password.", code="INVALID_CREDENTIALS")
     if attempt:
-        throttle.record_success(db, attempt)
+        throttle.record_success(storage, attempt)
     if account["status"] != "active":
         raise Forbidden("This account is disabled.", code="ACCOUNT_DISABLED")
     if account["role"] == "officer":
-        agency = db.agencies.find_one({"_id": account["agency_id"]})
+        agency = storage.agency(account["agency_id"])
         if agency is None or agency["status"] == "pending":
             raise Forbidden("The agency is waiting for approval by a system "
                             "administrator.", code="ACCOUNT_PENDING")
@@ -199,15 +178,14 @@ def authenticate(db, passwords, secret, ttl_seconds, username, password, client=
             "expires_in": int(ttl_seconds)}
 
 
-def verify_actor(db, secret, token):
+def verify_actor(storage, secret, token):
     """The claims of a token that is genuine, unexpired and still honoured:
     its account is active and has not ended its tokens since (token version).
 
     The one place a token is checked against its account; the registry
     answers every other service through `check_token`."""
     claims = auth.verify_token(secret, token)
-    account = db.accounts.find_one({"_id": claims["sub"]},
-                                   {"status": 1, "token_version": 1})
+    account = storage.account_token_state(claims["sub"])
     if (account is None or account["status"] != "active"
             or claims.get(auth.TOKEN_VERSION, 0) != account.get("token_version", 0)):
         raise Unauthorized("This token is no longer valid; log in again.",
@@ -220,19 +198,18 @@ def require_agency_admin(actor, agency_id):
     return require_may_administer(actor, agency_id)
 
 
-def list_officers(db, actor, agency_id):
+def list_officers(storage, actor, agency_id):
     require_agency_admin(actor, agency_id)
-    get_agency(db, agency_id)
-    return [account_view(d) for d in
-            db.accounts.find({"agency_id": agency_id}, {"password_hash": 0}).sort("created_at", 1)]
+    get_agency(storage, agency_id)
+    return [account_view(d) for d in storage.officers_of(agency_id)]
 
 
-def disable_account(db, actor, account_id):
+def disable_account(storage, actor, account_id):
     """End an account: it cannot log in and its tokens stop working (the
     token version moves on). A system administrator disables anyone but
     themselves; an agency administrator, the officers of their agency."""
     actor = actor_of(actor)
-    doc = db.accounts.find_one({"_id": account_id}, {"password_hash": 0})
+    doc = storage.account(account_id)
     if doc is None:
         require_any_admin(actor, "Only an administrator may disable accounts.")
         raise NotFound("No such account.", {"account_id": account_id})
@@ -244,39 +221,33 @@ def disable_account(db, actor, account_id):
         raise Conflict("You cannot disable your own account.", code="CANNOT_DISABLE_SELF")
     if doc["status"] == "disabled":
         return account_view(doc)
-    result = db.accounts.update_one(
-        {"_id": account_id, "status": "active"},
-        {"$set": {"status": "disabled", "disabled_at": _now(), "disabled_by": actor.account_id},
-         "$inc": {"token_version": 1}})
-    if result.modified_count == 1:
-        audit.record(db, actor, "account.disable", "account", account_id, doc.get("agency_id"),
+    if storage.disable_active_account(account_id, actor.account_id, _now()):
+        audit.record(storage, actor, "account.disable", "account", account_id, doc.get("agency_id"),
                      {"status": doc["status"], "username": doc["username"]},
                      {"status": "disabled", "username": doc["username"]})
-    return account_view(db.accounts.find_one({"_id": account_id}, {"password_hash": 0}))
+    return account_view(storage.account(account_id))
 
 
-def audit_trail(db, actor, agency_id, query):
+def audit_trail(storage, actor, agency_id, query):
     """The agency's audit trail, for its administrator and system administrators."""
     require_agency_admin(actor, agency_id)
-    get_agency(db, agency_id)
-    return audit.list_entries(db, agency_id, query["limit"], query["offset"])
+    get_agency(storage, agency_id)
+    return audit.list_entries(storage, agency_id, query["limit"], query["offset"])
 
 
-def add_officer(db, passwords, actor, agency_id, data):
+def add_officer(storage, passwords, actor, agency_id, data):
     """An agency administrator (or a system administrator) adds an officer."""
     require_agency_admin(actor, agency_id)
-    if get_agency(db, agency_id)["status"] != "approved":
+    if get_agency(storage, agency_id)["status"] != "approved":
         raise Conflict("The agency is not approved yet.", code="AGENCY_NOT_APPROVED")
-    if db.accounts.find_one({"username": data["username"]}, {"_id": 1}):
+    if storage.username_taken(data["username"]):
         raise _username_taken()
     account = {"_id": new_id("acc"), "username": data["username"],
                "password_hash": passwords.hash(data["password"]), "role": "officer",
                "agency_id": agency_id, "agency_admin": bool(data.get("agency_admin")),
                "full_name": data.get("full_name"), "status": "active",
                "created_at": _now()}
-    try:
-        db.accounts.insert_one(account)
-    except DuplicateKeyError:
+    if not storage.insert_account(account):
         raise _username_taken()
     return {"id": account["_id"], "username": account["username"],
             "agency_id": agency_id, "agency_admin": account["agency_admin"]}

@@ -16,12 +16,7 @@ import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from pymongo.errors import DuplicateKeyError
-
 from services.common import events
-
-
-INDEXES = {"audit": [([("agency_id", 1), ("_id", -1)], {"name": "agency_newest"})]}
 
 
 def _entry_id():
@@ -73,12 +68,12 @@ def _entry(entry_id, at, actor, action, entity_type, entity_id, agency_id, befor
             "before": jsonable(before or {}), "after": jsonable(after or {})}
 
 
-def record(db, actor, action, entity_type, entity_id, agency_id, before=None, after=None,
+def record(storage, actor, action, entity_type, entity_id, agency_id, before=None, after=None,
            now=None):
     """A change the registry made itself; `actor`: the verified claims."""
     entry = _entry(_entry_id(), now or datetime.now(timezone.utc), events.actor_of(actor),
                    action, entity_type, entity_id, agency_id, before, after)
-    db.audit.insert_one(entry)
+    storage.insert_audit_entry(entry)
     return entry
 
 
@@ -133,16 +128,12 @@ def _from_event(event, at, actor, action, entity_type, entity_id, agency_id, bef
     return _entry(entry_id, at, actor, action, entity_type, entity_id, agency_id, before, after)
 
 
-def record_entry(db, entry):
+def record_entry(storage, entry):
     """Store an entry made from an event, once: True if it is new (the id
     comes from the event's, so a redelivered event finds it there)."""
     if entry is None:
         return False
-    try:
-        db.audit.insert_one(entry)
-    except DuplicateKeyError:
-        return False
-    return True
+    return storage.insert_audit_entry_once(entry)
 
 
 def entry_view(doc):
@@ -151,9 +142,8 @@ def entry_view(doc):
             "before": doc["before"], "after": doc["after"]}
 
 
-def list_entries(db, agency_id, limit=50, offset=0):
+def list_entries(storage, agency_id, limit=50, offset=0):
     """An agency's entries, newest first (authorisation is the caller's)."""
-    criteria = {"agency_id": agency_id}
-    cursor = db.audit.find(criteria).sort("_id", -1).skip(offset).limit(limit)
-    return {"results": [entry_view(d) for d in cursor],
-            "total": db.audit.count_documents(criteria), "limit": limit, "offset": offset}
+    found, total = storage.audit_entries(agency_id, limit, offset)
+    return {"results": [entry_view(d) for d in found],
+            "total": total, "limit": limit, "offset": offset}

@@ -27,7 +27,6 @@ _SEPARATOR = "|"
 SEARCH_VERSION = "2-" + hashlib.sha256(repr((
     search_terms.FILLERS_TH, search_terms.EN_STOP_WORDS, search_terms.SYNONYMS,
     metadata.version("pythainlp"))).encode()).hexdigest()[:12]
-INDEXES = {"catalogue": [([("search.names", 1)], {"name": "names"})]}
 
 PUBLIC_FIELDS = ("service_code", "name_th", "name_en", "description_th", "description_en",
                  "responsible_agency_th", "responsible_agency_en", "legal_basis",
@@ -45,7 +44,7 @@ def _search_fields(entry):
     }
 
 
-def import_entries(db, payload):
+def import_entries(storage, payload):
     """Validate a cfz-catalogue/1 document and upsert every entry by code.
 
     All entries are validated before any is written, so a bad file writes
@@ -56,21 +55,19 @@ def import_entries(db, payload):
     created = updated = 0
     for entry in data["entries"]:
         doc = dict(entry, search=_search_fields(entry), updated_at=now)
-        result = db.catalogue.replace_one({"_id": entry["service_code"]},
-                                          dict(doc, _id=entry["service_code"]), upsert=True)
-        if result.matched_count:
+        if storage.upsert_catalogue_entry(dict(doc, _id=entry["service_code"])):
             updated += 1
         else:
             created += 1
-    return {"created": created, "updated": updated, "total": db.catalogue.count_documents({})}
+    return {"created": created, "updated": updated, "total": storage.count_catalogue()}
 
 
-def load_starter(db):
+def load_starter(storage):
     """Import the starter catalogue shipped with the project if none exists."""
-    if db.catalogue.count_documents({}) > 0:
+    if storage.count_catalogue() > 0:
         return None
     with open(STARTER_PATH, encoding="utf-8") as f:
-        return import_entries(db, json.load(f))
+        return import_entries(storage, json.load(f))
 
 
 def entry_view(doc):
@@ -172,7 +169,7 @@ _SUMMARY_FIELDS = ("service_code", "name_th", "name_en", "responsible_agency_th"
                    "responsible_agency_en", "fee_baht", "processing_time")
 
 
-def search(db, q, limit=20):
+def search(storage, q, limit=20):
     """Entries answering the query, best first (ties by code).
 
     A citizen's sentence ("ทำบัตรประชาชนใหม่เพราะหาย") has words no entry
@@ -184,13 +181,13 @@ def search(db, q, limit=20):
     terms = query_terms(q)
     if not terms and loose_key(q):
         return {"results": [], "total": 0}
-    docs = db.catalogue.find({}, dict({"search": 1}, **{k: 1 for k in _SUMMARY_FIELDS}))
+    docs = storage.catalogue_entries(("search",) + _SUMMARY_FIELDS)
     scored = []
     for doc in docs:
         s = doc.get("search") or {}
         if s.get("v") != SEARCH_VERSION:
             # Indexed by an older version (the registry reindexes at start).
-            s = _search_fields(db.catalogue.find_one({"_id": doc["_id"]}))
+            s = _search_fields(storage.catalogue_entry(doc["_id"]))
         score, coverage = _score(terms, ((3, s["names"]), (2, s["keywords"]), (1, s["text"])))
         scored.append((-score, doc["service_code"], coverage, doc))
     if terms:
@@ -201,16 +198,16 @@ def search(db, q, limit=20):
             "total": len(scored)}
 
 
-def reindex(db):
+def reindex(storage):
     """Rebuild the search fields indexed by an older SEARCH_VERSION (new
     synonyms or fillers, another tokenizer version). Returns how many."""
-    stale = list(db.catalogue.find({"search.v": {"$ne": SEARCH_VERSION}}))
+    stale = storage.catalogue_entries_not_indexed_by(SEARCH_VERSION)
     for doc in stale:
-        db.catalogue.update_one({"_id": doc["_id"]}, {"$set": {"search": _search_fields(doc)}})
+        storage.set_catalogue_search(doc["_id"], _search_fields(doc))
     _vocabulary()  # loads the tokenizer at start rather than in the first request
     return len(stale)
 
 
-def get_entries(db, codes):
+def get_entries(storage, codes):
     """The catalogue entries for `codes`, by code (missing codes are absent)."""
-    return {doc["_id"]: doc for doc in db.catalogue.find({"_id": {"$in": list(codes)}})}
+    return storage.catalogue_entries_by_code(codes)

@@ -103,25 +103,25 @@ def _services_for(rng, entries, today):
     return {"services": services}
 
 
-def load(db, passwords, seed=2569):
+def load(storage, passwords, seed=2569):
     """Create the demo agencies and points unless they exist; return a summary."""
-    if db.agencies.find_one({"demo": True}, {"_id": 1}):
-        return {"loaded": False, "points": db.points.count_documents({})}
+    if storage.demo_agencies_loaded():
+        return {"loaded": False, "points": storage.count_points()}
     rng = random.Random(seed)
     today = date.today()
-    all_entries = list(db.catalogue.find({}))
+    all_entries = list(storage.catalogue_entries())
     places = _places()
     logins = []
     created = 0
     for agency in AGENCIES:
         username = "demo-" + agency["key"]
-        registration = accounts.register_agency(db, passwords, {
+        registration = accounts.register_agency(storage, passwords, {
             "name_th": agency["name_th"], "name_en": agency["name_en"],
             "ministry": agency["ministry"], "contact_email": "{}@demo.example.go.th".format(agency["key"]),
             "username": username, "password": DEMO_PASSWORD})
         agency_id = registration["agency"]["id"]
-        db.agencies.update_one({"_id": agency_id}, {"$set": {"demo": True}})
-        accounts.approve_agency(db, SYSTEM_ACTOR, agency_id)
+        storage.mark_demo_agency(agency_id)
+        accounts.approve_agency(storage, SYSTEM_ACTOR, agency_id)
         logins.append({"username": username, "agency": agency["name_en"]})
         prefixes = agency["prefix"] if isinstance(agency["prefix"], tuple) else (agency["prefix"],)
         entries = [e for e in all_entries if e["service_code"].startswith(prefixes)]
@@ -131,7 +131,7 @@ def load(db, passwords, seed=2569):
                       "second": province_places[1:2]}[agency["where"]]
             for index, place in enumerate(chosen):
                 name_th, name_en = _point_names(agency, province_code, place, index)
-                point = points.create(db, SYSTEM_ACTOR, {
+                point = points.create(storage, SYSTEM_ACTOR, {
                     "name_th": name_th, "name_en": name_en,
                     "address": "{} {}".format(place["name_th"], thai.province_names(province_code)["name_th"]),
                     "province_code": province_code, "location": _jitter(rng, place),
@@ -139,7 +139,7 @@ def load(db, passwords, seed=2569):
                     "phone": "0{}{:07d}".format(rng.choice("34567"), rng.randint(0, 9_999_999))[:9],
                 }, agency_id=agency_id)
                 if entries:
-                    points.set_services(db, SYSTEM_ACTOR, point["id"],
+                    points.set_services(storage, SYSTEM_ACTOR, point["id"],
                                         _services_for(rng, entries, today))
                 created += 1
     return {"loaded": True, "points": created, "logins": logins, "password": DEMO_PASSWORD}

@@ -1,7 +1,8 @@
 """The register of open service points as open data (plain module).
 
-Generated ahead of time from the registry's own database (never per
-request) and stored in chunks (services/common/opendata_store.py):
+Generated ahead of time from the registry's own database, read through its
+repository (store.RegistryStore; never per request), and stored in chunks
+(services/common/opendata_store.py):
 
 - `service-points.geojson`: RFC 7946 FeatureCollection, one Point feature
   per open point (coordinates [lon, lat], WGS 84, no `crs` member), its
@@ -33,7 +34,8 @@ from services.common.redaction import public_text
 
 HSDS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/cfz/open-data/hsds")
 YIELD_EVERY = 100  # points (or items) between yields to eventlet while generating
-POINT_FIELDS = {"outbox": 0, "idempotency_scope": 0, "request_hash": 0, "pin": 0, "phone": 0}
+# what of a stored point is not public (left out when the points are read)
+PRIVATE_POINT_FIELDS = ("outbox", "idempotency_scope", "request_hash", "pin", "phone")
 
 POINT_COLUMNS = [
     # (name, type, Thai description, English description)
@@ -116,14 +118,9 @@ def hsds_id(kind, *parts):
     return str(uuid.uuid5(HSDS_NAMESPACE, "|".join((kind,) + parts)))
 
 
-def _agencies(db):
-    return {doc["_id"]: doc for doc in db.agencies.find(
-        {"status": "approved"}, {"name_th": 1, "name_en": 1, "ministry": 1})}
-
-
-def open_points(db):
+def open_points(storage):
     """Open points in id order, without what is not public."""
-    return db.points.find({"status": "open"}, POINT_FIELDS).sort("_id", 1)
+    return storage.open_points(without=PRIVATE_POINT_FIELDS)
 
 
 def point_record(doc, agencies, redact=None):
@@ -305,12 +302,12 @@ HSDS_TABLES = {
 }
 
 
-def build(db):
+def build(storage):
     """Every register file: [{"name", "media_type", "body", "resource"}]."""
-    agencies = _agencies(db)
+    agencies = storage.approved_agencies()
     redactor = Redactor()
     records = []
-    for i, doc in enumerate(open_points(db)):
+    for i, doc in enumerate(open_points(storage)):
         if i % YIELD_EVERY == YIELD_EVERY - 1:
             time.sleep(0)  # under eventlet: the registry keeps answering meanwhile
         records.append(point_record(doc, agencies, redactor))

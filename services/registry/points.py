@@ -2,30 +2,20 @@
 
 Every change writes the point and its event(s) in one single-document
 update (the outbox, see services.common.outbox), guarded by
-`entity_version` so concurrent edits cannot overwrite each other.
+`entity_version` so concurrent edits cannot overwrite each other
+(services/registry/store.py writes it).
 """
 import hashlib
 import json
 from datetime import datetime, timezone
 
-from pymongo.errors import DuplicateKeyError
-
 from services.common import events, thai
 from services.common.errors import Conflict, NotFound, ValidationFailed, validation_error
-from services.common.outbox import outbox_entry, push_events
+from services.common.outbox import outbox_entry
 from services.registry import audit, catalogue, schemas
 from services.common.actor import actor_of
 from services.registry.accounts import new_id, require_officer_of
 
-INDEXES = {
-    "points": [([("agency_id", 1), ("status", 1)], {"name": "agency_status"}),
-               ([("province_code", 1), ("status", 1)], {"name": "province_status"}),
-               ([("outbox.event_id", 1)], {"name": "outbox", "sparse": True}),
-               # one point per officer and Idempotency-Key, even when two
-               # identical requests race (sparse: points created without one)
-               ([("idempotency_scope", 1)], {"name": "idempotency", "unique": True,
-                                             "sparse": True})],
-}
 EDITABLE = ("name_th", "name_en", "address", "province_code", "location",
             "opening_hours", "phone")
 MAX_UPDATE_ATTEMPTS = 5
@@ -141,8 +131,8 @@ def _event(name, doc):
     return outbox_entry(name, events.new_event(name, payload))
 
 
-def get(db, point_id):
-    doc = db.points.find_one({"_id": point_id}, {"outbox": 0})
+def get(storage, point_id):
+    doc = storage.point(point_id)
     if doc is None:
         raise NotFound("No such service point.", {"id": point_id})
     return doc
@@ -154,19 +144,23 @@ def _fingerprint(agency_id, data):
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def find_replay(db, scope, fingerprint):
+def find_replay(storage, scope, fingerprint):
     """The point an earlier request with this key created, marked as a
     replay; None for a new key; Conflict when the key came with another body."""
-    doc = db.points.find_one({"idempotency_scope": scope}, {"outbox": 0})
+    doc = storage.point_by_idempotency_scope(scope)
     if doc is None:
         return None
+    return _replay(doc, fingerprint)
+
+
+def _replay(doc, fingerprint):
     if doc.get("request_hash") != fingerprint:
         raise Conflict("This Idempotency-Key was used for a different service point.",
                        {"header": "Idempotency-Key"}, code="IDEMPOTENCY_KEY_REUSED")
     return dict(point_view(doc, private=True), replayed=True)
 
 
-def create(db, actor, data, agency_id=None, idempotency_key=None):
+def create(storage, actor, data, agency_id=None, idempotency_key=None):
     """Pin a new point for the actor's agency (an admin names the agency).
 
     With an `idempotency_key`, a repeat by the same account returns the
@@ -179,14 +173,14 @@ def create(db, actor, data, agency_id=None, idempotency_key=None):
         # an officer pins for their own agency; naming another is refused
         agency_id = agency_id or actor.agency_id
     require_officer_of(actor, agency_id)
-    if db.agencies.find_one({"_id": agency_id, "status": "approved"}, {"_id": 1}) is None:
+    if not storage.agency_approved(agency_id):
         raise Conflict("The agency is not approved.", code="AGENCY_NOT_APPROVED")
     scope = fingerprint = None
     if idempotency_key:
         # keys are the caller's own: another account's key is another request
         scope = "{}:{}".format(actor.account_id, idempotency_key)
         fingerprint = _fingerprint(agency_id, data)
-        replay = find_replay(db, scope, fingerprint)
+        replay = find_replay(storage, scope, fingerprint)
         if replay:
             return replay
     now = _now()
@@ -199,36 +193,31 @@ def create(db, actor, data, agency_id=None, idempotency_key=None):
     if scope:
         doc.update(idempotency_scope=scope, request_hash=fingerprint)
     doc["outbox"] = [_event("office_registered", doc)]
-    try:
-        db.points.insert_one(doc)
-    except DuplicateKeyError:
+    earlier = storage.insert_point(doc)
+    if earlier is not None:
         # an identical request raced this one and won: answer with its point
-        replay = find_replay(db, scope, fingerprint) if scope else None
-        if replay is None:
-            raise
-        return replay
-    audit.record(db, actor, "point.create", "service_point", doc["_id"], agency_id,
+        return _replay(earlier, fingerprint)
+    audit.record(storage, actor, "point.create", "service_point", doc["_id"], agency_id,
                  {}, {k: doc[k] for k in EDITABLE + ("pin",) if doc.get(k) is not None})
     return point_view(doc, private=True)
 
 
-def _apply(db, actor, point_id, change, action):
+def _apply(storage, actor, point_id, change, action):
     """Read-modify-write with a version guard; `change(doc)` returns
     (set_fields, event_names) or raises. Retries on a concurrent write.
     The change is audited as `action` with the fields it changed."""
     for _ in range(MAX_UPDATE_ATTEMPTS):
-        doc = get(db, point_id)
+        doc = get(storage, point_id)
         require_officer_of(actor, doc["agency_id"])
         fields, event_names = change(doc)
         version = doc["entity_version"]
         new = dict(doc, **fields, entity_version=version + 1, updated_at=_now())
-        update = {"$set": dict(fields, entity_version=version + 1,
-                               updated_at=new["updated_at"])}
-        push_events(update, [_event(name, new) for name in event_names])
-        result = db.points.update_one({"_id": point_id, "entity_version": version}, update)
-        if result.modified_count == 1:
+        if storage.update_point_at_version(
+                point_id, version,
+                dict(fields, entity_version=version + 1, updated_at=new["updated_at"]),
+                [_event(name, new) for name in event_names]):
             before, after = audit.diff(doc, fields)
-            audit.record(db, actor, action, "service_point", point_id, doc["agency_id"],
+            audit.record(storage, actor, action, "service_point", point_id, doc["agency_id"],
                          before, after)
             return point_view(new, private=True)
     raise Conflict("The point is being changed by someone else; try again.",
@@ -241,7 +230,7 @@ def _require_open(doc):
                        code="POINT_CLOSED")
 
 
-def update(db, actor, point_id, data):
+def update(storage, actor, point_id, data):
     def change(doc):
         _require_open(doc)
         fields = {k: data[k] for k in EDITABLE if k in data}
@@ -255,20 +244,20 @@ def update(db, actor, point_id, data):
         if "location" in data:
             fields["pin"] = new_pin(actor, data.get("pin"), _now())
         return fields, ["office_updated"]
-    return _apply(db, actor, point_id, change, "point.update")
+    return _apply(storage, actor, point_id, change, "point.update")
 
 
-def close(db, actor, point_id):
+def close(storage, actor, point_id):
     def change(doc):
         _require_open(doc)
         return {"status": "closed", "closed_at": _now()}, ["office_closed"]
-    return _apply(db, actor, point_id, change, "point.close")
+    return _apply(storage, actor, point_id, change, "point.close")
 
 
-def set_services(db, actor, point_id, declaration):
+def set_services(storage, actor, point_id, declaration):
     """Replace the services offered at a point and their document rules."""
     offered = declaration["services"]
-    entries = catalogue.get_entries(db, [s["service_code"] for s in offered])
+    entries = catalogue.get_entries(storage, [s["service_code"] for s in offered])
     unknown = {i: {"service_code": ["Not in the Citizen's Manual catalogue."]}
                for i, s in enumerate(offered) if s["service_code"] not in entries}
     if unknown:
@@ -283,49 +272,34 @@ def set_services(db, actor, point_id, declaration):
         surveyed, zero_copy = survey_status(services)
         return ({"services": services, "surveyed": surveyed, "zero_copy": zero_copy},
                 ["services_changed"])
-    return _apply(db, actor, point_id, change, "point.services")
+    return _apply(storage, actor, point_id, change, "point.services")
 
 
-def list_points(db, query):
-    criteria = {}
-    if query.get("status", "open") != "all":
-        criteria["status"] = query.get("status", "open")
-    for key in ("agency_id", "province_code"):
-        if query.get(key):
-            criteria[key] = query[key]
-    total = db.points.count_documents(criteria)
-    cursor = (db.points.find(criteria, {"outbox": 0}).sort("_id", 1)
-              .skip(query.get("offset", 0)).limit(query.get("limit", 50)))
-    return {"results": [point_view(d) for d in cursor], "total": total,
+def list_points(storage, query):
+    status = query.get("status", "open")
+    found, total = storage.points_page(
+        status=None if status == "all" else status, agency_id=query.get("agency_id"),
+        province_code=query.get("province_code"), offset=query.get("offset", 0),
+        limit=query.get("limit", 50))
+    return {"results": [point_view(d) for d in found], "total": total,
             "limit": query.get("limit", 50), "offset": query.get("offset", 0)}
 
 
-def all_open_points(db, after_id=None, limit=1000):
+def all_open_points(storage, after_id=None, limit=1000):
     """Open points in id order, for consumers that resynchronise."""
-    criteria = {"status": "open"}
-    if after_id:
-        criteria["_id"] = {"$gt": after_id}
-    return [office_payload(d) for d in
-            db.points.find(criteria, {"outbox": 0}).sort("_id", 1).limit(limit)]
+    return [office_payload(d) for d in storage.open_points(after_id, limit)]
 
 
-def coverage(db, group_by):
+def coverage(storage, group_by):
     """Per agency or province: open points pinned, surveyed, all-Zero-Copy."""
-    key = "$agency_id" if group_by == "agency" else "$province_code"
-    rows = db.points.aggregate([
-        {"$match": {"status": "open"}},
-        {"$group": {"_id": key, "pinned": {"$sum": 1},
-                    "surveyed": {"$sum": {"$cond": ["$surveyed", 1, 0]}},
-                    "zero_copy": {"$sum": {"$cond": ["$zero_copy", 1, 0]}}}},
-        {"$sort": {"_id": 1}},
-    ])
+    rows = storage.open_point_counts("agency_id" if group_by == "agency" else "province_code")
     results = []
     for row in rows:
         item = {"pinned": row["pinned"], "surveyed": row["surveyed"],
                 "zero_copy": row["zero_copy"],
                 "surveyed_share": round(row["surveyed"] / row["pinned"], 4)}
         if group_by == "agency":
-            agency = db.agencies.find_one({"_id": row["_id"]}, {"name_th": 1, "name_en": 1}) or {}
+            agency = storage.agency_names(row["_id"]) or {}
             item.update(agency_id=row["_id"], name_th=agency.get("name_th"),
                         name_en=agency.get("name_en"))
         else:

@@ -16,7 +16,8 @@ pace). A refused attempt is not hashed and not counted; a right password
 during a lockout is refused too. A success clears the account's counters
 (not the client's: one valid account must not reset a sprayer's count).
 Usernames are stored as keyed hashes: people type passwords into the
-username field.
+username field. The counters are kept by the registry's repository
+(store.RegistryStore, collection login_throttle).
 """
 import hashlib
 import hmac
@@ -24,12 +25,9 @@ import math
 from collections import namedtuple
 from datetime import datetime, timedelta, timezone
 
-from pymongo import ReturnDocument
-
 from services.common.config import get_float, get_int
 from services.common.errors import RateLimited
 
-INDEXES = {"login_throttle": [([("expires_at", 1)], {"name": "expiry", "expireAfterSeconds": 0})]}
 KNOWN_CLIENT_DAYS = 30
 
 Key = namedtuple("Key", "id free cap")
@@ -90,11 +88,11 @@ def _stale(doc, window, now):
         locked is None or locked <= now)
 
 
-def check(db, attempt, now=None):
+def check(storage, attempt, now=None):
     """RateLimited (429, Retry-After) while any of the attempt's keys is locked."""
     now = now or _now()
     ids = [key.id for key in attempt.keys] + [attempt.known]
-    docs = {doc["_id"]: doc for doc in db.login_throttle.find({"_id": {"$in": ids}})}
+    docs = storage.throttle_counters(ids)
     known = docs.get(attempt.known)
     known = known is not None and _aware(known["expires_at"]) > now
     wait = 0.0
@@ -111,28 +109,23 @@ def check(db, attempt, now=None):
                           {"retry_after_seconds": seconds}, code="LOGIN_LOCKED")
 
 
-def record_failure(db, attempt, now=None):
+def record_failure(storage, attempt, now=None):
     now = now or _now()
     limits = attempt.limits
     for key in attempt.keys:
         # a forgotten counter starts again (conditional: a concurrent failure may have renewed it)
-        doc = db.login_throttle.find_one({"_id": key.id})
+        doc = storage.throttle_counter(key.id)
         if doc is not None and _stale(doc, limits.window, now):
-            db.login_throttle.delete_one({"_id": key.id, "failures": doc["failures"]})
-        doc = db.login_throttle.find_one_and_update(
-            {"_id": key.id}, {"$inc": {"failures": 1}, "$set": {"last_failure_at": now}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            storage.forget_throttle_counter(key.id, doc["failures"])
+        doc = storage.count_throttle_failure(key.id, now)
         lock = lockout_seconds(doc["failures"], key.free, limits.base, key.cap)
         locked_until = now + timedelta(seconds=lock)
-        update = {"$max": {"expires_at": max(locked_until, now + timedelta(seconds=limits.window))}}
-        if lock:
-            update["$max"]["locked_until"] = locked_until
-        db.login_throttle.update_one({"_id": key.id}, update)
+        storage.extend_throttle_counter(
+            key.id, max(locked_until, now + timedelta(seconds=limits.window)),
+            locked_until if lock else None)
 
 
-def record_success(db, attempt, now=None):
+def record_success(storage, attempt, now=None):
     now = now or _now()
-    db.login_throttle.delete_many({"_id": {"$in": [attempt.pair.id, attempt.account.id]}})
-    db.login_throttle.update_one(
-        {"_id": attempt.known},
-        {"$set": {"expires_at": now + timedelta(days=KNOWN_CLIENT_DAYS)}}, upsert=True)
+    storage.clear_throttle_counters([attempt.pair.id, attempt.account.id])
+    storage.remember_known_client(attempt.known, now + timedelta(days=KNOWN_CLIENT_DAYS))

@@ -12,7 +12,7 @@ from services.complaints import store as complaints
 from services.complaints.schemas import ComplaintCreate
 from services.feedback import schemas as feedback_schemas
 from services.feedback import store as feedback
-from services.registry import accounts, audit, points
+from services.registry import accounts, audit, store
 from services.registry.schemas import load
 
 POINT = {"id": "sp-1", "agency_id": "ag-1", "province_code": "50", "status": "open",
@@ -39,11 +39,10 @@ def client(name):
 
 
 @pytest.fixture
-def registry():
-    db = client("registry")
-    ensure_indexes(db, {**accounts.INDEXES, **points.INDEXES, **audit.INDEXES})
-    db.agencies.insert_one({"_id": "ag-1", "status": "approved"})
-    return db
+def registry(database):
+    ensure_indexes(database, store.INDEXES)
+    database.agencies.insert_one({"_id": "ag-1", "status": "approved"})
+    return store.RegistryStore(database)
 
 
 @pytest.fixture

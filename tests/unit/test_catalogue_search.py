@@ -10,14 +10,21 @@ import mongomock_ng
 import pytest
 
 from services.common.text import loose_key, words
-from services.registry import catalogue
+from services.registry import catalogue, store
+
+
+# one catalogue for the module (the `database` fixture is per test, and
+# indexing the starter catalogue's words takes a while)
+@pytest.fixture(scope="module")
+def db():
+    return mongomock_ng.MongoClient().registry
 
 
 @pytest.fixture(scope="module")
-def db():
-    database = mongomock_ng.MongoClient().registry
-    catalogue.load_starter(database)
-    return database
+def storage(db):
+    registry = store.RegistryStore(db)
+    catalogue.load_starter(registry)
+    return registry
 
 
 FIRST = [
@@ -85,8 +92,8 @@ FIRST = [
 
 
 @pytest.mark.parametrize("query,expected", FIRST)
-def test_everyday_query_finds_the_service_first(db, query, expected):
-    results = catalogue.search(db, query)["results"]
+def test_everyday_query_finds_the_service_first(storage, query, expected):
+    results = catalogue.search(storage, query)["results"]
     assert results, query
     first = results[0]["service_code"]
     assert first.startswith(expected) if expected.endswith("-") else first == expected, \
@@ -94,40 +101,41 @@ def test_everyday_query_finds_the_service_first(db, query, expected):
 
 
 @pytest.mark.parametrize("query", ["พิซซ่า", "สั่งพิซซ่า", "xyzzy", "ขอ", "อยากจะทำที่ไหน"])
-def test_query_about_nothing_in_the_catalogue_finds_nothing(db, query):
-    assert catalogue.search(db, query) == {"results": [], "total": 0}
+def test_query_about_nothing_in_the_catalogue_finds_nothing(storage, query):
+    assert catalogue.search(storage, query) == {"results": [], "total": 0}
 
 
-def test_spaces_thai_digits_and_fillers_do_not_change_the_answer(db):
-    together = catalogue.search(db, "ประกันสังคมมาตรา40")
-    assert catalogue.search(db, "ประกันสังคม มาตรา ๔๐") == together
-    assert catalogue.search(db, "อยากจะสมัครประกันสังคมมาตรา40ที่ไหนครับ")["results"][0] \
+def test_spaces_thai_digits_and_fillers_do_not_change_the_answer(storage):
+    together = catalogue.search(storage, "ประกันสังคมมาตรา40")
+    assert catalogue.search(storage, "ประกันสังคม มาตรา ๔๐") == together
+    assert catalogue.search(storage, "อยากจะสมัครประกันสังคมมาตรา40ที่ไหนครับ")["results"][0] \
         == together["results"][0]
 
 
-def test_results_keep_their_shape_and_order_ties_by_code(db):
-    found = catalogue.search(db, "ทะเบียนบ้าน", limit=3)
+def test_results_keep_their_shape_and_order_ties_by_code(storage):
+    found = catalogue.search(storage, "ทะเบียนบ้าน", limit=3)
     assert found["total"] > 3 and len(found["results"]) == 3
     assert set(found["results"][0]) == {"service_code", "name_th", "name_en",
                                         "responsible_agency_th", "responsible_agency_en",
                                         "fee_baht", "processing_time"}
     # every DOPA-HR entry has "ทะเบียนบ้าน" somewhere; equal scores go by code
-    everything = catalogue.search(db, "", limit=100)["results"]
+    everything = catalogue.search(storage, "", limit=100)["results"]
     codes = [r["service_code"] for r in everything]
     assert codes == sorted(codes)
 
 
-def test_names_beat_keywords_beat_descriptions(db):
+def test_names_beat_keywords_beat_descriptions(storage):
     # "ทะเบียนบ้าน" is in the name of DOPA-HR-ADD-NAME, only a keyword of
     # DOPA-HR-MOVE-IN and in the description of DOPA-ID-NEW
-    codes = [r["service_code"] for r in catalogue.search(db, "ทะเบียนบ้าน", limit=100)["results"]]
+    found = catalogue.search(storage, "ทะเบียนบ้าน", limit=100)["results"]
+    codes = [r["service_code"] for r in found]
     assert codes.index("DOPA-HR-ADD-NAME") < codes.index("DOPA-HR-MOVE-IN") < codes.index("DOPA-ID-NEW")
 
 
-def test_english_matches_at_word_starts_only(db):
-    assert catalogue.search(db, "disab")["results"][0]["service_code"] == "DEP-DISABILITY-CARD"
+def test_english_matches_at_word_starts_only(storage):
+    assert catalogue.search(storage, "disab")["results"][0]["service_code"] == "DEP-DISABILITY-CARD"
     # "ability" is inside "disability", not the start of a word
-    assert catalogue.search(db, "ability")["total"] == 0
+    assert catalogue.search(storage, "ability")["total"] == 0
 
 
 def test_normalisation():
@@ -136,21 +144,23 @@ def test_normalisation():
     assert catalogue.query_terms("อยากจะต่อใบอนุญาตขับรถที่ไหนครับ") == ["ต่อ", "ใบขับขี่"]
 
 
-def test_an_index_built_by_another_version_is_rebuilt_and_still_searched_right(db):
+def test_an_index_built_by_another_version_is_rebuilt_and_still_searched_right(db, storage):
     db.catalogue.update_one({"_id": "DOL-LAND-TRANSFER"}, {"$set": {"search": {"names": "old"}}})
-    assert catalogue.search(db, "โอนที่ดิน")["results"][0]["service_code"] == "DOL-LAND-TRANSFER"
-    assert catalogue.reindex(db) == 1
-    assert catalogue.reindex(db) == 0
-    assert db.catalogue.find_one({"_id": "DOL-LAND-TRANSFER"})["search"]["v"] == catalogue.SEARCH_VERSION
+    found = catalogue.search(storage, "โอนที่ดิน")["results"]
+    assert found[0]["service_code"] == "DOL-LAND-TRANSFER"
+    assert catalogue.reindex(storage) == 1
+    assert catalogue.reindex(storage) == 0
+    rebuilt = storage.catalogue_entry("DOL-LAND-TRANSFER")["search"]
+    assert rebuilt["v"] == catalogue.SEARCH_VERSION
 
 
-def test_a_query_stays_well_under_five_milliseconds(db):
+def test_a_query_stays_well_under_five_milliseconds(storage):
     query = "อยากจะทำบัตรประชาชนใหม่เพราะหายต้องใช้เอกสารอะไรบ้าง"
-    catalogue.search(db, query)
+    catalogue.search(storage, query)
     timings = []
     for _ in range(50):
         start = time.perf_counter()
-        catalogue.search(db, query)
+        catalogue.search(storage, query)
         timings.append(time.perf_counter() - start)
     # the median of 50; ~1 ms here, with room for a busy 2-core machine
     assert sorted(timings)[25] < 0.004

@@ -16,6 +16,7 @@ from services.complaints import store as complaints_store
 from services.feedback import demo as feedback_demo
 from services.feedback import store as feedback_store
 from services.registry import catalogue, demo as registry_demo, points as registry_points
+from services.registry import store as registry_store
 from services.reporting import aggregates, alerts
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)  # a Wednesday, 16:30 in Bangkok
@@ -37,7 +38,7 @@ def client():
 
 @pytest.fixture(scope="module")
 def demo_points(client):
-    registry = client["demo_registry"]
+    registry = registry_store.RegistryStore(client["demo_registry"])
     catalogue.load_starter(registry)
     registry_demo.load(registry, Passwords(time_cost=1, memory_kib=1024))
     return registry_points.all_open_points(registry, None, 5000)

@@ -4,14 +4,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import eventlet
-import mongomock_ng
 import pytest
 
 from services.common import config as cfz_config
 from services.common.auth import Passwords
 from services.common.errors import Busy, RateLimited, Unauthorized
 from services.common.storage import ensure_indexes
-from services.registry import accounts, throttle
+from services.registry import accounts, store, throttle
 
 SECRET = "unit-test-secret-0123456789abcdefgh"
 # now: the embedded store expires documents by its TTL index against the
@@ -28,36 +27,40 @@ def now_is_t0():
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient().registry
-    ensure_indexes(database, accounts.INDEXES)
+def db(database):
+    ensure_indexes(database, store.INDEXES)
     return database
+
+
+@pytest.fixture
+def storage(db):
+    return store.RegistryStore(db)
 
 
 def attempt(username="officer", client="client-a", limits=LIMITS):
     return throttle.Attempt(SECRET, username, client, limits)
 
 
-def fail(db, n, at, **kw):
+def fail(storage, n, at, **kw):
     for i in range(n):
-        throttle.record_failure(db, attempt(**kw), now=at)
+        throttle.record_failure(storage, attempt(**kw), now=at)
 
 
-def test_five_failures_lock_the_account_from_that_client_with_growing_lockouts(db):
-    fail(db, 4, T0)
-    throttle.check(db, attempt(), now=T0)                      # four are free
-    fail(db, 1, T0)
+def test_five_failures_lock_the_account_from_that_client_with_growing_lockouts(storage):
+    fail(storage, 4, T0)
+    throttle.check(storage, attempt(), now=T0)                 # four are free
+    fail(storage, 1, T0)
     with pytest.raises(RateLimited) as locked:
-        throttle.check(db, attempt(), now=T0)
+        throttle.check(storage, attempt(), now=T0)
     assert locked.value.error_code == "LOGIN_LOCKED"
     assert locked.value.details["retry_after_seconds"] == 2
-    throttle.check(db, attempt(), now=T0 + timedelta(seconds=2))   # over
-    fail(db, 1, T0 + timedelta(seconds=2))
+    throttle.check(storage, attempt(), now=T0 + timedelta(seconds=2))  # over
+    fail(storage, 1, T0 + timedelta(seconds=2))
     with pytest.raises(RateLimited) as longer:
-        throttle.check(db, attempt(), now=T0 + timedelta(seconds=2))
+        throttle.check(storage, attempt(), now=T0 + timedelta(seconds=2))
     assert longer.value.details["retry_after_seconds"] == 4
     # another client is not locked out of the account by this one
-    throttle.check(db, attempt(client="client-b"), now=T0 + timedelta(seconds=2))
+    throttle.check(storage, attempt(client="client-b"), now=T0 + timedelta(seconds=2))
 
 
 def test_lockouts_stop_at_their_caps():
@@ -65,71 +68,72 @@ def test_lockouts_stop_at_their_caps():
         [0, 2, 4, 32, 900, 900]
 
 
-def test_failures_are_forgotten_after_a_quiet_window_computed_from_timestamps(db):
-    fail(db, 5, T0)
+def test_failures_are_forgotten_after_a_quiet_window_computed_from_timestamps(storage):
+    fail(storage, 5, T0)
     later = T0 + timedelta(seconds=LIMITS.window + 1)
-    throttle.check(db, attempt(), now=later)
-    fail(db, 1, later)
-    throttle.check(db, attempt(), now=later)                   # counting from one again
+    throttle.check(storage, attempt(), now=later)
+    fail(storage, 1, later)
+    throttle.check(storage, attempt(), now=later)              # counting from one again
 
 
-def test_many_clients_lock_the_account_but_not_for_its_known_clients(db):
-    throttle.record_success(db, attempt(client="office"), now=T0)
+def test_many_clients_lock_the_account_but_not_for_its_known_clients(storage):
+    throttle.record_success(storage, attempt(client="office"), now=T0)
     for i in range(LIMITS.account_free):
-        fail(db, 1, T0, client="bot-{}".format(i))
+        fail(storage, 1, T0, client="bot-{}".format(i))
     with pytest.raises(RateLimited) as locked:
-        throttle.check(db, attempt(client="bot-new"), now=T0)
+        throttle.check(storage, attempt(client="bot-new"), now=T0)
     assert locked.value.details["retry_after_seconds"] <= LIMITS.account_cap
-    throttle.check(db, attempt(client="office"), now=T0)       # the officer's own office
+    throttle.check(storage, attempt(client="office"), now=T0)  # the officer's own office
 
 
-def test_one_client_spraying_many_accounts_is_locked(db):
+def test_one_client_spraying_many_accounts_is_locked(storage):
     for i in range(LIMITS.client_free):
-        fail(db, 1, T0, username="user-{}".format(i))
+        fail(storage, 1, T0, username="user-{}".format(i))
     with pytest.raises(RateLimited):
-        throttle.check(db, attempt(username="someone-else"), now=T0)
+        throttle.check(storage, attempt(username="someone-else"), now=T0)
 
 
-def test_a_success_clears_the_accounts_counters_but_not_the_clients(db):
-    fail(db, 4, T0)
-    throttle.record_success(db, attempt(), now=T0)
-    fail(db, 4, T0)
-    throttle.check(db, attempt(), now=T0)
+def test_a_success_clears_the_accounts_counters_but_not_the_clients(db, storage):
+    fail(storage, 4, T0)
+    throttle.record_success(storage, attempt(), now=T0)
+    fail(storage, 4, T0)
+    throttle.check(storage, attempt(), now=T0)
     assert db.login_throttle.find_one({"_id": attempt().client.id})["failures"] == 8
 
 
-def test_usernames_are_not_stored_in_the_clear(db):
-    fail(db, 1, T0, username="my-secret-password-typed-here")
+def test_usernames_are_not_stored_in_the_clear(db, storage):
+    fail(storage, 1, T0, username="my-secret-password-typed-here")
     assert "my-secret-password" not in repr(list(db.login_throttle.find()))
 
 
-def test_authenticate_refuses_even_the_right_password_while_locked(db):
+def test_authenticate_refuses_even_the_right_password_while_locked(storage):
     passwords = Passwords(time_cost=1, memory_kib=1024)
-    accounts.ensure_admin(db, passwords, "admin", "right-password-1")
+    accounts.ensure_admin(storage, passwords, "admin", "right-password-1")
     for _ in range(LIMITS.pair_free):
         with pytest.raises(Unauthorized):
-            accounts.authenticate(db, passwords, SECRET, 60, "admin", "wrong", "c", LIMITS)
+            accounts.authenticate(storage, passwords, SECRET, 60, "admin", "wrong", "c", LIMITS)
     with pytest.raises(RateLimited):
-        accounts.authenticate(db, passwords, SECRET, 60, "admin", "right-password-1", "c", LIMITS)
+        accounts.authenticate(storage, passwords, SECRET, 60, "admin", "right-password-1", "c",
+                              LIMITS)
     # unknown usernames: the same answer and the same lockout
     for _ in range(LIMITS.pair_free):
         with pytest.raises(Unauthorized) as unknown:
-            accounts.authenticate(db, passwords, SECRET, 60, "nobody", "wrong", "c2", LIMITS)
+            accounts.authenticate(storage, passwords, SECRET, 60, "nobody", "wrong", "c2", LIMITS)
         assert unknown.value.error_code == "INVALID_CREDENTIALS"
     with pytest.raises(RateLimited):
-        accounts.authenticate(db, passwords, SECRET, 60, "nobody", "wrong", "c2", LIMITS)
+        accounts.authenticate(storage, passwords, SECRET, 60, "nobody", "wrong", "c2", LIMITS)
 
 
-def test_unknown_usernames_take_as_long_as_wrong_passwords(db):
+def test_unknown_usernames_take_as_long_as_wrong_passwords(storage):
     # a hash that dominates the lookups, so the comparison is of the hashing
     # (with an 8 ms hash, scheduling noise on a busy machine doubled one side)
     passwords = Passwords(time_cost=3, memory_kib=32768)
-    accounts.ensure_admin(db, passwords, "admin", "right-password-1")
+    accounts.ensure_admin(storage, passwords, "admin", "right-password-1")
 
     def timed(username):
         start = time.perf_counter()
         with pytest.raises(Unauthorized):
-            accounts.authenticate(db, passwords, SECRET, 60, username, "wrong-password")
+            accounts.authenticate(storage, passwords, SECRET, 60, username, "wrong-password")
         return time.perf_counter() - start
     timed("nobody")  # the dummy hash is made once
     known, unknown = [], []

@@ -17,6 +17,7 @@ import pytest
 from services.common import redaction
 from services.gateway.routes_opendata import licence, package
 from services.registry import opendata as register
+from services.registry import store as registry_store
 from services.reporting import opendata as satisfaction
 from services.reporting import stats
 from tests.unit.test_redaction_table import TABLE
@@ -51,8 +52,7 @@ def document(name, copy_required, reason=None, end=None, government_issued=True)
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient(tz_aware=True).registry
+def db(database):
     database.agencies.insert_one({"_id": "ag-1", "name_th": "กรมการปกครอง",
                                   "name_en": "Department of Provincial Administration",
                                   "ministry": "กระทรวงมหาดไทย", "status": "approved",
@@ -60,8 +60,13 @@ def db():
     return database
 
 
+def build(db):
+    """The register's files, built from the points and agencies stored in `db`."""
+    return register.build(registry_store.RegistryStore(db))
+
+
 def files_of(db):
-    return {f["name"]: f for f in register.build(db)}
+    return {f["name"]: f for f in build(db)}
 
 
 def csv_rows(body):
@@ -158,7 +163,7 @@ def test_no_secret_of_the_redaction_table_survives_in_any_file(db):
                                    address=text, opening_hours=text, services=[service(
                                        documents=[document(text, True, text, "2027-01-01")])]))
     db.agencies.update_one({"_id": "ag-1"}, {"$set": {"name_th": rows[0][0]}})
-    files = register.build(db)
+    files = build(db)
     for f in files:
         text = f["body"].decode("utf-8-sig")
         if f["name"].endswith("json"):
@@ -216,7 +221,7 @@ def test_the_data_package_validates_with_frictionless(db, tmp_path):
         document("สูติบัตร", True, "ระบบ", "2027-03-31")])]), point("sp-2")])
     reporting = mongomock_ng.MongoClient(tz_aware=True).reporting
     month_bucket(reporting, "sp-1", "2026-11", {5: 40})
-    described = write_package(str(tmp_path), register.build(db) + satisfaction.build(reporting))
+    described = write_package(str(tmp_path), build(db) + satisfaction.build(reporting))
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type", "note"])
     assert len(described["resources"]) == 9
@@ -227,7 +232,7 @@ def test_the_data_package_validates_with_frictionless(db, tmp_path):
 def test_a_wrong_cell_fails_the_frictionless_validation(db, tmp_path):
     """The validation can fail: a CSV cell that does not match its schema."""
     db.points.insert_one(point("sp-1"))
-    files = register.build(db)
+    files = build(db)
     csv_file = next(f for f in files if f["name"] == "service-points.csv")
     csv_file["body"] = csv_file["body"].replace(b",18.7953,", b",north,")
     write_package(str(tmp_path), files)

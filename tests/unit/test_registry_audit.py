@@ -1,10 +1,9 @@
 """The registry's audit trail: who changed what, before and after, newest first."""
-import mongomock_ng
 import pytest
 
 from services.common.errors import Forbidden
 from services.common.storage import ensure_indexes
-from services.registry import accounts, audit, points, schemas
+from services.registry import accounts, audit, points, schemas, store
 
 POINT = {"name_th": "สำนักงาน", "name_en": "Office", "address": "ที่อยู่", "province_code": "10",
          "location": {"lat": 13.75, "lon": 100.5}}
@@ -17,12 +16,11 @@ PAGE = {"limit": 50, "offset": 0}
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient(tz_aware=True).registry
-    ensure_indexes(database, {**accounts.INDEXES, **points.INDEXES, **audit.INDEXES})
+def storage(database):
+    ensure_indexes(database, store.INDEXES)
     for agency_id in ("ag-1", "ag-2"):
         database.agencies.insert_one({"_id": agency_id, "status": "approved"})
-    return database
+    return store.RegistryStore(database)
 
 
 def test_diff_keeps_only_changed_fields():
@@ -38,15 +36,15 @@ def test_diff_keeps_only_changed_fields():
                      "services": {"C-CCC": {"service_code": "C-CCC", "declared": False}}}
 
 
-def test_point_changes_are_audited_newest_first_and_only_for_the_agency(db):
-    point = points.create(db, OFFICER, schemas.load(schemas.ServicePointCreate, POINT))
-    points.update(db, OFFICER, point["id"], {"name_en": "Renamed", "name_th": "สำนักงาน"})
-    points.set_services(db, OFFICER, point["id"], {"services": []})
-    points.close(db, OFFICER, point["id"])
+def test_point_changes_are_audited_newest_first_and_only_for_the_agency(storage):
+    point = points.create(storage, OFFICER, schemas.load(schemas.ServicePointCreate, POINT))
+    points.update(storage, OFFICER, point["id"], {"name_en": "Renamed", "name_th": "สำนักงาน"})
+    points.set_services(storage, OFFICER, point["id"], {"services": []})
+    points.close(storage, OFFICER, point["id"])
     with pytest.raises(Forbidden):
-        points.update(db, STRANGER, point["id"], {"name_en": "Mine"})
+        points.update(storage, STRANGER, point["id"], {"name_en": "Mine"})
 
-    trail = accounts.audit_trail(db, BOSS, "ag-1", PAGE)
+    trail = accounts.audit_trail(storage, BOSS, "ag-1", PAGE)
     assert [e["action"] for e in trail["results"]] == [
         "point.close", "point.services", "point.update", "point.create"]
     close, services, update, create = trail["results"]
@@ -57,9 +55,10 @@ def test_point_changes_are_audited_newest_first_and_only_for_the_agency(db):
     assert close["before"]["status"] == "open" and close["after"]["status"] == "closed"
     assert services["before"] == services["after"] == {}  # an empty list declared again
     assert trail["total"] == 4
-    assert accounts.audit_trail(db, BOSS, "ag-1", {"limit": 1, "offset": 1})["results"] == [services]
+    assert accounts.audit_trail(storage, BOSS, "ag-1",
+                                {"limit": 1, "offset": 1})["results"] == [services]
 
     for actor in (OFFICER, STRANGER):
         with pytest.raises(Forbidden):
-            accounts.audit_trail(db, actor, "ag-1", PAGE)
-    assert accounts.audit_trail(db, STRANGER, "ag-2", PAGE)["results"] == []
+            accounts.audit_trail(storage, actor, "ag-1", PAGE)
+    assert accounts.audit_trail(storage, STRANGER, "ag-2", PAGE)["results"] == []

@@ -1,12 +1,11 @@
 """Idempotent creation of service points: one point per officer and key,
 even when two identical requests race."""
-import mongomock_ng
 import pytest
 
 from services.common import fields
 from services.common.errors import Conflict, ValidationFailed
 from services.common.storage import ensure_indexes
-from services.registry import accounts, points, schemas
+from services.registry import points, schemas, store
 
 POINT = {"name_th": "สำนักงาน", "name_en": "Office", "address": "ที่อยู่", "province_code": "10",
          "location": {"lat": 13.75, "lon": 100.5}}
@@ -15,44 +14,48 @@ COLLEAGUE = {"sub": "acc-2", "username": "two", "role": "officer", "agency_id": 
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient(tz_aware=True).registry
-    ensure_indexes(database, {**accounts.INDEXES, **points.INDEXES})
+def storage(database):
+    ensure_indexes(database, store.INDEXES)
     database.agencies.insert_one({"_id": "ag-1", "status": "approved"})
-    return database
+    return store.RegistryStore(database)
 
 
-def test_a_repeat_returns_the_first_point_and_another_body_is_a_conflict(db):
+def test_a_repeat_returns_the_first_point_and_another_body_is_a_conflict(storage):
     data = schemas.load(schemas.ServicePointCreate, POINT)
-    first = points.create(db, OFFICER, data, idempotency_key="phone-1234-abcd")
-    again = points.create(db, OFFICER, data, idempotency_key="phone-1234-abcd")
+    first = points.create(storage, OFFICER, data, idempotency_key="phone-1234-abcd")
+    again = points.create(storage, OFFICER, data, idempotency_key="phone-1234-abcd")
     assert again.pop("replayed") is True and again == first
-    assert db.points.count_documents({}) == 1
+    assert storage.count_points() == 1
     with pytest.raises(Conflict) as caught:
-        points.create(db, OFFICER, dict(data, name_en="Other"), idempotency_key="phone-1234-abcd")
+        points.create(storage, OFFICER, dict(data, name_en="Other"),
+                      idempotency_key="phone-1234-abcd")
     assert caught.value.error_code == "IDEMPOTENCY_KEY_REUSED"
     # another officer's key is another request
-    points.create(db, COLLEAGUE, data, idempotency_key="phone-1234-abcd")
-    points.create(db, OFFICER, data)
-    points.create(db, OFFICER, data)
-    assert db.points.count_documents({}) == 4
+    points.create(storage, COLLEAGUE, data, idempotency_key="phone-1234-abcd")
+    points.create(storage, OFFICER, data)
+    points.create(storage, OFFICER, data)
+    assert storage.count_points() == 4
 
 
-def test_two_racing_requests_create_one_point(db, monkeypatch):
+def test_two_racing_requests_create_one_point(storage, monkeypatch):
     """Both requests look for the key before either has written: the
     unique index decides, and the loser answers with the winner's point."""
     data = schemas.load(schemas.ServicePointCreate, POINT)
-    winner = points.create(db, OFFICER, data, idempotency_key="race-key-0001")
+    winner = points.create(storage, OFFICER, data, idempotency_key="race-key-0001")
     looked = []
-    original = points.find_replay
 
-    def not_yet_written(db_, scope, fingerprint):
+    def not_yet_written(storage_, scope, fingerprint):
         looked.append(scope)
-        return None if len(looked) == 1 else original(db_, scope, fingerprint)
+        return None
     monkeypatch.setattr(points, "find_replay", not_yet_written)
-    loser = points.create(db, OFFICER, data, idempotency_key="race-key-0001")
-    assert len(looked) == 2 and loser["id"] == winner["id"] and loser["replayed"]
-    assert db.points.count_documents({}) == 1
+    loser = points.create(storage, OFFICER, data, idempotency_key="race-key-0001")
+    assert len(looked) == 1 and loser["id"] == winner["id"] and loser["replayed"]
+    # a racing request with another body under the same key is refused
+    with pytest.raises(Conflict) as caught:
+        points.create(storage, OFFICER, dict(data, name_en="Other"),
+                      idempotency_key="race-key-0001")
+    assert caught.value.error_code == "IDEMPOTENCY_KEY_REUSED" and len(looked) == 2
+    assert storage.count_points() == 1
 
 
 @pytest.mark.parametrize("key", ["short", "a" * 129, "has space in it", "ключ-12345", 12345678])

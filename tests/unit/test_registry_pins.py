@@ -2,13 +2,12 @@
 edge and kept with who placed it and when."""
 from datetime import datetime, timedelta, timezone
 
-import mongomock_ng
 import pytest
 
 from services.common import events
 from services.common.errors import ValidationFailed
 from services.common.storage import ensure_indexes
-from services.registry import accounts, catalogue, points, schemas
+from services.registry import points, schemas, store
 
 POINT = {"name_th": "สำนักงาน", "name_en": "Office", "address": "ที่อยู่", "province_code": "10",
          "location": {"lat": 13.75, "lon": 100.5}}
@@ -20,11 +19,15 @@ def ago(**delta):
 
 
 @pytest.fixture
-def db():
-    database = mongomock_ng.MongoClient(tz_aware=True).registry
-    ensure_indexes(database, {**accounts.INDEXES, **points.INDEXES, **catalogue.INDEXES})
+def db(database):
+    ensure_indexes(database, store.INDEXES)
     database.agencies.insert_one({"_id": "ag-1", "status": "approved"})
     return database
+
+
+@pytest.fixture
+def storage(db):
+    return store.RegistryStore(db)
 
 
 def field_errors(schema, data):
@@ -66,33 +69,35 @@ def test_a_pin_without_its_location_is_refused():
     assert errors["pin"]
 
 
-def test_provenance_is_kept_shown_and_carried_in_events(db):
+def test_provenance_is_kept_shown_and_carried_in_events(db, storage):
     data = schemas.load(schemas.ServicePointCreate, dict(
         POINT, pin={"method": "gps", "accuracy_m": 8, "captured_at": ago(hours=1)}))
-    created = points.create(db, OFFICER, data)
+    created = points.create(storage, OFFICER, data)
     assert created["pin"]["method"] == "gps" and created["pin"]["accuracy_m"] == 8.0
     assert created["pin"]["pinned_by"] == {"account_id": "acc-1", "username": "officer-one"}
     assert created["pin"]["captured_at"].endswith("+00:00")
 
-    public = points.point_view(points.get(db, created["id"]))
+    public = points.point_view(points.get(storage, created["id"]))
     assert set(public["pin"]) == {"method", "accuracy_m", "captured_at", "pinned_at"}
     payload = db.points.find_one({"_id": created["id"]})["outbox"][0]["payload"]
     parsed = events.parse_event("office_registered", payload)
     assert parsed["pin"]["method"] == "gps" and "pinned_by" not in payload["pin"]
 
     # a moved pin without provenance was typed; other edits keep the pin
-    renamed = points.update(db, OFFICER, created["id"], {"name_en": "Renamed"})
+    renamed = points.update(storage, OFFICER, created["id"], {"name_en": "Renamed"})
     assert renamed["pin"]["method"] == "gps"
-    moved = points.update(db, OFFICER, created["id"], {"location": {"lat": 13.76, "lon": 100.51}})
+    moved = points.update(storage, OFFICER, created["id"],
+                          {"location": {"lat": 13.76, "lon": 100.51}})
     assert moved["pin"]["method"] == "typed" and moved["pin"]["accuracy_m"] is None
     assert moved["pin"]["captured_at"] is None
 
 
-def test_points_without_provenance_show_null_and_old_events_still_parse(db):
-    created = points.create(db, OFFICER, schemas.load(schemas.ServicePointCreate, POINT))
+def test_points_without_provenance_show_null_and_old_events_still_parse(db, storage):
+    created = points.create(storage, OFFICER, schemas.load(schemas.ServicePointCreate, POINT))
     assert created["pin"]["method"] == "typed"
     db.points.update_one({"_id": created["id"]}, {"$unset": {"pin": ""}})
-    assert points.point_view(points.get(db, created["id"]))["pin"] is None
+    assert points.point_view(points.get(storage, created["id"]))["pin"] is None
     old = events.new_event("office_updated", {
-        k: v for k, v in points.office_payload(points.get(db, created["id"])).items() if k != "pin"})
+        k: v for k, v in points.office_payload(points.get(storage, created["id"])).items()
+        if k != "pin"})
     assert events.parse_event("office_updated", old)["pin"] is None
