@@ -48,7 +48,8 @@ from unittest import mock
 from bench.common import p99
 from bench.machine import describe
 from services.common.storage import ensure_indexes, get_client
-from services.reporting import aggregates, reports, stats
+from services.reporting import reports, stats
+from services.reporting.store import aggregates
 
 END = date(2026, 11, 24)
 POINTS, AGENCIES, SERVICES = 536, 8, ("DOPA-ID-NEW", "DOPA-HOUSE-MOVE", "DLT-LICENCE-RENEW")

@@ -54,7 +54,9 @@ import bson
 from bench.reporting import AGENCIES, END, POINTS, PROVINCES, _p99, dirty_markers
 from services.common.embedded_store import MAX_DOCUMENT_BYTES, is_embedded_collection
 from services.common.storage import get_client
-from services.reporting import aggregates, theme_store, themes
+from services.reporting import themes
+from services.reporting.store import aggregates
+from services.reporting.store import themes as theme_store
 
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
@@ -324,7 +326,7 @@ class Scan:
 
 def scan_view(view, level, key, start, end, limit=20):
     def fn(scan):
-        from services.reporting.theme_store import NATION, _together
+        from services.reporting.store.themes import NATION, _together
         scope, exact = scan.bucket(level, key, start, end)
         more = limit * 3  # as the service: rows that count the same comments fold together
         if view == "themes":

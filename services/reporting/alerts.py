@@ -13,7 +13,8 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import events
 from services.common.outbox import outbox_entry
-from services.reporting import aggregates, stats
+from services.reporting import stats
+from services.reporting.store import aggregates
 
 SCOPES = {"point": "point", "agency": "agency"}  # alert scope -> aggregate level
 INDEXES = {"alerts": [([("scope", 1), ("entity_id", 1), ("day", -1)], {"name": "by_entity"})]}

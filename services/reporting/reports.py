@@ -3,7 +3,8 @@ import statistics
 from datetime import timedelta
 
 from services.common.csvfile import to_csv
-from services.reporting import aggregates, stats
+from services.reporting import stats
+from services.reporting.store import aggregates
 
 QUESTIONS = ("satisfaction",) + aggregates.DRIVERS
 WEEKLY_UP_TO_DAYS = 92  # longer ranges trend by calendar month

@@ -30,8 +30,11 @@ from services.common.resync import ResyncSchedule
 from services.common.storage import Mongo
 from services.common.ttlcache import TtlCache
 from services.common.schemas import load
-from services.reporting import (aggregates, alerts, complaints, opendata, progress, reports,
-                                schemas, theme_store)
+from services.reporting import alerts, opendata, reports, schemas
+from services.reporting.store import aggregates
+from services.reporting.store import complaints
+from services.reporting.store import progress
+from services.reporting.store import themes as theme_store
 
 log = logging.getLogger(__name__)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}

@@ -16,7 +16,8 @@ from services.complaints import store as complaints_store
 from services.feedback import demo as feedback_demo
 from services.feedback import store as feedback_store
 from services.registry import catalogue, demo as registry_demo, points as registry_points
-from services.reporting import aggregates, alerts
+from services.reporting import alerts
+from services.reporting.store import aggregates
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)  # a Wednesday, 16:30 in Bangkok
 

@@ -9,7 +9,7 @@ from services.feedback import schemas as feedback_schemas
 from services.feedback import store as feedback
 from services.registry import audit
 from services.registry.schemas import load
-from services.reporting import theme_store
+from services.reporting.store import themes as theme_store
 
 POINT = {"id": "sp-1", "agency_id": "ag-1", "province_code": "50", "status": "open",
          "services": [{"service_code": "DOPA-HR-MOVE-IN", "documents": []}]}

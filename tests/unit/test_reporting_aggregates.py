@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from services.common.storage import ensure_indexes, get_client
-from services.reporting import aggregates, stats
+from services.reporting import stats
+from services.reporting.store import aggregates
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from scipy import stats as scipy_stats
 
 from services.common import events
 from services.common.storage import ensure_indexes, get_client
-from services.reporting import aggregates, alerts
+from services.reporting import alerts
+from services.reporting.store import aggregates
 
 TODAY = date(2026, 11, 25)
 BANGKOK = timezone(timedelta(hours=7))

@@ -9,7 +9,7 @@ import pytest
 
 from services.common.events import new_event, parse_event
 from services.common.storage import ensure_indexes, get_client
-from services.reporting import complaints
+from services.reporting.store import complaints
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import pytest
 
 from services.common.events import new_event, parse_event
 from services.common.storage import ensure_indexes, get_client
-from services.reporting import progress
+from services.reporting.store import progress
 
 TODAY = date(2026, 11, 10)
 

@@ -9,7 +9,8 @@ import bson
 import pytest
 
 from services.common.storage import get_client
-from services.reporting import theme_store, themes
+from services.reporting import themes
+from services.reporting.store import themes as theme_store
 from tests.unit.test_themes import TABLE
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.reporting.aggregates import bangkok_day, parse_day, days
+from services.reporting.store.aggregates import bangkok_day, parse_day, days
 
 FIGURES = ("pinned", "surveyed", "zero_copy_points", "point_services",
            "point_services_no_copy", "copies_demanded", "copies_past_planned_end")

@@ -16,7 +16,7 @@ from services.common.actor import require_staff
 from services.common.errors import Forbidden
 from services.common.events import COMPLAINT_CLOSED as CLOSED
 from services.common.events import COMPLAINT_RESOLVED as RESOLVED
-from services.reporting.aggregates import bangkok_day
+from services.reporting.store.aggregates import bangkok_day
 from services.reporting.stats import wilson_interval
 
 LEVEL_FIELDS = {"point": "service_point_id", "agency": "agency_id",

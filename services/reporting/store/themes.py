@@ -34,7 +34,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.storage import existing_ids, read_only_by_ids
-from services.reporting import aggregates, themes
+from services.reporting import themes
+from services.reporting.store import aggregates
 
 LEVELS = ("point", "agency", "province", "nation")
 NATION = aggregates.NATION

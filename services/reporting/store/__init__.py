@@ -1,0 +1,1 @@
+"""Reporting's stored data (ADR 12): one module per concern."""
