@@ -217,7 +217,8 @@ def test_the_data_package_validates_with_frictionless(db, tmp_path):
         document("สูติบัตร", True, "ระบบ", "2027-03-31")])]), point("sp-2")])
     reporting = mongomock_ng.MongoClient(tz_aware=True).reporting
     month_bucket(reporting, "sp-1", "2026-11", {5: 40})
-    described = write_package(str(tmp_path), register.build(db) + satisfaction.build(ReportingStore(reporting)))
+    described = write_package(str(tmp_path), register.build(db)
+                              + satisfaction.build(ReportingStore(reporting)))
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type", "note"])
     assert len(described["resources"]) == 9

@@ -60,7 +60,7 @@ def test_a_crash_half_way_is_completed_by_redelivery(db):
         db.buckets.update_one({"_id": "|".join((level, key, day))},
                               {"$inc": rating_buckets.increments(first), "$push": {"counted": first["feedback_id"]},
                                "$setOnInsert": {"level": level, "key": key, "day": day}}, upsert=True)
-    assert AggregateStore(db).apply_feedback(first) == 3   # the rest, once
+    assert AggregateStore(db).apply_feedback(first) == 3  # the rest, once
     for fact in source[1:]:
         AggregateStore(db).apply_feedback(fact)
     assert AggregateStore(db).differences(source) == []
@@ -140,7 +140,8 @@ def applied(db, source):
 def by_days(db, level, key, start, end):
     """The plain way: merge every day bucket of the range."""
     ids = ["|".join((level, key, d)) for d in rating_buckets.days(start, end)]
-    return rating_buckets.without_zeros(rating_buckets.merge(db.buckets.find({"_id": {"$in": ids}})))
+    return rating_buckets.without_zeros(
+        rating_buckets.merge(db.buckets.find({"_id": {"$in": ids}})))
 
 
 RANGES = [(date(2026, 9, 20), date(2026, 12, 10)), (date(2026, 10, 1), date(2026, 10, 31)),
@@ -219,7 +220,7 @@ def test_a_late_event_dirties_its_month_and_reports_stay_exact(db):
     assert db.dirty_months.count_documents({}) == 5          # one month, every level
     month = (date(2026, 10, 1), date(2026, 10, 31))
     before = by_days(db, "point", "sp-1", *month)
-    assert AggregateStore(db).totals("point", "sp-1", *month) == before   # not the stale month
+    assert AggregateStore(db).totals("point", "sp-1", *month) == before  # not the stale month
     # a stale month bucket is what compaction replaces
     assert db.months.find_one({"_id": "point|sp-1|2026-10"})["count"] == before["count"] - 1
     AggregateStore(db).compact()
@@ -297,12 +298,12 @@ def assert_summaries_match_days(db, points=("sp-1", "sp-2", "sp-3", "sp-none"),
                         ("province", list(provinces))):
         for start, end in RANGES:
             got = AggregateStore(db).totals_by_key(level, start, end,
-                                           fields=list(rating_buckets.SUMMARY_FIELDS))
+                                                   fields=list(rating_buckets.SUMMARY_FIELDS))
             want = {key: ranking_fields(by_days(db, level, key, start, end)) for key in keys}
             assert {key: got.get(key, {"count": 0}) for key in keys} == want, (level, start, end)
             assert set(got) <= set(keys)
             some = AggregateStore(db).totals_by_key(level, start, end, keys=keys[:1],
-                                            fields=list(rating_buckets.SUMMARY_FIELDS))
+                                                    fields=list(rating_buckets.SUMMARY_FIELDS))
             assert some == {keys[0]: want[keys[0]]}
             assert AggregateStore(db).totals_by_key(level, start, end, keys=keys[:1], fields=["count"]) == {
                 keys[0]: {"count": want[keys[0]]["count"]}}
@@ -328,7 +329,7 @@ def test_level_summaries_equal_the_day_buckets_clean_dirty_or_not_yet_built(db):
 
 
 def test_data_derived_by_an_earlier_layout_is_derived_again_once(db):
-    assert AggregateStore(db).ensure_layout() == 0           # a new database is of this layout
+    assert AggregateStore(db).ensure_layout() == 0     # a new database is of this layout
     source = applied(db, spread_facts(200, seed=16))
     assert AggregateStore(db).ensure_layout() == 0
     # what layout 2 stored: no month-to-date totals, no days in month
@@ -341,11 +342,11 @@ def test_data_derived_by_an_earlier_layout_is_derived_again_once(db):
     db.level_months.insert_one({"_id": "point|2026-10", "entries": {"sp-1": [1, 0, 0, 0, 0, 1]}})
     for start, end in RANGES:                          # still exact: from the day buckets
         assert AggregateStore(db).totals("point", "sp-2", start, end) == by_days(db, "point", "sp-2", start, end)
-    assert AggregateStore(db).differences(source) != []    # the missing documents are reported
+    assert AggregateStore(db).differences(source) != []  # the missing documents are reported
     marked = AggregateStore(db).ensure_layout()
     assert marked == db.months.count_documents({}) == db.dirty_months.count_documents({})
     assert db.level_months.count_documents({"entries": {"$exists": True}}) == 0
-    assert AggregateStore(db).ensure_layout() == 0           # once
+    assert AggregateStore(db).ensure_layout() == 0     # once
     assert_summaries_match_days(db)                    # dirty meanwhile: read from days
     AggregateStore(db).compact()
     assert AggregateStore(db).differences(source) == []
@@ -354,7 +355,8 @@ def test_data_derived_by_an_earlier_layout_is_derived_again_once(db):
 
 def test_an_entity_first_seen_after_summaries_were_built_gets_its_own_row(db):
     source = applied(db, spread_facts(150, seed=19))
-    rows_before = {doc["_id"]: len(rating_buckets.summary_rows(doc)) for doc in db.level_months.find()}
+    rows_before = {doc["_id"]: len(rating_buckets.summary_rows(doc))
+                   for doc in db.level_months.find()}
     newcomers = [dict(fact, feedback_id="late-" + fact["feedback_id"], service_point_id="sp-0-new",
                       province_code="96") for fact in spread_facts(20, seed=20)]
     for fact in newcomers:
@@ -363,7 +365,8 @@ def test_an_entity_first_seen_after_summaries_were_built_gets_its_own_row(db):
     assert_summaries_match_days(db, **with_newcomer)   # its months dirty: from its days
     AggregateStore(db).compact()
     assert_summaries_match_days(db, **with_newcomer)
-    assert AggregateStore(db).slot_keys("point")[-1] == "sp-0-new"  # appended: old rows keep their keys
+    # appended: old rows keep their keys
+    assert AggregateStore(db).slot_keys("point")[-1] == "sp-0-new"
     got = AggregateStore(db).totals_by_key("point", *RANGES[0], fields=["count"])
     assert got["sp-0-new"] == {"count": 20}
     assert sum(t["count"] for t in got.values()) == 170
@@ -402,8 +405,8 @@ def test_level_summary_rows_written_by_two_compactions_at_once_are_all_kept(db):
         2, 0, 0, 0, 1, 1]                              # and nothing written
     racing = RacingCollection(db.level_months)         # and when the document is new
     aggregates._write_summaries(racing, {"point|2026-12": {1: [3, 0, 0, 3, 0, 0]}})
-    assert rating_buckets.summary_rows(db.level_months.find_one({"_id": "point|2026-12"})).tolist() == [
-        [0, 0, 0, 0, 0, 0], [3, 0, 0, 3, 0, 0]]
+    new = db.level_months.find_one({"_id": "point|2026-12"})
+    assert rating_buckets.summary_rows(new).tolist() == [[0, 0, 0, 0, 0, 0], [3, 0, 0, 3, 0, 0]]
 
 
 def test_a_level_summary_that_disagrees_is_reported(db):
@@ -438,7 +441,7 @@ def test_trend_periods_count_what_the_day_buckets_hold(db):
             assert period["count"] == sum(hist.values())
             assert period["satisfied"] == hist.get("4", 0) + hist.get("5", 0)
         assert sum(p["count"] for p in result["periods"]) == by_days(db, level, key, start, end)["count"]
-    AggregateStore(db).compact()                                           # all clean: level summaries
+    AggregateStore(db).compact()                                     # all clean: level summaries
     result = reports.trend(AggregateStore(db), "point", "sp-2", date(2026, 10, 20), date(2026, 11, 18), min_sample=1)
     assert [p["count"] for p in result["periods"]] == [
         by_days(db, "point", "sp-2", date.fromisoformat(p["from"]), date.fromisoformat(p["to"]))["count"]
@@ -448,7 +451,8 @@ def test_trend_periods_count_what_the_day_buckets_hold(db):
 def test_a_report_without_ratings_says_so_instead_of_a_score(db):
     from services.reporting import reports
     day = date(2026, 3, 4)
-    report = reports.report(AggregateStore(db), "agency", "ag-nobody", day, day, prior_value=(4.0, 5.0))
+    report = reports.report(AggregateStore(db), "agency", "ag-nobody", day, day,
+                            prior_value=(4.0, 5.0))
     # the prior is not a score: "no ratings" is
     assert report["count"] == 0 and report["score"] is None and report["csat"] is None
 
@@ -459,7 +463,7 @@ def test_remembered_keys_are_one_small_document_each_however_many_there_are(db):
     import bson
     keys = [("point_service", "sp-{:06d}|DOPA-ID-{:02d}".format(n, n % 3)) for n in range(9000)]
     AggregateStore(db).remember_keys(keys + [("point", "sp-{:06d}".format(n)) for n in range(3000)])
-    AggregateStore(db).remember_keys(keys[:10] + [("point", "sp-new")])       # known ones change nothing
+    AggregateStore(db).remember_keys(keys[:10] + [("point", "sp-new")])   # known ones change nothing
     largest = max(len(bson.encode(doc)) for doc in db.keys.find({}))
     assert largest < 200
     assert len(AggregateStore(db).keys_at("point_service")) == 9000
@@ -477,10 +481,12 @@ def test_a_layout_3_key_list_becomes_one_document_a_key_with_the_same_rows(db):
     db.keys.delete_many({})
     db.keys.insert_many([{"_id": "levels", **listed}, {"_id": "layout", "version": 3}])
     aggregates._SLOTS.clear()
-    assert AggregateStore(db).ensure_layout() == 0                   # nothing to derive again
+    assert AggregateStore(db).ensure_layout() == 0             # nothing to derive again
     assert db.keys.find_one({"_id": "levels"}) is None
-    assert {level: AggregateStore(db).slot_keys(level) for level in rating_buckets.SUMMARY_LEVELS} == before
+    assert {level: AggregateStore(db).slot_keys(level)
+            for level in rating_buckets.SUMMARY_LEVELS} == before
     assert AggregateStore(db).totals_by_key("point", *RANGES[0], fields=["count"]) == ranked
     assert AggregateStore(db).differences(source) == []
-    AggregateStore(db).apply_feedback(dict(source[0], feedback_id="after-upgrade", service_point_id="sp-9"))
+    AggregateStore(db).apply_feedback(dict(source[0], feedback_id="after-upgrade",
+                                           service_point_id="sp-9"))
     assert AggregateStore(db).slot_keys("point")[len(before["point"])] == "sp-9"  # the next row

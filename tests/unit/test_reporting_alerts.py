@@ -61,7 +61,7 @@ def test_a_significant_drop_is_raised_once_with_the_z_test_p_value(db):
     assert [a["entity_id"] for a in agencies] == ["ag-sp-drop"]
 
     assert [a["entity_id"] for a in AlertStore(db).record(found, TODAY)] == ["sp-drop"]
-    assert AlertStore(db).record(found, TODAY) == []          # once a day
+    assert AlertStore(db).record(found, TODAY) == []      # once a day
     stored = db.alerts.find_one({"_id": "point|sp-drop|2026-11-25"})
     payload = stored["outbox"][0]["payload"]
     parsed = events.parse_event("satisfaction_alert", payload)

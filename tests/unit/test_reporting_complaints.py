@@ -185,9 +185,9 @@ def test_empty_ranges(loaded):
              "resolution_rating": {"n": 0, "mean": None,
                                    "hist": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}}}
     assert ComplaintCopies(loaded).performance("nation", None, date(2027, 1, 1),
-                                  date(2027, 1, 31), now=NOW) == empty
+                                               date(2027, 1, 31), now=NOW) == empty
     assert ComplaintCopies(loaded).performance("nation", None, date(2026, 11, 30),
-                                  date(2026, 11, 1), now=NOW) == empty
+                                               date(2026, 11, 1), now=NOW) == empty
     assert ComplaintCopies(loaded).performance("agency", "ag-unknown", *NOVEMBER, now=NOW) == empty
 
 
@@ -198,12 +198,12 @@ def test_days_are_bangkok_days(db):
         ComplaintCopies(db).apply_complaint(event(body, "complaint_filed"))
     assert db.complaints.find_one({"_id": "late"})["filed_day"] == "2026-11-01"
     assert db.complaints.find_one({"_id": "before"})["filed_day"] == "2026-10-31"
-    nov1 = ComplaintCopies(db).performance("nation", None, date(2026, 11, 1), date(2026, 11, 1), NOW)
-    oct31 = ComplaintCopies(db).performance("nation", None, date(2026, 10, 31), date(2026, 10, 31),
-                                   NOW)
+    copies = ComplaintCopies(db)
+    nov1 = copies.performance("nation", None, date(2026, 11, 1), date(2026, 11, 1), NOW)
+    oct31 = copies.performance("nation", None, date(2026, 10, 31), date(2026, 10, 31), NOW)
     assert (nov1["filed"], oct31["filed"]) == (1, 1)
     assert ComplaintCopies(db).performance("agency", "ag-A", date(2026, 10, 31), date(2026, 11, 1),
-                                  NOW)["filed"] == 2
+                                           NOW)["filed"] == 2
 
 
 def test_unknown_level_is_refused(db):
@@ -227,8 +227,8 @@ def test_overdue_list_most_overdue_first(loaded):
     assert [r["tracking_code"] for r in ComplaintCopies(loaded).overdue("agency", "ag-B", NOW)] == [
         "CFZ-C5"]
     assert ComplaintCopies(loaded).overdue("point", "sp-1", NOW) == []
-    assert [r["tracking_code"] for r in ComplaintCopies(loaded).overdue("nation", None, NOW, 1)] == [
-        "CFZ-C3"]
+    assert [r["tracking_code"]
+            for r in ComplaintCopies(loaded).overdue("nation", None, NOW, 1)] == ["CFZ-C3"]
 
 
 def test_overdue_ties_are_ordered_by_tracking_code(db):
@@ -271,8 +271,8 @@ def test_who_may_read_an_overdue_list():
     admin = {"role": "admin"}
     officer = {"role": "officer", "agency_id": "ag-1"}
     for level, key in (("nation", None), ("province", "10"), ("agency", "ag-2")):
-        complaint_copies.check_overdue_access(admin, level, key)          # anything
-    complaint_copies.check_overdue_access(officer, "agency", "ag-1")      # their own agency
+        complaint_copies.check_overdue_access(admin, level, key)    # anything
+    complaint_copies.check_overdue_access(officer, "agency", "ag-1")  # their own agency
     for actor, level, key in ((officer, "agency", "ag-2"), (officer, "nation", None),
                               (officer, "point", "sp-1"), ({"role": "citizen"}, "agency", "ag-1"),
                               ({"role": "officer"}, "agency", None)):

@@ -148,7 +148,8 @@ def test_series_carry_forward_and_start_with_zeros(db):
     assert rows[3] == dict(two, day="2026-11-03")
     assert rows[4] == dict(two, day="2026-11-04")
     # a series starting after the last snapshot carries it in
-    later = RolloutStore(db).rollout_series("agency", "ag-A", date(2026, 11, 20), date(2026, 11, 20))
+    later = RolloutStore(db).rollout_series("agency", "ag-A", date(2026, 11, 20),
+                                            date(2026, 11, 20))
     assert later == [dict(two, day="2026-11-20")]
 
 

@@ -115,10 +115,10 @@ def test_pending_then_published_with_an_edit_and_out_of_order(db):
 def test_an_old_producers_moderation_event_is_tolerated(db):
     fact = comments(1)[0]
     ThemeStore(db).record(submitted(fact))
-    state = theme_buckets.from_moderated({"feedback_id": fact["feedback_id"], "decision": "rejected",
-                                        "service_point_id": fact["service_point_id"],
-                                        "agency_id": fact["agency_id"],
-                                        "occurred_at": datetime(2026, 12, 1, tzinfo=timezone.utc)})
+    state = theme_buckets.from_moderated({
+        "feedback_id": fact["feedback_id"], "decision": "rejected",
+        "service_point_id": fact["service_point_id"], "agency_id": fact["agency_id"],
+        "occurred_at": datetime(2026, 12, 1, tzinfo=timezone.utc)})
     ThemeStore(db).record(state)
     assert nation(db)["n"] == 0
     unknown = dict(state, _id="fb-never-seen")
@@ -130,7 +130,7 @@ def test_the_recount_finds_a_difference(db):
     for fact in source:
         ThemeStore(db).record(submitted(fact))
     assert ThemeStore(db).differences(source) == []
-    assert ThemeStore(db).differences(source[1:])  # one the store counted that the source lacks
+    assert ThemeStore(db).differences(source[1:])   # one the store counted that the source lacks
     ThemeStore(db).compact()
     day = db.theme_days.find_one({"level": "point"})
     db.theme_days.update_one({"_id": day["_id"]}, {"$inc": {"n": 1}})
@@ -293,7 +293,7 @@ def test_a_term_below_the_count_floor_of_the_rising_view_can_never_pass():
     for n1 in range(1, 40):
         for n2 in (1, 2, 5, 17, 60, 400):
             floor = theme_buckets.least_count_to_stand_out(n1, n2, themes.MIN_COUNT,
-                                                         themes.G2_THRESHOLD)
+                                                           themes.G2_THRESHOLD)
             for a in range(0, n1 + 1):
                 if any(themes.keyness(a, n1, b, n2) is not None for b in range(0, n2 + 1)):
                     assert a >= floor, (n1, n2, a, floor)
