@@ -10,7 +10,7 @@ storage; or --mongo-uri) gets generated feedback spread over the 365 days
 ending 2026-11-24 across 536 points (8 agencies, 77 provinces, 3 services
 each): the raw records in `feedback` (as the feedback service stores them)
 and their day buckets, counted by the same code the service runs
-(`aggregates.recount`), then compacted by `aggregates.compact` into month
+(`rating_buckets.recount`), then compacted by `AggregateStore.compact` into month
 buckets, month-to-date totals and level summaries. Loading is bulk; the
 per-event path is exercised by the tests.
 
@@ -43,12 +43,13 @@ import statistics
 import time
 import uuid
 from datetime import date, datetime, time as clock, timedelta
-from unittest import mock
 
 from bench.common import p99
 from bench.machine import describe
 from services.common.storage import ensure_indexes, get_client
-from services.reporting import aggregates, reports, stats
+from services.reporting import rating_buckets, reports, stats
+from services.reporting.store import aggregates
+from services.reporting.store.aggregates import AggregateStore
 
 END = date(2026, 11, 24)
 POINTS, AGENCIES, SERVICES = 536, 8, ("DOPA-ID-NEW", "DOPA-HOUSE-MOVE", "DLT-LICENCE-RENEW")
@@ -69,7 +70,7 @@ def generate(n, seed=1):
     for i, (point, agency, province, quality) in enumerate(chosen):
         base = min(5, max(1, round(rng.gauss(3.2 + quality, 1.0))))
         answers = {"satisfaction": base}
-        for driver in aggregates.DRIVERS:
+        for driver in rating_buckets.DRIVERS:
             if rng.random() < 0.6:
                 answers[driver] = min(5, max(1, base + rng.choice((-1, 0, 0, 1))))
         day = END - timedelta(days=rng.randrange(365))
@@ -80,7 +81,7 @@ def generate(n, seed=1):
                "zero_copy_breaches": [{"document": "ทะเบียนบ้าน", "reason": "government_issued"}]
                if rng.random() < 0.05 else [],
                "submitted_at": datetime.combine(day, clock(rng.randrange(8, 17)),
-                                                aggregates.BANGKOK).isoformat()}
+                                                rating_buckets.BANGKOK).isoformat()}
 
 
 def load(db, facts):
@@ -99,10 +100,10 @@ def load(db, facts):
     counted = {}
     for doc in db.feedback.find({}, {"_id": 1, "submitted_at": 1, "service_point_id": 1,
                                      "service_code": 1, "agency_id": 1, "province_code": 1}):
-        day = aggregates.bangkok_day(doc["submitted_at"])
-        for level, key in aggregates.bucket_keys(doc):
+        day = rating_buckets.bangkok_day(doc["submitted_at"])
+        for level, key in rating_buckets.bucket_keys(doc):
             counted.setdefault("|".join((level, key, day)), []).append(doc["_id"])
-    rebuilt = aggregates.recount(_facts(db.feedback.find({})))
+    rebuilt = rating_buckets.recount(_facts(db.feedback.find({})))
     buckets = []
     for bucket_id, aggregate in rebuilt.items():
         level_key, day = bucket_id.rsplit("|", 1)
@@ -111,10 +112,11 @@ def load(db, facts):
                             counted=counted[bucket_id]))
     for i in range(0, len(buckets), 10000):
         db.buckets.insert_many(buckets[i:i + 10000])
-    aggregates.remember_keys(db, sorted({(b["level"], b["key"]) for b in buckets}))
+    ratings = AggregateStore(db)
+    ratings.remember_keys(sorted({(b["level"], b["key"]) for b in buckets}))
     markers = dirty_markers(buckets)
     db.dirty_months.insert_many(markers)
-    while aggregates.compact(db, limit=100000):
+    while ratings.compact(limit=100000):
         pass
     return raw_seconds, time.perf_counter() - started, len(buckets), len(markers)
 
@@ -157,8 +159,8 @@ class TimeIndex:
 
     def find(self, key, start, end):
         """The records of `key` in the Bangkok days [start, end]."""
-        low = datetime.combine(start, clock(0), aggregates.BANGKOK)
-        high = datetime.combine(end + timedelta(days=1), clock(0), aggregates.BANGKOK)
+        low = datetime.combine(start, clock(0), rating_buckets.BANGKOK)
+        high = datetime.combine(end + timedelta(days=1), clock(0), rating_buckets.BANGKOK)
         times = self.times.get(key, [])
         return self.records.get(key, [])[bisect.bisect_left(times, low):
                                           bisect.bisect_left(times, high)]
@@ -168,43 +170,41 @@ def scanned_total(records):
     """The aggregate of some raw records, as the buckets would hold it."""
     total = {"count": 0}
     for record in records:
-        aggregates.add_increments(total, aggregates.increments(record))
+        rating_buckets.add_increments(total, rating_buckets.increments(record))
     return total
 
 
 class Scan:
     """The service's own report code (reports.report, reports.rankings) fed
     by aggregates computed from the raw records through TimeIndex instead
-    of from the buckets: the same statistics, so every field of the answer
-    must come out identical."""
+    of from the buckets (it answers the AggregateStore's reads): the same
+    statistics, so every field of the answer must come out identical."""
     FIELDS = {"point": "service_point_id", "agency": "agency_id"}
 
     def __init__(self, records):
         self.by = {level: TimeIndex(records, field) for level, field in self.FIELDS.items()}
         self.by_time = TimeIndex(records, None)
 
-    def totals(self, db, level, key, start, end):
+    def totals(self, level, key, start, end):
         if level == "nation":
             return scanned_total(self.by_time.find(None, start, end))
         return scanned_total(self.by[level].find(key, start, end))
 
-    def totals_of_spans(self, db, level, key, spans, fields=None):
-        return [self.totals(db, level, key, start, end) for start, end in spans]
+    def totals_of_spans(self, level, key, spans, fields=None):
+        return [self.totals(level, key, start, end) for start, end in spans]
 
-    def totals_by_key(self, db, level, start, end, keys=None, fields=None):
+    def totals_by_key(self, level, start, end, keys=None, fields=None):
         field = self.FIELDS[level]
         grouped = {}
         for record in self.by_time.find(None, start, end):
             if keys is None or record[field] in keys:
-                aggregates.add_increments(grouped.setdefault(record[field], {"count": 0}),
-                                          aggregates.increments(record))
+                rating_buckets.add_increments(grouped.setdefault(record[field], {"count": 0}),
+                                              rating_buckets.increments(record))
         return grouped
 
     def call(self, function, *args, **kwargs):
-        with mock.patch.object(aggregates, "totals", self.totals), \
-                mock.patch.object(aggregates, "totals_of_spans", self.totals_of_spans), \
-                mock.patch.object(aggregates, "totals_by_key", self.totals_by_key):
-            return function(*args, **kwargs)
+        """`function` (a report) reading its aggregates from this scan."""
+        return function(self, *args, **kwargs)
 
 
 def differences(bucketed, scanned, path=""):
@@ -247,18 +247,19 @@ def prepare(size, args):
     month = (END - timedelta(days=29), END)
     year = (END - timedelta(days=364), END)
     point, agency = "sp-0007", "ag-3"
-    prior_month = reports.prior(db, *month)
-    prior_year = reports.prior(db, *year)
+    ratings = AggregateStore(db)
+    prior_month = reports.prior(ratings, *month)
+    prior_year = reports.prior(ratings, *year)
     cases = [
         ("point report (30 days)",
-         lambda: reports.report(db, "point", point, *month, prior_value=prior_month),
-         lambda: scan.call(reports.report, db, "point", point, *month, prior_value=prior_month)),
+         lambda: reports.report(ratings, "point", point, *month, prior_value=prior_month),
+         lambda: scan.call(reports.report, "point", point, *month, prior_value=prior_month)),
         ("agency report (365 days)",
-         lambda: reports.report(db, "agency", agency, *year, prior_value=prior_year),
-         lambda: scan.call(reports.report, db, "agency", agency, *year, prior_value=prior_year)),
+         lambda: reports.report(ratings, "agency", agency, *year, prior_value=prior_year),
+         lambda: scan.call(reports.report, "agency", agency, *year, prior_value=prior_year)),
         ("national ranking (365 days)",
-         lambda: reports.rankings(db, "point", *year, limit=1000),
-         lambda: scan.call(reports.rankings, db, "point", *year, limit=1000)),
+         lambda: reports.rankings(ratings, "point", *year, limit=1000),
+         lambda: scan.call(reports.rankings, "point", *year, limit=1000)),
     ]
     return client, db, cases
 

@@ -7,7 +7,7 @@ reporting would hold after a recount of generated published comments over
 the 365 days ending 2026-11-24 across the satisfaction benchmark's 536
 points (8 agencies, 77 provinces): `theme_comments` (what the views read of
 a comment), the theme day buckets built by the code the recount runs
-(`theme_store.rebuild`) and the month documents `theme_store.compact`
+(`theme_buckets.rebuild`) and the month documents `ThemeStore.compact`
 derives from them (its `month_documents`), a month at a time. Building
 segments every comment once; clauses repeat in generated text, so the build
 caches segmentation by clause (the answers are the same; only the build is
@@ -54,7 +54,8 @@ import bson
 from bench.reporting import AGENCIES, END, POINTS, PROVINCES, _p99, dirty_markers
 from services.common.embedded_store import MAX_DOCUMENT_BYTES, is_embedded_collection
 from services.common.storage import get_client
-from services.reporting import aggregates, theme_store, themes
+from services.reporting import rating_buckets, theme_buckets, themes
+from services.reporting.store.themes import ThemeStore
 
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
@@ -122,7 +123,7 @@ def generate(n, seed=1):
                "agency_id": agency, "province_code": province, "satisfaction": rating,
                "comment_public": " ".join(clauses) + rng.choice(PARTICLES),
                "submitted_at": datetime.combine(day, clock(rng.randrange(8, 17), rng.randrange(60)),
-                                                aggregates.BANGKOK).isoformat()}
+                                                rating_buckets.BANGKOK).isoformat()}
 
 
 FIELDS = ("feedback_id", "service_point_id", "agency_id", "province_code", "satisfaction",
@@ -140,8 +141,8 @@ def rss_mb():
 
 def day_months(ranges):
     """The months a report of these ranges reads as days (not whole)."""
-    return {month for start, end in ranges for month, _, _, full in aggregates._months(start, end)
-            if not full}
+    return {month for start, end in ranges
+            for month, _, _, full in rating_buckets.month_spans(start, end) if not full}
 
 
 def put(collection, docs):
@@ -168,25 +169,27 @@ def put(collection, docs):
 
 
 def month_documents(db, days):
-    """What `theme_store.compact` derives from these day buckets (one month
+    """What `ThemeStore.compact` derives from these day buckets (one month
     of every scope): its own code, given the days in memory."""
     scopes = {}
     for day in days:
-        scopes.setdefault(theme_store._id(day["level"], day["key"], day["day"][:7]), []).append(day)
+        scopes.setdefault(theme_buckets.period_id(day["level"], day["key"], day["day"][:7]),
+                          []).append(day)
+    store = ThemeStore(db)
     return [doc for month_id, group in scopes.items()
-            for doc in theme_store.month_documents(db, month_id, themes.merge(group))]
+            for doc in store.month_documents(month_id, themes.merge(group))]
 
 
 def load(db, records, keep_days_of, bulk=True):
     """The store as the service would have it after a recount: the comments
-    the views read (`theme_comments`), the day buckets `theme_store.rebuild`
+    the views read (`theme_comments`), the day buckets `theme_buckets.rebuild`
     counts (the recount's code) and the month documents compaction derives
     from them, built a month at a time so only one month of buckets is in
     memory outside the store. The day buckets of the other months than
     `keep_days_of` are not stored: a report reads a clean month from its
     month document, never its days, and on the embedded store each day kept
     costs memory (bench/README.md). bulk=False: the service's write path
-    (insert_many, dirty markers, `theme_store.compact`), every day kept.
+    (insert_many, dirty markers, `ThemeStore.compact`), every day kept.
     Returns the per-scope lists for the scan, the seconds to generate and
     to build, and what was built.
 
@@ -202,11 +205,12 @@ def load(db, records, keep_days_of, bulk=True):
     original = themes._content
     themes._content = functools.lru_cache(maxsize=500000)(original)  # the build only
     built = {"days": 0, "kept": 0, "months": 0, "largest": 0}
+    store = ThemeStore(db)
     try:
         for month in sorted(by_month):
             month_records = [dict(zip(FIELDS, row)) for row in by_month[month]]
             days = [dict(bucket, rev=1)
-                    for bucket in theme_store.rebuild(month_records).values()]
+                    for bucket in theme_buckets.rebuild(month_records).values()]
             # what the views read of a comment: its example text, satisfaction and time
             comments = [{"_id": r["feedback_id"], "text": r["comment_public"],
                          "rating": r["satisfaction"], "at": themes.moment(r["submitted_at"])}
@@ -226,7 +230,7 @@ def load(db, records, keep_days_of, bulk=True):
                 db.theme_comments.insert_many(comments)
                 markers = dirty_markers(days)
                 db.theme_dirty.insert_many(markers)
-                while theme_store.compact(db, limit=100000):
+                while store.compact(limit=100000):
                     pass
                 built["months"] += len(markers)
                 built["kept"] += len(days)
@@ -249,8 +253,10 @@ def check_bulk(size, seed, keep_days_of):
     differing, compared = [], 0
     for name in ("theme_months", "theme_comments", "theme_days"):
         # months by content: the two builds name their terms in another order
-        mine = {doc["_id"]: theme_store.unpacked(stores[0], doc) for doc in stores[0][name].find({})}
-        theirs = {doc["_id"]: theme_store.unpacked(stores[1], doc) for doc in stores[1][name].find({})}
+        mine = {doc["_id"]: ThemeStore(stores[0]).unpacked(doc)
+                for doc in stores[0][name].find({})}
+        theirs = {doc["_id"]: ThemeStore(stores[1]).unpacked(doc)
+                  for doc in stores[1][name].find({})}
         if name == "theme_days":
             theirs = {i: doc for i, doc in theirs.items() if doc["day"][:7] in keep_days_of}
         differing += ["{} {}".format(name, i) for i in sorted(set(mine) | set(theirs))
@@ -282,8 +288,9 @@ class Lists:
         self.times = {scope: [row[0] for row in rows] for scope, rows in self.lists.items()}
 
     def comments(self, level, key, start, end):
-        low = themes.moment(datetime.combine(start, clock(0), aggregates.BANGKOK))
-        high = themes.moment(datetime.combine(end + timedelta(days=1), clock(0), aggregates.BANGKOK))
+        low = themes.moment(datetime.combine(start, clock(0), rating_buckets.BANGKOK))
+        high = themes.moment(datetime.combine(end + timedelta(days=1), clock(0),
+                                              rating_buckets.BANGKOK))
         times, rows = self.times.get((level, key), []), self.lists.get((level, key), [])
         return rows[bisect.bisect_left(times, low):bisect.bisect_left(times, high)]
 
@@ -324,7 +331,7 @@ class Scan:
 
 def scan_view(view, level, key, start, end, limit=20):
     def fn(scan):
-        from services.reporting.theme_store import NATION, _together
+        from services.reporting.theme_buckets import NATION, together
         scope, exact = scan.bucket(level, key, start, end)
         more = limit * 3  # as the service: rows that count the same comments fold together
         if view == "themes":
@@ -342,7 +349,7 @@ def scan_view(view, level, key, start, end, limit=20):
         for row in rows:
             row["examples"] = [{"feedback_id": themes.example_id(e)}
                                for e in scope["ex"].get(row["term"], [])]
-        return _together(rows)[:limit], exact
+        return together(rows)[:limit], exact
     return fn
 
 
@@ -404,13 +411,13 @@ def run(args):
     cpu_samples = {key: [] for key in timed}  # this process's CPU: the machine is shared
     for _ in range(args.rounds):
         for size in sizes:
-            db = prepared[size][1]
+            store = ThemeStore(prepared[size][1])
             for name, view, level, key, (start, end) in cases():
                 samples, medians, _ = timed[(size, name)]
                 this_round = []
                 for _ in range(5):
                     started, cpu = time.perf_counter(), time.process_time()
-                    result = theme_store.report(db, view, level, key, start, end)
+                    result = store.report(view, level, key, start, end)
                     this_round.append(time.perf_counter() - started)
                     cpu_samples[(size, name)].append(time.process_time() - cpu)
                 samples.extend(this_round)

@@ -6,22 +6,10 @@ gets the timer that regenerates them when dirty (debounced) and the two
 RPCs the gateway streams them with."""
 import logging
 
-from services.common import opendata_store
 from services.common.config import get_float, get_int
 from services.common.entrypoints import ConfiguredTimer, rpc
 
 log = logging.getLogger(__name__)
-
-
-def _files(service):
-    """The service's repository (an opendata_store.OpenDataFiles); a shell
-    still on a bare Mongo `db` gets one over it until it has its own."""
-    storage = getattr(service, "storage", None)
-    if storage is not None:
-        return storage
-    files = opendata_store.OpenDataFiles()
-    files._db = service.db
-    return files
 
 
 class OpenDataMixin:
@@ -34,7 +22,7 @@ class OpenDataMixin:
         """The files, when a write marked them dirty and the last generation
         began CFZ_OPEN_DATA_MIN_SECONDS ago or more (a burst of changes
         regenerates once)."""
-        manifest = _files(self).regenerate_open_data(
+        manifest = self.storage.regenerate_open_data(
             self.open_data_files, get_float(self.config, "CFZ_OPEN_DATA_MIN_SECONDS"),
             get_int(self.config, "CFZ_OPEN_DATA_CHUNK_BYTES"))
         if manifest is None:
@@ -45,9 +33,9 @@ class OpenDataMixin:
 
     @rpc
     def open_data_manifest(self):
-        return _files(self).open_data_manifest()
+        return self.storage.open_data_manifest()
 
     @rpc
     def open_data_chunk(self, generation, name, encoding, index):
         """One stored chunk, base64 (at most CFZ_OPEN_DATA_CHUNK_BYTES before)."""
-        return _files(self).open_data_chunk(generation, name, encoding, index)
+        return self.storage.open_data_chunk(generation, name, encoding, index)

@@ -1,22 +1,16 @@
-"""Satisfaction alerts (plain module): a point's or agency's CSAT over the
-last days against its own baseline, raised once per entity and day.
+"""Satisfaction alerts: a point's or agency's CSAT over the last days
+against its own baseline, raised once per entity and day (stored by
+`store.alerts.AlertStore`).
 
 A drop counts when both windows have enough ratings, the share satisfied
 fell by at least `min_drop`, and a two-proportion z-test says it is
-unlikely to be chance (p below `p_value`). The alert and its event are one
-document (outbox), so a crash cannot lose the event or send it twice
-under different ids.
+unlikely to be chance (p below `p_value`).
 """
 from datetime import timedelta
 
-from pymongo.errors import DuplicateKeyError
-
-from services.common import events
-from services.common.outbox import outbox_entry
-from services.reporting import aggregates, stats
+from services.reporting import stats
 
 SCOPES = {"point": "point", "agency": "agency"}  # alert scope -> aggregate level
-INDEXES = {"alerts": [([("scope", 1), ("entity_id", 1), ("day", -1)], {"name": "by_entity"})]}
 
 
 def windows(today, window_days, baseline_days):
@@ -32,15 +26,16 @@ def _window(span, histogram):
             "csat": round(k / n, 4) if n else 0.0}, k, n
 
 
-def detect(db, scope, today, window_days=7, baseline_days=28, min_sample=30,
+def detect(ratings, scope, today, window_days=7, baseline_days=28, min_sample=30,
            p_value=0.01, min_drop=0.05):
-    """Entities of a scope whose satisfaction dropped significantly."""
+    """Entities of a scope whose satisfaction dropped significantly
+    (`ratings`: an AggregateStore)."""
     level = SCOPES[scope]
     baseline_span, current_span = windows(today, window_days, baseline_days)
-    current = aggregates.totals_by_key(db, level, *current_span)
+    current = ratings.totals_by_key(level, *current_span)
     if not current:
         return []
-    baseline = aggregates.totals_by_key(db, level, *baseline_span, keys=sorted(current))
+    baseline = ratings.totals_by_key(level, *baseline_span, keys=sorted(current))
     found = []
     for key, total in sorted(current.items()):
         now_view, k2, n2 = _window(current_span, total.get("hist", {}).get("satisfaction", {}))
@@ -55,27 +50,3 @@ def detect(db, scope, today, window_days=7, baseline_days=28, min_sample=30,
                           "p_value": float(p)})
     return found
 
-
-def record(db, found, today):
-    """Store each new alert with its event; the ones that were new today."""
-    new = []
-    for alert in found:
-        alert_id = "|".join((alert["scope"], alert["entity_id"], today.isoformat()))
-        payload = events.new_event("satisfaction_alert", dict(alert, alert_id=alert_id))
-        try:
-            db.alerts.insert_one(dict(alert, _id=alert_id, day=today.isoformat(),
-                                      outbox=[outbox_entry("satisfaction_alert", payload)]))
-        except DuplicateKeyError:
-            continue
-        new.append(alert)
-    return new
-
-
-def recent(db, scope=None, entity_id=None, limit=50):
-    criteria = {}
-    if scope:
-        criteria["scope"] = scope
-    if entity_id:
-        criteria["entity_id"] = entity_id
-    return [dict({k: v for k, v in doc.items() if k != "_id"}, alert_id=doc["_id"])
-            for doc in db.alerts.find(criteria, {"outbox": 0}).sort([("day", -1), ("_id", 1)]).limit(limit)]

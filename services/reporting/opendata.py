@@ -1,7 +1,7 @@
-"""Satisfaction per service point and month as open data (plain module).
+"""Satisfaction per service point and month as open data.
 
 `satisfaction-by-point-month.csv` is generated ahead of time from the
-month buckets (services/reporting/aggregates.py) and stored in chunks
+month buckets (services/reporting/store/aggregates.py) and stored in chunks
 (services/common/opendata_store.py). A point's month is published only
 when it has at least the minimum sample rankings use
 (stats.DEFAULT_MIN_SAMPLE, 30 ratings): under it, a share is an anecdote
@@ -35,13 +35,12 @@ def _r(value):
     return None if value is None else round(value, 4)
 
 
-def rows(db, min_sample=stats.DEFAULT_MIN_SAMPLE):
-    """(point, month) rows with at least `min_sample` ratings, in order."""
-    places = {doc["_id"]: doc for doc in db.points.find({}, {"agency_id": 1, "province_code": 1})}
+def rows(storage, min_sample=stats.DEFAULT_MIN_SAMPLE):
+    """(point, month) rows with at least `min_sample` ratings, in order
+    (`storage`: the ReportingStore)."""
+    places = storage.progress.places()
     out = []
-    cursor = db.months.find({"level": "point"}, {"key": 1, "month": 1, "count": 1,
-                                                 "hist.satisfaction": 1})
-    for i, doc in enumerate(cursor):
+    for i, doc in enumerate(storage.ratings.point_months()):
         if i % 500 == 499:
             time.sleep(0)  # under eventlet: let the service answer meanwhile
         histogram = (doc.get("hist") or {}).get("satisfaction") or {}
@@ -57,8 +56,8 @@ def rows(db, min_sample=stats.DEFAULT_MIN_SAMPLE):
     return out
 
 
-def build(db, min_sample=stats.DEFAULT_MIN_SAMPLE):
-    body = to_csv([c[0] for c in COLUMNS], rows(db, min_sample)).encode("utf-8")
+def build(storage, min_sample=stats.DEFAULT_MIN_SAMPLE):
+    body = to_csv([c[0] for c in COLUMNS], rows(storage, min_sample)).encode("utf-8")
     return [{"name": NAME, "media_type": "text/csv; charset=utf-8", "body": body, "resource": {
         "name": "satisfaction-by-point-month", "format": "csv", "mediatype": "text/csv",
         "encoding": "utf-8-sig", "profile": "tabular-data-resource",

@@ -1,11 +1,12 @@
-"""Reports from the aggregates (plain module): what a report carries."""
+"""Reports from the aggregates: what a report carries (`ratings`: an
+AggregateStore)."""
 import statistics
 from datetime import timedelta
 
 from services.common.csvfile import to_csv
-from services.reporting import aggregates, stats
+from services.reporting import rating_buckets, stats
 
-QUESTIONS = ("satisfaction",) + aggregates.DRIVERS
+QUESTIONS = ("satisfaction",) + rating_buckets.DRIVERS
 WEEKLY_UP_TO_DAYS = 92  # longer ranges trend by calendar month
 SIGNIFICANCE = 0.05
 
@@ -14,17 +15,17 @@ def _r(value, places=4):
     return None if value is None else round(value, places)
 
 
-def prior_mean(db, start, end):
+def prior_mean(ratings, start, end):
     """The national mean satisfaction over the range (3 when there is none)."""
-    nation = aggregates.totals(db, "nation", aggregates.NATION, start, end)
+    nation = ratings.totals("nation", rating_buckets.NATION, start, end)
     sums = nation.get("sums", {}).get("satisfaction", {})
     return sums["sx"] / sums["n"] if sums.get("n") else 3.0
 
 
-def prior_weight(db, start, end):
+def prior_weight(ratings, start, end):
     """The median number of ratings per point over the range (at least 1):
     a point with that many ratings is half its own, half the nation's."""
-    return weight_of(aggregates.totals_by_key(db, "point", start, end, fields=["count"]))
+    return weight_of(ratings.totals_by_key("point", start, end, fields=["count"]))
 
 
 def weight_of(point_totals):
@@ -32,9 +33,9 @@ def weight_of(point_totals):
     return max(1.0, statistics.median(counts)) if counts else 1.0
 
 
-def prior(db, start, end):
+def prior(ratings, start, end):
     """Bayesian prior for the small-sample-aware score: (mean, weight)."""
-    return prior_mean(db, start, end), prior_weight(db, start, end)
+    return prior_mean(ratings, start, end), prior_weight(ratings, start, end)
 
 
 def periods(start, end):
@@ -56,13 +57,13 @@ def periods(start, end):
     return out
 
 
-def trend(db, level, key, start, end, min_sample):
+def trend(ratings, level, key, start, end, min_sample):
     """CSAT per period and whether the last period differs from the one
     before (two-proportion z-test); `significant` needs enough data in both."""
     rows = []
     spans = periods(start, end)
     # every period in one read: a week costs at most two month-to-date totals
-    totals = aggregates.totals_of_spans(db, level, key, spans, fields=["hist.satisfaction"])
+    totals = ratings.totals_of_spans(level, key, spans, fields=["hist.satisfaction"])
     for (first, last), total in zip(spans, totals):
         histogram = total.get("hist", {}).get("satisfaction", {})
         n = sum(histogram.values())
@@ -90,9 +91,9 @@ def summary_row(key, total, prior_mean, prior_weight, min_sample):
                      "csat_ci": [_r(summary.csat_ci[0]), _r(summary.csat_ci[1])]}
 
 
-def report(db, level, key, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, prior_value=None):
-    total = aggregates.totals(db, level, key, start, end)
-    prior_mean, prior_weight = prior_value or prior(db, start, end)
+def report(ratings, level, key, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, prior_value=None):
+    total = ratings.totals(level, key, start, end)
+    prior_mean, prior_weight = prior_value or prior(ratings, start, end)
     summary, row = summary_row(key, total, prior_mean, prior_weight, min_sample)
     means = {}
     for question in QUESTIONS:
@@ -114,21 +115,21 @@ def report(db, level, key, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, prio
         "channels": total.get("channels", {}),
         "zero_copy_breaches": {
             "total": breaches.get("total", 0), "by_reason": breaches.get("by_reason", {}),
-            "by_document": {aggregates.display_name(name): n
+            "by_document": {rating_buckets.display_name(name): n
                             for name, n in sorted(breaches.get("by_document", {}).items())}},
         "key_drivers": [{"driver": d, "r": _r(r), "n": n} for d, r, n in drivers],
-        "trend": trend(db, level, key, start, end, min_sample),
+        "trend": trend(ratings, level, key, start, end, min_sample),
     }
 
 
-def rankings(db, level, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, limit=100,
+def rankings(ratings, level, start, end, min_sample=stats.DEFAULT_MIN_SAMPLE, limit=100,
              prior_value=None):
     """Entities of a level ordered by the small-sample-aware score; only
     those with at least `min_sample` ratings are ranked, the rest counted."""
-    found = aggregates.totals_by_key(db, level, start, end, fields=["hist.satisfaction"])
+    found = ratings.totals_by_key(level, start, end, fields=["hist.satisfaction"])
     if not prior_value:  # ranking points: the weight comes from the same totals
-        prior_value = ((prior_mean(db, start, end), weight_of(found)) if level == "point"
-                       else prior(db, start, end))
+        prior_value = ((prior_mean(ratings, start, end), weight_of(found)) if level == "point"
+                       else prior(ratings, start, end))
     mean, weight = prior_value
     ranked, too_few = [], 0
     for key, total in found.items():

@@ -17,7 +17,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
-from services.common import auth, events, opendata_store
+from services.common import auth, events
 from services.common import rpc as rpc_calls
 from services.common.config import get_float
 from services.common.csvfile import to_csv
@@ -27,11 +27,11 @@ from services.common.metrics import Metrics, service_metric
 from services.common.outbox_publisher import OutboxPublisher
 from services.common.opendata_service import OpenDataMixin
 from services.common.resync import ResyncSchedule
-from services.common.storage import Mongo
+from services.common.storage import Storage
 from services.common.ttlcache import TtlCache
 from services.common.schemas import load
-from services.reporting import (aggregates, alerts, complaints, opendata, progress, reports,
-                                schemas, theme_store)
+from services.reporting import (alerts, complaints, opendata, rating_buckets, reports, rollout,
+                                schemas, store, theme_buckets)
 
 log = logging.getLogger(__name__)
 LEVELS = {"service_point": "point", "agency": "agency", "province": "province", "nation": "nation"}
@@ -67,7 +67,7 @@ class Priors(DependencyProvider):
 
 
 def today():
-    return datetime.now(aggregates.BANGKOK).date()
+    return datetime.now(rating_buckets.BANGKOK).date()
 
 
 def _range(query):
@@ -80,9 +80,8 @@ def _range(query):
 class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     name = "reporting"
 
-    db = Mongo(indexes={**aggregates.INDEXES, **complaints.INDEXES, **progress.INDEXES,
-                        **alerts.INDEXES, **opendata_store.INDEXES},
-               on_start=lambda db, container: aggregates.ensure_layout(db))
+    storage = Storage(store.ReportingStore, indexes=store.INDEXES,
+                      on_start=lambda storage, container: storage.ratings.ensure_layout())
     config = Config()
     # publishes each write's events at once; the timer below, what is left
     outbox_publisher = OutboxPublisher("alerts")
@@ -97,21 +96,21 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     @event_handler("feedback", "feedback_submitted")
     def on_feedback_submitted(self, payload):
         fact = events.parse_event("feedback_submitted", payload)
-        changed = aggregates.apply_feedback(self.db, fact)
+        changed = self.storage.ratings.apply_feedback(fact)
         EVENTS_APPLIED.labels("feedback_submitted", str(bool(changed)).lower()).inc()
-        self._comment(theme_store.from_submitted(fact), "feedback_submitted")
+        self._comment(theme_buckets.from_submitted(fact), "feedback_submitted")
 
     @event_handler("feedback", "feedback_moderated")
     def on_feedback_moderated(self, payload):
-        self._comment(theme_store.from_moderated(
+        self._comment(theme_buckets.from_moderated(
             events.parse_event("feedback_moderated", payload)), "feedback_moderated")
 
     def _comment(self, state, name):
-        changed = theme_store.record(self.db, state)
+        changed = self.storage.themes.record(state)
         EVENTS_APPLIED.labels(name + ":themes", str(bool(changed)).lower()).inc()
 
     def _complaint(self, name, payload):
-        changed = complaints.apply_complaint(self.db, events.parse_event(name, payload))
+        changed = self.storage.complaints.apply_complaint(events.parse_event(name, payload))
         EVENTS_APPLIED.labels(name, str(changed).lower()).inc()
 
     @event_handler("complaints", "complaint_filed")
@@ -127,8 +126,8 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
         self._complaint("complaint_status_changed", payload)
 
     def _office(self, name, payload):
-        changed = progress.apply_office(self.db, name, events.parse_event(name, payload), today(),
-                                        refresh=False)
+        changed = self.storage.progress.apply_office(name, events.parse_event(name, payload),
+                                                     today(), refresh=False)
         EVENTS_APPLIED.labels(name, str(changed).lower()).inc()
 
     @event_handler("registry", "office_registered")
@@ -162,8 +161,8 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
                                              timeout=timeout):
                 for payload in page:
                     event = events.new_event("office_registered", payload)
-                    applied += progress.apply_office(
-                        self.db, "office_registered",
+                    applied += self.storage.progress.apply_office(
+                        "office_registered",
                         events.parse_event("office_registered", event), today(), refresh=False)
         except ServiceUnavailable as exc:  # registry not up yet: retry soon
             log.warning("reporting resync: %s; retrying in %ss", exc, RESYNC_RETRY_SECONDS)
@@ -175,23 +174,23 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
 
     @ConfiguredTimer.decorator("CFZ_REPORT_COMPACT_INTERVAL")
     def compact(self):
-        rebuilt = aggregates.compact(self.db)
-        theme_store.compact(self.db)
+        storage = self.storage
+        rebuilt = storage.ratings.compact()
+        storage.themes.compact()
         if rebuilt:  # month buckets changed: the satisfaction file is stale
-            opendata_store.mark_dirty(self.db)
-        progress.refresh_marked(self.db, today())
-        DIRTY_MONTHS.set(self.db.dirty_months.count_documents({}))
+            storage.mark_open_data_dirty()
+        storage.progress.refresh_marked(today())
+        DIRTY_MONTHS.set(storage.ratings.dirty_month_count())
         day = today().isoformat()
-        if self.db.rollout.find_one({"_id": "refreshed|" + day}) is None:
+        if not storage.progress.is_refreshed(day):
             # copies pass their planned end date without any event
-            progress.refresh_all(self.db, today())
-            self.db.rollout.update_one({"_id": "refreshed|" + day}, {"$set": {"day": day}},
-                                       upsert=True)
+            storage.progress.refresh_all(today())
+            storage.progress.mark_refreshed(day)
         return rebuilt
 
     def open_data_files(self):
         """Satisfaction per point and month as open data; compaction marks it dirty."""
-        return opendata.build(self.db)
+        return opendata.build(self.storage)
 
     @ConfiguredTimer.decorator("CFZ_ALERT_INTERVAL")
     def check_alerts(self):
@@ -202,7 +201,8 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
                         min_drop=get_float(self.config, "CFZ_ALERT_MIN_DROP"))
         raised = []
         for scope in alerts.SCOPES:
-            new = alerts.record(self.db, alerts.detect(self.db, scope, today(), **settings), today())
+            new = self.storage.alerts.record(
+                alerts.detect(self.storage.ratings, scope, today(), **settings), today())
             ALERTS_RAISED.labels(scope).inc(len(new))
             raised.extend(new)
         if raised:
@@ -223,8 +223,9 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     # --- reports ------------------------------------------------------------
     def _prior(self, start, end):
         # the mean is cheap and always current; the weight reads every point
-        return (reports.prior_mean(self.db, start, end),
-                self.priors.get((start, end), lambda: reports.prior_weight(self.db, start, end)))
+        ratings = self.storage.ratings
+        return (reports.prior_mean(ratings, start, end),
+                self.priors.get((start, end), lambda: reports.prior_weight(ratings, start, end)))
 
     @rpc
     def report(self, level, key, query=None):
@@ -232,10 +233,10 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
             raise validation_error({"level": ["One of: " + ", ".join(LEVELS) + "."]})
         query = load(schemas.ReportQuery, query or {})
         start, end = _range(query)
-        result = reports.report(self.db, LEVELS[level], key, start, end, query["min_sample"],
-                                self._prior(start, end))
-        result["complaints"] = complaints.performance(
-            self.db, LEVELS[level], key, start, end, datetime.now(aggregates.BANGKOK))
+        result = reports.report(self.storage.ratings, LEVELS[level], key, start, end,
+                                query["min_sample"], self._prior(start, end))
+        result["complaints"] = self.storage.complaints.performance(
+            LEVELS[level], key, start, end, datetime.now(rating_buckets.BANGKOK))
         result["zero_copy"] = self._zero_copy_status(LEVELS[level], key)
         if query["format"] == "csv":
             return {"csv": reports.report_csv(result),
@@ -244,14 +245,15 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
 
     def _zero_copy_status(self, level, key):
         if level == "point":
-            doc = self.db.points.find_one({"_id": key}) or {}
+            doc = self.storage.progress.point(key)
             services = doc.get("services") or []
             return {"services": [{"service_code": s["service_code"], "declared": s["declared"],
                                   "zero_copy": s.get("zero_copy")} for s in services],
-                    "figures": progress.with_shares(progress.point_figures(doc, today()))
-                    if progress.is_pinned(doc) else None}
+                    "figures": rollout.with_shares(rollout.point_figures(doc, today()))
+                    if rollout.is_pinned(doc) else None}
         if level in ("agency", "province"):
-            rows = [row for row in progress.rollout_table(self.db, level, today()) if row["id"] == key]
+            rows = [row for row in self.storage.progress.rollout_table(level, today())
+                    if row["id"] == key]
             return {"figures": rows[0] if rows else None}
         return {"figures": None}
 
@@ -259,8 +261,8 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     def rankings(self, query=None):
         query = load(schemas.RankingQuery, query or {})
         start, end = _range(query)
-        result = reports.rankings(self.db, LEVELS[query["level"]], start, end, query["min_sample"],
-                                  query["limit"], self._prior(start, end))
+        result = reports.rankings(self.storage.ratings, LEVELS[query["level"]], start, end,
+                                  query["min_sample"], query["limit"], self._prior(start, end))
         if query["format"] == "csv":
             return {"csv": reports.rankings_csv(result), "filename": "rankings-{}-{}-{}.csv".format(
                 query["level"], result["from"], result["to"])}
@@ -276,12 +278,12 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
         query = load(schemas.ThemesQuery, query or {})
         start, end = _range(query)
         level = query["level"]
-        key = query.get("id") if level != "nation" else aggregates.NATION
-        result = theme_store.report(self.db, view, LEVELS[level], key, start, end,
-                                    query["limit"], query["min_count"])
+        key = query.get("id") if level != "nation" else rating_buckets.NATION
+        result = self.storage.themes.report(view, LEVELS[level], key, start, end,
+                                            query["limit"], query["min_count"])
         result["level"] = level
         if query["format"] == "csv":
-            header, rows = theme_store.csv_rows(result)
+            header, rows = theme_buckets.csv_rows(result)
             return {"csv": reports.to_csv(header, rows), "filename": "themes-{}-{}-{}-{}-{}.csv".format(
                 view, level, key, result["from"], result["to"])}
         return result
@@ -291,9 +293,9 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
         query = load(schemas.GroupedQuery, query or {})
         start, end = _range(query)
         breaches = {key: total["breaches"] for key, total in
-                    aggregates.totals_by_key(self.db, "point", start, end).items()
+                    self.storage.ratings.totals_by_key("point", start, end).items()
                     if total.get("breaches")}
-        result = progress.zero_copy_progress(self.db, query["group_by"], breaches, end)
+        result = self.storage.progress.zero_copy_progress(query["group_by"], breaches, end)
         result.update({"from": start.isoformat(), "to": end.isoformat()})
         if query["format"] == "csv":
             columns = ["id", "point_services", "declared", "no_copy", "no_copy_share",
@@ -309,12 +311,12 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     def rollout(self, query=None):
         query = load(schemas.RolloutQuery, query or {})
         start, end = _range(query)
-        table = progress.rollout_table(self.db, query["group_by"], today())
+        table = self.storage.progress.rollout_table(query["group_by"], today())
         result = {"group_by": query["group_by"], "groups": table}
         if query.get("id"):
             result["id"] = query["id"]
-            result["series"] = progress.rollout_series(self.db, query["group_by"], query["id"],
-                                                       start, end)
+            result["series"] = self.storage.progress.rollout_series(
+                query["group_by"], query["id"], start, end)
         if query["format"] == "csv":
             rows = result.get("series") or table
             present = {c for row in rows for c in row}
@@ -331,15 +333,15 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
         query = load(schemas.OverdueQuery, query or {})
         level, key = LEVELS[query["level"]], query.get("id")
         complaints.check_overdue_access(actor, level, key)
-        rows = complaints.overdue(self.db, level, key, datetime.now(aggregates.BANGKOK),
-                                  query["limit"])
+        rows = self.storage.complaints.overdue(level, key, datetime.now(rating_buckets.BANGKOK),
+                                               query["limit"])
         return {"level": query["level"], "id": key, "results": rows, "count": len(rows)}
 
     @rpc
     def alerts(self, query=None):
         query = load(schemas.AlertsQuery, query or {})
-        return {"results": alerts.recent(self.db, query.get("scope"), query.get("entity_id"),
-                                         query["limit"])}
+        return {"results": self.storage.alerts.recent(query.get("scope"), query.get("entity_id"),
+                                                      query["limit"])}
 
     # --- recount ------------------------------------------------------------
     def _records(self, proxy, method, id_field, page_size=RECOUNT_PAGE):
@@ -351,23 +353,26 @@ class ReportingService(auth.TokenActor, OpenDataMixin, HealthMixin):
     def recount(self):
         """Rebuild every aggregate from the source services and compare it
         with the incremental state; the differences (there should be none)."""
-        started = datetime.now(aggregates.BANGKOK)
-        aggregates.compact(self.db)
+        storage = self.storage
+        started = datetime.now(rating_buckets.BANGKOK)
+        storage.ratings.compact()
         feedback = list(self._records(self.feedback, "facts", "feedback_id"))
         complaint_docs = list(self._records(self.complaints_service, "facts", "complaint_id"))
         points = list(self._records(self.registry, "open_points", "id"))
         result = {
             "feedback": {"records": len(feedback),
-                         "differences": aggregates.differences(self.db, feedback)},
+                         "differences": storage.ratings.differences(feedback)},
             "complaints": {"records": len(complaint_docs),
-                           "differences": complaints.differences(self.db, complaint_docs)},
-            "points": {"records": len(points), "differences": progress.differences(self.db, points)},
+                           "differences": storage.complaints.differences(complaint_docs)},
+            "points": {"records": len(points),
+                       "differences": storage.progress.differences(points)},
         }
         comments = list(self._records(self.feedback, "published_comments", "feedback_id",
                                      COMMENT_PAGE))
-        theme_store.compact(self.db)
+        storage.themes.compact()
         result["themes"] = {"records": len(comments),
-                            "differences": theme_store.differences(self.db, comments)}
+                            "differences": storage.themes.differences(comments)}
         result["ok"] = not any(part["differences"] for part in result.values())
-        result["seconds"] = round((datetime.now(aggregates.BANGKOK) - started).total_seconds(), 3)
+        result["seconds"] = round((datetime.now(rating_buckets.BANGKOK) - started).total_seconds(),
+                                  3)
         return result

@@ -293,16 +293,11 @@ def merge(buckets, only=None):
     return total
 
 
-def totals(buckets, min_count=1, only=None):
-    """What the views need of `buckets` summed: the comment counts, and the
-    term entries of the terms mentioned by at least `min_count` comments
-    (or of `only`). Lighter than `merge`: no examples, and the entries of
-    the long tail are summed as plain lists, never copied into the answer."""
-    total = {"n": 0, "s": 0, "lo": 0, "hi": 0}
+def term_lists(buckets, only=None):
+    """{term: [c, s, lo, hi]} summed over `buckets` (of `only` terms):
+    plain lists, never copies of the entries."""
     sums = {}
     for bucket in buckets:
-        for name in ("n", "s", "lo", "hi"):
-            total[name] += bucket.get(name, 0)
         for term, entry in _items(bucket.get("t", {}), only):
             mine = sums.get(term)
             if mine is None:
@@ -312,9 +307,7 @@ def totals(buckets, min_count=1, only=None):
                 mine[1] += entry["s"]
                 mine[2] += entry["lo"]
                 mine[3] += entry["hi"]
-    total["t"] = {term: {"c": c, "s": s, "lo": lo, "hi": hi}
-                  for term, (c, s, lo, hi) in sums.items() if c >= min_count}
-    return total
+    return sums
 
 
 def examples_of(buckets, wanted):

@@ -17,7 +17,9 @@ from services.feedback import demo as feedback_demo
 from services.feedback import store as feedback_store
 from services.registry import catalogue, demo as registry_demo, points as registry_points
 from services.registry import store as registry_store
-from services.reporting import aggregates, alerts
+from services.reporting import alerts, rating_buckets
+from services.reporting.store import aggregates
+from services.reporting.store.aggregates import AggregateStore
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)  # a Wednesday, 16:30 in Bangkok
 
@@ -97,13 +99,14 @@ def test_demo_ratings_go_through_the_store_and_show_what_matters(feedback):
 def test_the_demo_raises_satisfaction_alerts_once_counted(client, feedback):
     db, _ = feedback
     reporting = _database(client, "demo_reporting", aggregates.INDEXES)
-    aggregates.ensure_layout(reporting)
+    ratings = AggregateStore(reporting)
+    ratings.ensure_layout()
     for doc in db.feedback.find():
         for entry in doc["outbox"]:
-            aggregates.apply_feedback(reporting, events.parse_event(entry["name"], entry["payload"]))
-    aggregates.compact(reporting)
-    today = NOW.astimezone(aggregates.BANGKOK).date()
-    found = alerts.detect(reporting, "point", today)
+            ratings.apply_feedback(events.parse_event(entry["name"], entry["payload"]))
+    ratings.compact()
+    today = NOW.astimezone(rating_buckets.BANGKOK).date()
+    found = alerts.detect(ratings, "point", today)
     assert len(found) >= feedback_demo.ALERT_POINTS, found
     assert all(a["change"] <= -0.05 and a["p_value"] < 0.01 for a in found)
 

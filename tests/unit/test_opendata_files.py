@@ -20,6 +20,7 @@ from services.registry import opendata as register
 from services.registry import store as registry_store
 from services.reporting import opendata as satisfaction
 from services.reporting import stats
+from services.reporting.store import ReportingStore
 from tests.unit.test_redaction_table import TABLE
 
 SCHEMAS = os.path.join(os.path.dirname(__file__), "..", "schemas", "hsds-3.0")
@@ -184,14 +185,14 @@ def month_bucket(db, key, month, histogram):
                           "hist": {"satisfaction": {str(k): v for k, v in histogram.items()}}})
 
 
-def test_satisfaction_per_point_and_month_only_from_the_ranking_minimum():
-    db = mongomock_ng.MongoClient(tz_aware=True).reporting
+def test_satisfaction_per_point_and_month_only_from_the_ranking_minimum(database):
+    db = database
     minimum = stats.DEFAULT_MIN_SAMPLE
     db.points.insert_one({"_id": "sp-1", "agency_id": "ag-1", "province_code": "50"})
     month_bucket(db, "sp-1", "2026-10", {5: minimum - 10, 2: 10})     # exactly the minimum
     month_bucket(db, "sp-1", "2026-11", {5: minimum - 2, 1: 1})       # one short
     month_bucket(db, "sp-2", "2026-11", {4: 100})
-    [built] = satisfaction.build(db)
+    [built] = satisfaction.build(ReportingStore(db))
     rows = csv_rows(built["body"])
     assert [(r["point_id"], r["month"], r["ratings"]) for r in rows] == [
         ("sp-1", "2026-10", str(minimum)), ("sp-2", "2026-11", "100")]
@@ -221,7 +222,8 @@ def test_the_data_package_validates_with_frictionless(db, tmp_path):
         document("สูติบัตร", True, "ระบบ", "2027-03-31")])]), point("sp-2")])
     reporting = mongomock_ng.MongoClient(tz_aware=True).reporting
     month_bucket(reporting, "sp-1", "2026-11", {5: 40})
-    described = write_package(str(tmp_path), build(db) + satisfaction.build(reporting))
+    described = write_package(str(tmp_path), build(db)
+                              + satisfaction.build(ReportingStore(reporting)))
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type", "note"])
     assert len(described["resources"]) == 9

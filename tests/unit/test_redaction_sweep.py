@@ -9,7 +9,7 @@ from services.feedback import schemas as feedback_schemas
 from services.feedback import store as feedback
 from services.registry import audit
 from services.registry.schemas import load
-from services.reporting import theme_store
+from services.reporting import theme_buckets
 
 POINT = {"id": "sp-1", "agency_id": "ag-1", "province_code": "50", "status": "open",
          "services": [{"service_code": "DOPA-HR-MOVE-IN", "documents": []}]}
@@ -78,7 +78,7 @@ def test_a_published_comment_is_masked_again_and_its_event_says_so(db, ratings):
     assert entry["after"]["comment"] == doc["comment_public"]
     assert "personal data masked again" in entry["after"]["note"]
     # reporting's comment themes take the new text (a later decision wins)
-    state = theme_store.from_moderated(event)
+    state = theme_buckets.from_moderated(event)
     assert state["text"] == doc["comment_public"] and state["rank"] > ""
 
 

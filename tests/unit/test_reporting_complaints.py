@@ -2,14 +2,15 @@
 late events change nothing), performance figures against a hand-computed
 set, Bangkok days, the overdue list, and differences from a recount."""
 import math
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from services.common.events import new_event, parse_event
-from services.common.storage import ensure_indexes, get_client
-from services.reporting import complaints
+from services.common.storage import ensure_indexes
+from services.reporting import complaints as complaint_copies
+from services.reporting.store import complaints
+from services.reporting.store.complaints import ComplaintCopies
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -21,11 +22,9 @@ def at(day, hour=0, minute=0):
 
 
 @pytest.fixture
-def db():
-    database = get_client(None)["test_complaints_{}".format(uuid.uuid4().hex)]
+def db(database):
     ensure_indexes(database, complaints.INDEXES)
-    yield database
-    database.client.drop_database(database.name)
+    return database
 
 
 def payload(cid, filed_at, sla_due_at, status="received", closed_at=None, version=1,
@@ -74,7 +73,7 @@ SOURCE = [
 @pytest.fixture
 def loaded(db):
     for body in SOURCE:
-        assert complaints.apply_complaint(db, event(body)) is True
+        assert ComplaintCopies(db).apply_complaint(event(body)) is True
     return db
 
 
@@ -94,11 +93,11 @@ def test_duplicates_and_older_versions_change_nothing(db):
     v3 = payload("x", at(2), at(9), "resolved", at(4), version=3, rating=4,
                  previous="relayed")
     v2["pmoc_reference"] = v3["pmoc_reference"] = "PMOC-77"
-    assert complaints.apply_complaint(db, event(v3)) is True
+    assert ComplaintCopies(db).apply_complaint(event(v3)) is True
     after_v3 = db.complaints.find_one({"_id": "x"})
-    assert complaints.apply_complaint(db, event(v2, "complaint_relayed")) is False
-    assert complaints.apply_complaint(db, event(v3)) is False
-    assert complaints.apply_complaint(db, event(v1, "complaint_filed")) is False
+    assert ComplaintCopies(db).apply_complaint(event(v2, "complaint_relayed")) is False
+    assert ComplaintCopies(db).apply_complaint(event(v3)) is False
+    assert ComplaintCopies(db).apply_complaint(event(v1, "complaint_filed")) is False
     assert db.complaints.count_documents({}) == 1
     stored = db.complaints.find_one({"_id": "x"})
     assert stored == after_v3
@@ -110,8 +109,8 @@ def test_duplicates_and_older_versions_change_nothing(db):
 def test_newer_versions_replace_the_whole_copy(db):
     closed = payload("x", at(2), at(9), "resolved", at(4), version=2, rating=3)
     reopened = payload("x", at(2), at(9), "reopened", None, version=3, previous="resolved")
-    assert complaints.apply_complaint(db, event(closed)) is True
-    assert complaints.apply_complaint(db, event(reopened)) is True
+    assert ComplaintCopies(db).apply_complaint(event(closed)) is True
+    assert ComplaintCopies(db).apply_complaint(event(reopened)) is True
     stored = db.complaints.find_one({"_id": "x"})
     assert stored == {"_id": "x", "tracking_code": "CFZ-X", "category": "SERVICE-DELAY",
                       "service_point_id": "sp-1", "agency_id": "ag-A", "province_code": "10",
@@ -122,14 +121,14 @@ def test_newer_versions_replace_the_whole_copy(db):
 
 def test_contact_data_is_never_copied(db):
     body = dict(event(payload("x", at(2), at(9))), contact={"phone": "0812345678"})
-    complaints.apply_complaint(db, body)
+    ComplaintCopies(db).apply_complaint(body)
     assert "contact" not in db.complaints.find_one({"_id": "x"})
 
 
 # --- performance -------------------------------------------------------------
 
 def test_nation_performance_matches_the_hand_computed_set(loaded):
-    report = complaints.performance(loaded, "nation", None, *NOVEMBER, now=NOW)
+    report = ComplaintCopies(loaded).performance("nation", None, *NOVEMBER, now=NOW)
     assert report == {
         "filed": 7,
         "by_category": {"SERVICE-DELAY": 2, "STAFF-CONDUCT": 2, "COPY-DEMANDED": 3},
@@ -142,11 +141,11 @@ def test_nation_performance_matches_the_hand_computed_set(loaded):
         "resolution_rating": {"n": 3, "mean": 3.6667,
                               "hist": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}}}
     assert report["within_sla_ci"] == wilson_by_quadratic(2, 3)
-    assert complaints.performance(loaded, "nation", "ignored", *NOVEMBER, now=NOW) == report
+    assert ComplaintCopies(loaded).performance("nation", "ignored", *NOVEMBER, now=NOW) == report
 
 
 def test_agency_performance_with_an_even_number_of_resolutions(loaded):
-    report = complaints.performance(loaded, "agency", "ag-A", *NOVEMBER, now=NOW)
+    report = ComplaintCopies(loaded).performance("agency", "ag-A", *NOVEMBER, now=NOW)
     assert report == {
         "filed": 3, "by_category": {"SERVICE-DELAY": 2, "STAFF-CONDUCT": 1},
         "by_status": {"resolved": 2, "in_progress": 1},
@@ -160,11 +159,11 @@ def test_agency_performance_with_an_even_number_of_resolutions(loaded):
 
 
 def test_point_and_province_levels(loaded):
-    point = complaints.performance(loaded, "point", "sp-3", *NOVEMBER, now=NOW)
+    point = ComplaintCopies(loaded).performance("point", "sp-3", *NOVEMBER, now=NOW)
     assert (point["filed"], point["by_status"], point["overdue"]) == (
         2, {"rejected": 1, "reopened": 1}, 1)
     assert point["median_resolution_hours"] is None and point["within_sla_share"] is None
-    province = complaints.performance(loaded, "province", "50", *NOVEMBER, now=NOW)
+    province = ComplaintCopies(loaded).performance("province", "50", *NOVEMBER, now=NOW)
     assert (province["filed"], province["open"], province["closed"], province["resolved"]) == (
         4, 2, 2, 1)
     assert province["median_resolution_hours"] == 12.0
@@ -174,9 +173,9 @@ def test_point_and_province_levels(loaded):
 
 def test_overdue_depends_on_now(loaded):
     early = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)  # c3 due exactly now: not yet overdue
-    assert complaints.performance(loaded, "nation", None, *NOVEMBER, now=early)["overdue"] == 0
+    assert ComplaintCopies(loaded).performance("nation", None, *NOVEMBER, now=early)["overdue"] == 0
     late = datetime(2026, 12, 1, tzinfo=UTC)  # c6 now overdue too
-    assert complaints.performance(loaded, "nation", None, *NOVEMBER, now=late)["overdue"] == 3
+    assert ComplaintCopies(loaded).performance("nation", None, *NOVEMBER, now=late)["overdue"] == 3
 
 
 def test_empty_ranges(loaded):
@@ -185,37 +184,37 @@ def test_empty_ranges(loaded):
              "resolved_within_sla": 0, "within_sla_share": None, "within_sla_ci": [0.0, 1.0],
              "resolution_rating": {"n": 0, "mean": None,
                                    "hist": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}}}
-    assert complaints.performance(loaded, "nation", None, date(2027, 1, 1),
-                                  date(2027, 1, 31), now=NOW) == empty
-    assert complaints.performance(loaded, "nation", None, date(2026, 11, 30),
-                                  date(2026, 11, 1), now=NOW) == empty
-    assert complaints.performance(loaded, "agency", "ag-unknown", *NOVEMBER, now=NOW) == empty
+    assert ComplaintCopies(loaded).performance("nation", None, date(2027, 1, 1),
+                                               date(2027, 1, 31), now=NOW) == empty
+    assert ComplaintCopies(loaded).performance("nation", None, date(2026, 11, 30),
+                                               date(2026, 11, 1), now=NOW) == empty
+    assert ComplaintCopies(loaded).performance("agency", "ag-unknown", *NOVEMBER, now=NOW) == empty
 
 
 def test_days_are_bangkok_days(db):
     late_utc = payload("late", datetime(2026, 10, 31, 18, 30, tzinfo=UTC), at(7))
     before = payload("before", datetime(2026, 10, 31, 16, 59, tzinfo=UTC), at(7))
     for body in (late_utc, before):
-        complaints.apply_complaint(db, event(body, "complaint_filed"))
+        ComplaintCopies(db).apply_complaint(event(body, "complaint_filed"))
     assert db.complaints.find_one({"_id": "late"})["filed_day"] == "2026-11-01"
     assert db.complaints.find_one({"_id": "before"})["filed_day"] == "2026-10-31"
-    nov1 = complaints.performance(db, "nation", None, date(2026, 11, 1), date(2026, 11, 1), NOW)
-    oct31 = complaints.performance(db, "nation", None, date(2026, 10, 31), date(2026, 10, 31),
-                                   NOW)
+    copies = ComplaintCopies(db)
+    nov1 = copies.performance("nation", None, date(2026, 11, 1), date(2026, 11, 1), NOW)
+    oct31 = copies.performance("nation", None, date(2026, 10, 31), date(2026, 10, 31), NOW)
     assert (nov1["filed"], oct31["filed"]) == (1, 1)
-    assert complaints.performance(db, "agency", "ag-A", date(2026, 10, 31), date(2026, 11, 1),
-                                  NOW)["filed"] == 2
+    assert ComplaintCopies(db).performance("agency", "ag-A", date(2026, 10, 31), date(2026, 11, 1),
+                                           NOW)["filed"] == 2
 
 
 def test_unknown_level_is_refused(db):
     with pytest.raises(ValueError):
-        complaints.performance(db, "district", "x", *NOVEMBER, now=NOW)
+        ComplaintCopies(db).performance("district", "x", *NOVEMBER, now=NOW)
 
 
 # --- the overdue list ----------------------------------------------------------
 
 def test_overdue_list_most_overdue_first(loaded):
-    rows = complaints.overdue(loaded, "nation", None, NOW)
+    rows = ComplaintCopies(loaded).overdue("nation", None, NOW)
     assert rows == [
         {"tracking_code": "CFZ-C3", "category": "STAFF-CONDUCT", "status": "in_progress",
          "service_point_id": "sp-2", "agency_id": "ag-A", "province_code": "10",
@@ -225,17 +224,17 @@ def test_overdue_list_most_overdue_first(loaded):
          "service_point_id": "sp-3", "agency_id": "ag-B", "province_code": "50",
          "filed_at": "2026-11-06T00:00:00+00:00", "sla_due_at": "2026-11-13T00:00:00+00:00",
          "days_overdue": 7.25}]
-    assert [r["tracking_code"] for r in complaints.overdue(loaded, "agency", "ag-B", NOW)] == [
+    assert [r["tracking_code"] for r in ComplaintCopies(loaded).overdue("agency", "ag-B", NOW)] == [
         "CFZ-C5"]
-    assert complaints.overdue(loaded, "point", "sp-1", NOW) == []
-    assert [r["tracking_code"] for r in complaints.overdue(loaded, "nation", None, NOW, 1)] == [
-        "CFZ-C3"]
+    assert ComplaintCopies(loaded).overdue("point", "sp-1", NOW) == []
+    assert [r["tracking_code"]
+            for r in ComplaintCopies(loaded).overdue("nation", None, NOW, 1)] == ["CFZ-C3"]
 
 
 def test_overdue_ties_are_ordered_by_tracking_code(db):
     for cid in ("b", "a", "c"):
-        complaints.apply_complaint(db, event(payload(cid, at(1), at(5, 7, 15))))
-    rows = complaints.overdue(db, "province", "10", at(6, 7, 15))
+        ComplaintCopies(db).apply_complaint(event(payload(cid, at(1), at(5, 7, 15))))
+    rows = ComplaintCopies(db).overdue("province", "10", at(6, 7, 15))
     assert [(r["tracking_code"], r["days_overdue"]) for r in rows] == [
         ("CFZ-A", 1.0), ("CFZ-B", 1.0), ("CFZ-C", 1.0)]
 
@@ -243,27 +242,27 @@ def test_overdue_ties_are_ordered_by_tracking_code(db):
 # --- differences from a recount --------------------------------------------------
 
 def test_differences_empty_when_every_event_was_applied(loaded):
-    assert complaints.differences(loaded, SOURCE) == []  # ISO strings
-    assert complaints.differences(loaded, [event(body) for body in SOURCE]) == []  # datetimes
+    assert ComplaintCopies(loaded).differences(SOURCE) == []  # ISO strings
+    assert ComplaintCopies(loaded).differences([event(body) for body in SOURCE]) == []  # datetimes
 
 
 def test_differences_ignore_precision_beyond_milliseconds(db):
     body = payload("x", at(2) + timedelta(microseconds=123456), at(9))
-    complaints.apply_complaint(db, event(body))
-    assert complaints.differences(db, [body]) == []
+    ComplaintCopies(db).apply_complaint(event(body))
+    assert ComplaintCopies(db).differences([body]) == []
 
 
 def test_differences_name_tampered_missing_and_extra_copies(loaded):
     loaded.complaints.update_one({"_id": "c2"}, {"$set": {"closed_at": at(9)}})
-    assert complaints.differences(loaded, SOURCE) == ["c2"]
+    assert ComplaintCopies(loaded).differences(SOURCE) == ["c2"]
     loaded.complaints.delete_one({"_id": "c5"})
-    assert complaints.differences(loaded, SOURCE) == ["c2", "c5"]
-    assert complaints.differences(loaded, SOURCE[1:]) == ["c1", "c2", "c5"]
+    assert ComplaintCopies(loaded).differences(SOURCE) == ["c2", "c5"]
+    assert ComplaintCopies(loaded).differences(SOURCE[1:]) == ["c1", "c2", "c5"]
 
 
 def test_closed_exactly_at_the_due_time_is_within_sla(db):
-    complaints.apply_complaint(db, event(payload("x", at(2), at(9), "resolved", at(9))))
-    report = complaints.performance(db, "nation", None, *NOVEMBER, now=NOW)
+    ComplaintCopies(db).apply_complaint(event(payload("x", at(2), at(9), "resolved", at(9))))
+    report = ComplaintCopies(db).performance("nation", None, *NOVEMBER, now=NOW)
     assert (report["resolved_within_sla"], report["median_resolution_hours"]) == (1, 168.0)
 
 
@@ -272,10 +271,10 @@ def test_who_may_read_an_overdue_list():
     admin = {"role": "admin"}
     officer = {"role": "officer", "agency_id": "ag-1"}
     for level, key in (("nation", None), ("province", "10"), ("agency", "ag-2")):
-        complaints.check_overdue_access(admin, level, key)          # anything
-    complaints.check_overdue_access(officer, "agency", "ag-1")      # their own agency
+        complaint_copies.check_overdue_access(admin, level, key)    # anything
+    complaint_copies.check_overdue_access(officer, "agency", "ag-1")  # their own agency
     for actor, level, key in ((officer, "agency", "ag-2"), (officer, "nation", None),
                               (officer, "point", "sp-1"), ({"role": "citizen"}, "agency", "ag-1"),
                               ({"role": "officer"}, "agency", None)):
         with pytest.raises(Forbidden):
-            complaints.check_overdue_access(actor, level, key)
+            complaint_copies.check_overdue_access(actor, level, key)

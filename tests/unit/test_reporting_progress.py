@@ -1,25 +1,22 @@
 """Reporting's copy of the service points follows the registry's events in
 any order, and the Zero Copy rollout figures equal hand-computed numbers."""
-import uuid
 from datetime import date
 
 import pytest
 
 from services.common.events import new_event, parse_event
-from services.common.storage import ensure_indexes, get_client
-from services.reporting import progress
+from services.common.storage import ensure_indexes
+from services.reporting import rollout
+from services.reporting.store import progress
+from services.reporting.store.progress import RolloutStore
 
 TODAY = date(2026, 11, 10)
 
 
 @pytest.fixture
-def db():
-    client = get_client(None)
-    name = "test_" + uuid.uuid4().hex
-    database = client[name]
+def db(database):
     ensure_indexes(database, progress.INDEXES)
-    yield database
-    client.drop_database(name)
+    return database
 
 
 def doc(name, copy_required=False, gov=False, end=None):
@@ -52,16 +49,16 @@ def event(name, payload):
 
 
 def apply(db, *events, today=TODAY):
-    return [progress.apply_office(db, name, body, today=today) for name, body in events]
+    return [RolloutStore(db).apply_office(name, body, today=today) for name, body in events]
 
 
 def snapshot(db, level, key, day=TODAY):
     found = db.rollout.find_one({"_id": "|".join((level, key, day.isoformat()))})
-    return {name: found[name] for name in progress.FIGURES}
+    return {name: found[name] for name in rollout.FIGURES}
 
 
 def figures(*values):
-    return dict(zip(progress.FIGURES, values))
+    return dict(zip(rollout.FIGURES, values))
 
 
 # p1..p5 open, p6 closed. Today is 2026-11-10.
@@ -139,7 +136,7 @@ def test_rollout_snapshots_of_a_hand_made_set(fleet):
 def test_series_carry_forward_and_start_with_zeros(db):
     apply(db, event("office_registered", P1), today=date(2026, 11, 1))
     apply(db, event("office_registered", P2), today=date(2026, 11, 3))
-    rows = progress.rollout_series(db, "agency", "ag-A", date(2026, 10, 31), date(2026, 11, 4))
+    rows = RolloutStore(db).rollout_series("agency", "ag-A", date(2026, 10, 31), date(2026, 11, 4))
     assert [r["day"] for r in rows] == ["2026-10-31", "2026-11-01", "2026-11-02",
                                         "2026-11-03", "2026-11-04"]
     assert rows[0] == dict(figures(0, 0, 0, 0, 0, 0, 0), day="2026-10-31",
@@ -151,29 +148,30 @@ def test_series_carry_forward_and_start_with_zeros(db):
     assert rows[3] == dict(two, day="2026-11-03")
     assert rows[4] == dict(two, day="2026-11-04")
     # a series starting after the last snapshot carries it in
-    later = progress.rollout_series(db, "agency", "ag-A", date(2026, 11, 20), date(2026, 11, 20))
+    later = RolloutStore(db).rollout_series("agency", "ag-A", date(2026, 11, 20),
+                                            date(2026, 11, 20))
     assert later == [dict(two, day="2026-11-20")]
 
 
 def test_refresh_all_counts_copies_that_passed_their_planned_end(fleet):
-    progress.refresh_all(fleet, date(2026, 11, 11))
+    RolloutStore(fleet).refresh_all(date(2026, 11, 11))
     # p3's copy planned to end on 2026-11-10 is now past
     assert snapshot(fleet, "nation", "TH", date(2026, 11, 11)) == figures(5, 3, 1, 7, 3, 4, 3)
 
 
 def test_rollout_table_lists_the_lagging_agency_first(fleet):
-    rows = progress.rollout_table(fleet, "agency", TODAY)
+    rows = RolloutStore(fleet).rollout_table("agency", TODAY)
     assert [(r["id"], r["surveyed_share"], r["no_copy_share"]) for r in rows] == [
         ("ag-A", 0.5, 0.5), ("ag-B", 0.6667, 0.3333)]
     assert rows[0]["copies_past_planned_end"] == 1
-    assert [r["id"] for r in progress.rollout_table(fleet, "province", TODAY)] == ["50", "10"]
+    assert [r["id"] for r in RolloutStore(fleet).rollout_table("province", TODAY)] == ["50", "10"]
 
 
 def test_rollout_table_breaks_ties_by_copies_past_planned_end(db):
     apply(db, event("office_registered", office("x1", 1, "ag-X", services=[svc("S1")])),
           event("office_registered", office("y1", 1, "ag-Y", services=[
               svc("S1"), svc("S2", [doc("a", True, end="2026-01-01")])])))
-    assert [r["id"] for r in progress.rollout_table(db, "agency", TODAY)] == ["ag-Y", "ag-X"]
+    assert [r["id"] for r in RolloutStore(db).rollout_table("agency", TODAY)] == ["ag-Y", "ag-X"]
 
 
 BREACHES = {
@@ -198,7 +196,7 @@ def group(gid, point_services, declared, no_copy, share, demanded, past, breache
 
 
 def test_zero_copy_progress_by_agency(fleet):
-    result = progress.zero_copy_progress(fleet, "agency", BREACHES, TODAY)
+    result = RolloutStore(fleet).zero_copy_progress("agency", BREACHES, TODAY)
     assert result["group_by"] == "agency"
     assert result["groups"] == [group("ag-A", 4, 3, 2, 0.5, 1, 1, 6, 3, 1),
                                 group("ag-B", 3, 3, 1, 0.3333, 3, 1, 5, 1, 1)]
@@ -211,7 +209,7 @@ def test_zero_copy_progress_by_agency(fleet):
 
 
 def test_zero_copy_progress_by_province(fleet):
-    result = progress.zero_copy_progress(fleet, "province", BREACHES, TODAY)
+    result = RolloutStore(fleet).zero_copy_progress("province", BREACHES, TODAY)
     assert result["groups"] == [group("10", 5, 5, 3, 0.6, 3, 1, 10, 3, 2),
                                 group("50", 2, 1, 0, 0.0, 1, 1, 1, 1, 0)]
     assert [d["service_point_id"] for d in result["disagreements"]] == ["p5", "p1"]
@@ -220,16 +218,16 @@ def test_zero_copy_progress_by_province(fleet):
 
 def test_disagreements_tie_on_breaches_sorted_by_id(fleet):
     breaches = {"p5": {"total": 2, "by_reason": {}}, "p1": {"total": 2, "by_reason": {}}}
-    result = progress.zero_copy_progress(fleet, "agency", breaches, TODAY)
+    result = RolloutStore(fleet).zero_copy_progress("agency", breaches, TODAY)
     assert [d["service_point_id"] for d in result["disagreements"]] == ["p1", "p5"]
     assert result["unknown_points"] == 0
 
 
 def test_differences_empty_in_sync_and_name_the_tampered_point(fleet):
     source = [P1, P2, P3, P4, P5]
-    assert progress.differences(fleet, source) == []
+    assert RolloutStore(fleet).differences(source) == []
     fleet.points.update_one({"_id": "p3"}, {"$set": {"services.0.documents.0.copy_required": False}})
-    assert progress.differences(fleet, source) == ["p3"]
+    assert RolloutStore(fleet).differences(source) == ["p3"]
     # the registry no longer lists p4 as open, and knows a point the copy missed
     missed = office("p9", 1, "ag-B", "50")
-    assert progress.differences(fleet, [P1, P2, P3, P5, missed]) == ["p3", "p4", "p9"]
+    assert RolloutStore(fleet).differences([P1, P2, P3, P5, missed]) == ["p3", "p4", "p9"]

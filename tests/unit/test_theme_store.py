@@ -1,22 +1,21 @@
 """Comment themes kept from events: each published comment counted once per
 bucket whatever the order and repetition of its events, moderated-away
 comments leaving the counts, month documents bounded, and a recount that
-agrees (services/reporting/theme_store.py)."""
+agrees (services/reporting/store/themes.py)."""
 import random
 from datetime import date, datetime, timedelta, timezone
 
 import bson
 import pytest
 
-from services.common.storage import get_client
-from services.reporting import theme_store, themes
+from services.reporting import theme_buckets, themes
+from services.reporting.store import themes as theme_store
+from services.reporting.store.themes import ThemeStore
 from tests.unit.test_themes import TABLE
 
 
 @pytest.fixture
-def db(request):
-    database = get_client("mongomock://themes-{}".format(request.node.name)).reporting
-    database.client.drop_database("reporting")
+def db(database):
     return database
 
 
@@ -37,11 +36,11 @@ def comments(n, seed=3):
 
 
 def submitted(fact, text=True):
-    return theme_store.from_submitted(dict(fact, comment_public=fact["comment_public"] if text else None))
+    return theme_buckets.from_submitted(dict(fact, comment_public=fact["comment_public"] if text else None))
 
 
 def moderated(fact, decision, at, text=None):
-    return theme_store.from_moderated({
+    return theme_buckets.from_moderated({
         "feedback_id": fact["feedback_id"], "service_point_id": fact["service_point_id"],
         "agency_id": fact["agency_id"], "province_code": fact["province_code"],
         "submitted_at": fact["submitted_at"], "satisfaction": fact["satisfaction"],
@@ -50,106 +49,106 @@ def moderated(fact, decision, at, text=None):
 
 
 def nation(db, start=date(2026, 10, 1), end=date(2026, 11, 30)):
-    return theme_store.range_bucket(db, "nation", "TH", start, end)
+    return ThemeStore(db).range_bucket("nation", "TH", start, end)
 
 
 def test_replayed_and_shuffled_events_count_once_and_equal_the_recount(db):
     source = comments(150)
     for fact in source:
-        theme_store.record(db, submitted(fact))
+        ThemeStore(db).record(submitted(fact))
     first = nation(db)
     replay = source * 2
     random.Random(5).shuffle(replay)
-    assert sum(theme_store.record(db, submitted(fact)) for fact in replay) == 0
+    assert sum(ThemeStore(db).record(submitted(fact)) for fact in replay) == 0
     assert nation(db) == first
     assert first["n"] == 150
-    assert theme_store.differences(db, source) == []
-    while theme_store.compact(db):
+    assert ThemeStore(db).differences(source) == []
+    while ThemeStore(db).compact():
         pass
     assert nation(db) == first  # months now, the same answer
-    assert theme_store.differences(db, source) == []
+    assert ThemeStore(db).differences(source) == []
 
 
 def test_moderated_away_leaves_the_counts_and_the_examples(db):
     source = comments(60)
     for fact in source:
-        theme_store.record(db, submitted(fact))
-    theme_store.compact(db)
+        ThemeStore(db).record(submitted(fact))
+    ThemeStore(db).compact()
     newest = max((f for f in source if "คิว" in themes.terms(f["comment_public"])),
                  key=lambda f: (themes.moment(f["submitted_at"]), f["feedback_id"]))
     before = nation(db)
     assert newest["feedback_id"] in [themes.example_id(e) for e in before["ex"]["คิว"]]
-    theme_store.record(db, moderated(newest, "rejected", "2026-12-01T00:00:00+00:00"))
+    ThemeStore(db).record(moderated(newest, "rejected", "2026-12-01T00:00:00+00:00"))
     after = nation(db)
     assert after["n"] == before["n"] - 1
     assert after["t"]["คิว"]["c"] == before["t"]["คิว"]["c"] - 1
     assert newest["feedback_id"] not in [themes.example_id(e) for e in after["ex"]["คิว"]]
     assert len(after["ex"]["คิว"]) == themes.EXAMPLES  # refilled from the others
     rest = [f for f in source if f is not newest]
-    assert theme_store.differences(db, rest) == []
+    assert ThemeStore(db).differences(rest) == []
     # the submission arriving again (or late) does not bring it back
-    theme_store.record(db, submitted(newest))
+    ThemeStore(db).record(submitted(newest))
     assert nation(db) == after
-    theme_store.compact(db)
-    assert theme_store.differences(db, rest) == []
+    ThemeStore(db).compact()
+    assert ThemeStore(db).differences(rest) == []
 
 
 def test_pending_then_published_with_an_edit_and_out_of_order(db):
     fact = comments(1)[0]
     edited = "เจ้าหน้าที่ให้ถ่ายเอกสารเพิ่ม"
     # the decision arrives before the submission (no text while pending)
-    theme_store.record(db, moderated(fact, "published", "2026-12-01T01:00:00+00:00", edited))
-    theme_store.record(db, submitted(fact, text=False))
+    ThemeStore(db).record(moderated(fact, "published", "2026-12-01T01:00:00+00:00", edited))
+    ThemeStore(db).record(submitted(fact, text=False))
     bucket = nation(db)
     assert bucket["n"] == 1 and set(bucket["t"]) == set(themes.terms(edited))
     # a later rejection, then a stale copy of the publication: rejected wins
-    theme_store.record(db, moderated(fact, "rejected", "2026-12-02T01:00:00+00:00"))
-    theme_store.record(db, moderated(fact, "published", "2026-12-01T01:00:00+00:00", edited))
+    ThemeStore(db).record(moderated(fact, "rejected", "2026-12-02T01:00:00+00:00"))
+    ThemeStore(db).record(moderated(fact, "published", "2026-12-01T01:00:00+00:00", edited))
     assert nation(db)["n"] == 0 and nation(db)["t"] == {}
-    assert theme_store.differences(db, []) == []
+    assert ThemeStore(db).differences([]) == []
     # published again with another text: counted in that text only
-    theme_store.record(db, moderated(fact, "published", "2026-12-03T01:00:00+00:00", "ที่จอดรถเต็ม"))
+    ThemeStore(db).record(moderated(fact, "published", "2026-12-03T01:00:00+00:00", "ที่จอดรถเต็ม"))
     assert set(nation(db)["t"]) == set(themes.terms("ที่จอดรถเต็ม"))
-    assert theme_store.differences(db, [dict(fact, comment_public="ที่จอดรถเต็ม")]) == []
+    assert ThemeStore(db).differences([dict(fact, comment_public="ที่จอดรถเต็ม")]) == []
 
 
 def test_an_old_producers_moderation_event_is_tolerated(db):
     fact = comments(1)[0]
-    theme_store.record(db, submitted(fact))
-    state = theme_store.from_moderated({"feedback_id": fact["feedback_id"], "decision": "rejected",
-                                        "service_point_id": fact["service_point_id"],
-                                        "agency_id": fact["agency_id"],
-                                        "occurred_at": datetime(2026, 12, 1, tzinfo=timezone.utc)})
-    theme_store.record(db, state)
+    ThemeStore(db).record(submitted(fact))
+    state = theme_buckets.from_moderated({
+        "feedback_id": fact["feedback_id"], "decision": "rejected",
+        "service_point_id": fact["service_point_id"], "agency_id": fact["agency_id"],
+        "occurred_at": datetime(2026, 12, 1, tzinfo=timezone.utc)})
+    ThemeStore(db).record(state)
     assert nation(db)["n"] == 0
     unknown = dict(state, _id="fb-never-seen")
-    assert theme_store.record(db, unknown) == 0
+    assert ThemeStore(db).record(unknown) == 0
 
 
 def test_the_recount_finds_a_difference(db):
     source = comments(30)
     for fact in source:
-        theme_store.record(db, submitted(fact))
-    assert theme_store.differences(db, source) == []
-    assert theme_store.differences(db, source[1:])  # one the store counted that the source lacks
-    theme_store.compact(db)
+        ThemeStore(db).record(submitted(fact))
+    assert ThemeStore(db).differences(source) == []
+    assert ThemeStore(db).differences(source[1:])   # one the store counted that the source lacks
+    ThemeStore(db).compact()
     day = db.theme_days.find_one({"level": "point"})
     db.theme_days.update_one({"_id": day["_id"]}, {"$inc": {"n": 1}})
-    assert [d["bucket"] for d in theme_store.differences(db, source)] == [day["_id"]]
+    assert [d["bucket"] for d in ThemeStore(db).differences(source)] == [day["_id"]]
 
 
 def test_a_large_month_is_split_into_parts_that_read_the_same(db, monkeypatch):
     source = comments(200)
     for fact in source:
-        theme_store.record(db, submitted(fact))
+        ThemeStore(db).record(submitted(fact))
     whole = nation(db, date(2026, 11, 1), date(2026, 11, 30))
     monkeypatch.setattr(theme_store, "PART_TERMS", 25)
-    while theme_store.compact(db):
+    while ThemeStore(db).compact():
         pass
     head = db.theme_months.find_one({"_id": "nation|TH|2026-11"})
     assert head["parts"] == -(-len(whole["t"]) // 25) > 1
     assert nation(db, date(2026, 11, 1), date(2026, 11, 30)) == whole
-    assert theme_store.differences(db, source) == []
+    assert ThemeStore(db).differences(source) == []
 
 
 def test_month_documents_stay_far_below_the_16_mib_limit(db):
@@ -160,7 +159,7 @@ def test_month_documents_stay_far_below_the_16_mib_limit(db):
         term = "คำที่{:06d} ต่อ{:06d}".format(i, i)
         bucket["t"][term] = {"c": 12, "s": 40, "lo": 3, "hi": 6}
         bucket["ex"][term] = ["2026-11-30T09:00:00.000Z fb-{:020d}".format(i)] * 3
-    docs = theme_store.month_documents(db, "nation|TH|2026-11", bucket)
+    docs = ThemeStore(db).month_documents("nation|TH|2026-11", bucket)
     sizes = [len(bson.encode(doc)) for doc in docs]
     assert len(docs) == 1 + 40 and max(sizes) < 4 * 1024 * 1024, sizes
 
@@ -174,19 +173,19 @@ def test_views_with_examples_from_the_store(db):
                for i, text in enumerate(["ถ่ายเอกสารเองทุกครั้ง", "ให้ไปถ่ายเอกสารข้างนอก",
                                          "ต้องถ่ายเอกสารสำเนาบัตร", "รอไม่นาน"])]
     for fact in source + counter:
-        theme_store.record(db, submitted(fact))
-    theme_store.compact(db)
-    result = theme_store.report(db, "themes", "point", "sp-9", date(2026, 11, 1), date(2026, 11, 30))
+        ThemeStore(db).record(submitted(fact))
+    ThemeStore(db).compact()
+    result = ThemeStore(db).report("themes", "point", "sp-9", date(2026, 11, 1), date(2026, 11, 30))
     top = result["themes"][0]
     assert top["term"] == "ถ่ายเอกสาร" and top["count"] == 3
     assert [e["feedback_id"] for e in top["examples"]] == ["fb-90002", "fb-90001", "fb-90000"]
     assert top["examples"][0]["comment"] == "ต้องถ่ายเอกสารสำเนาบัตร"
     assert top["mean_satisfaction"] == 2
-    header, rows = theme_store.csv_rows(result)
+    header, rows = theme_buckets.csv_rows(result)
     assert header[0] == "term" and rows[0][0] == "ถ่ายเอกสาร" and rows[0][-3] == "ต้องถ่ายเอกสารสำเนาบัตร"
-    nation_view = theme_store.report(db, "themes", "nation", "TH", date(2026, 10, 1), date(2026, 11, 30))
+    nation_view = ThemeStore(db).report("themes", "nation", "TH", date(2026, 10, 1), date(2026, 11, 30))
     assert nation_view["reference"] is None and nation_view["themes"][0]["g2"] is None
-    rising = theme_store.report(db, "rising", "point", "sp-9", date(2026, 11, 10), date(2026, 11, 20))
+    rising = ThemeStore(db).report("rising", "point", "sp-9", date(2026, 11, 10), date(2026, 11, 20))
     assert rising["previous"] == {"from": "2026-10-30", "to": "2026-11-09", "comments": 0}
 
 
@@ -196,8 +195,8 @@ def test_terms_of_one_repeated_sentence_are_one_theme(db):
                    satisfaction=1, service_point_id="sp-8" if i < 6 else f["service_point_id"])
               for i, f in enumerate(comments(200))]
     for fact in source:
-        theme_store.record(db, submitted(fact))
-    rows = theme_store.report(db, "themes", "point", "sp-8", date(2026, 10, 1), date(2026, 11, 30))["themes"]
+        ThemeStore(db).record(submitted(fact))
+    rows = ThemeStore(db).report("themes", "point", "sp-8", date(2026, 10, 1), date(2026, 11, 30))["themes"]
     assert len(rows) == 1, [r["term"] for r in rows]
     assert rows[0]["count"] == 6 and {"ทางลาด", "บันได", "รถเข็น"} <= set([rows[0]["term"]] + rows[0]["together"])
 
@@ -206,21 +205,21 @@ def every_term_through_the_views(db, view, level, key, start, end, min_count, li
     """The rows of a view computed the plain way: every term of the merged
     buckets through themes' views (what report does for the few terms its
     array test lets through)."""
-    scope = theme_store.range_bucket(db, level, key, start, end)
+    scope = ThemeStore(db).range_bucket(level, key, start, end)
     scope["t"] = {t: e for t, e in scope["t"].items() if e["c"] >= min_count}
     if view == "themes" and level == "nation":
         rows = themes.distinctive(scope, None, limit * 3, min_count)
     elif view == "themes":
-        rest = themes.subtract(theme_store.range_bucket(db, "nation", "TH", start, end), scope)
+        rest = themes.subtract(ThemeStore(db).range_bucket("nation", "TH", start, end), scope)
         rows = themes.distinctive(scope, rest, limit * 3, min_count)
     elif view == "unhappy":
         rows = themes.unhappy(scope, limit * 3, min_count)
     else:
         before_end = start - timedelta(days=1)
-        previous = theme_store.range_bucket(db, level, key, before_end - (end - start), before_end)
+        previous = ThemeStore(db).range_bucket(level, key, before_end - (end - start), before_end)
         rows = themes.rising(scope, previous, limit * 3, min_count)
-    theme_store._examples(db, rows, theme_store.range_documents(db, level, key, start, end))
-    return theme_store._together(rows)[:limit]
+    ThemeStore(db)._examples(rows, ThemeStore(db).range_documents(level, key, start, end))
+    return theme_buckets.together(rows)[:limit]
 
 
 @pytest.mark.parametrize("view", ["themes", "unhappy", "rising"])
@@ -234,7 +233,7 @@ def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
                     agency_id="ag-1", province_code="50", submitted_at="2026-11-0{}T10:00:00+07:00".format(i + 1),
                     comment_public="ตู้กดบัตรคิวอัจฉริยะ ใช้งานง่าย") for i in range(3)]
     for fact in source:
-        theme_store.record(db, submitted(fact))
+        ThemeStore(db).record(submitted(fact))
     asked = [(level, key, start, end) for level, key in
              [("nation", "TH"), ("agency", "ag-1"), ("province", "50"), ("point", "sp-2")]
              for start, end in [(date(2026, 10, 1), date(2026, 11, 30)),    # two whole months
@@ -242,13 +241,13 @@ def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
                                 (date(2026, 11, 1), date(2026, 11, 30)),    # one whole month
                                 (date(2026, 10, 1), date(2026, 11, 25)),    # the last days empty
                                 (date(2026, 10, 25), date(2026, 11, 5))]]   # days only
-    from_days = [theme_store.report(db, view, *question, min_count=2) for question in asked]
+    from_days = [ThemeStore(db).report(view, *question, min_count=2) for question in asked]
     assert [r["themes"] for r in from_days] == [
         every_term_through_the_views(db, view, *question, min_count=2) for question in asked]
-    while theme_store.compact(db):
+    while ThemeStore(db).compact():
         pass
     assert db.theme_months.count_documents({"pk": {"$exists": True}}) >= 8
-    assert [theme_store.report(db, view, *question, min_count=2) for question in asked] == from_days
+    assert [ThemeStore(db).report(view, *question, min_count=2) for question in asked] == from_days
     if view == "rising":  # the month before a whole November is read from days
         assert any(result["previous"]["comments"] for result in from_days)
     else:
@@ -258,32 +257,32 @@ def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
 def test_a_month_stored_before_packing_reads_and_recounts_the_same(db):
     source = comments(200)
     for fact in source:
-        theme_store.record(db, submitted(fact))
-    while theme_store.compact(db):
+        ThemeStore(db).record(submitted(fact))
+    while ThemeStore(db).compact():
         pass
     question = ("agency", "ag-1", date(2026, 10, 1), date(2026, 11, 30))
-    packed = theme_store.report(db, "themes", *question, min_count=2)
+    packed = ThemeStore(db).report("themes", *question, min_count=2)
     for doc in list(db.theme_months.find({"pk": {"$exists": True}})):
-        db.theme_months.replace_one({"_id": doc["_id"]}, theme_store.unpacked(db, doc))
+        db.theme_months.replace_one({"_id": doc["_id"]}, ThemeStore(db).unpacked(doc))
     assert db.theme_months.count_documents({"pk": {"$exists": True}}) == 0
-    assert theme_store.report(db, "themes", *question, min_count=2) == packed
-    assert theme_store.differences(db, source) == []
+    assert ThemeStore(db).report("themes", *question, min_count=2) == packed
+    assert ThemeStore(db).differences(source) == []
 
 
 def test_a_month_whose_days_after_the_range_are_empty_is_read_whole(db):
     """"The last 365 days" ends today: the current month's later days have
     no buckets yet, so its month document answers for it (once clean)."""
     for fact in comments(100):  # 2026-10-20 to 2026-11-19
-        theme_store.record(db, submitted(fact))
-    while theme_store.compact(db):
+        ThemeStore(db).record(submitted(fact))
+    while ThemeStore(db).compact():
         pass
-    read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
+    read = ThemeStore(db).range_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
     assert sorted(doc["_id"] for doc in read) == ["nation|TH|2026-10", "nation|TH|2026-11"]
-    read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 15))
+    read = ThemeStore(db).range_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 15))
     assert "nation|TH|2026-11" not in {doc["_id"] for doc in read}  # later days counted: days
     db.theme_dirty.insert_one({"_id": "nation|TH|2026-11", "level": "nation", "key": "TH",
                                "month": "2026-11", "rev": 1})
-    read = theme_store.range_documents(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
+    read = ThemeStore(db).range_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
     assert "nation|TH|2026-11" not in {doc["_id"] for doc in read}  # not compacted yet: days
 
 
@@ -293,8 +292,8 @@ def test_a_term_below_the_count_floor_of_the_rising_view_can_never_pass():
     # period that never mentioned it (the floor is the least, not a guess)
     for n1 in range(1, 40):
         for n2 in (1, 2, 5, 17, 60, 400):
-            floor = theme_store.least_count_to_stand_out(n1, n2, themes.MIN_COUNT,
-                                                         themes.G2_THRESHOLD)
+            floor = theme_buckets.least_count_to_stand_out(n1, n2, themes.MIN_COUNT,
+                                                           themes.G2_THRESHOLD)
             for a in range(0, n1 + 1):
                 if any(themes.keyness(a, n1, b, n2) is not None for b in range(0, n2 + 1)):
                     assert a >= floor, (n1, n2, a, floor)
@@ -306,23 +305,23 @@ def test_a_reference_reads_a_partial_month_as_the_month_less_its_other_days(db):
     """Counted references (the nation, the period before) read a clean
     month partly in range as its month document less the day buckets out
     of the range, when those are fewer; the counts equal the days'."""
+    store = ThemeStore(db)
     for fact in comments(300):  # 2026-10-20 to 2026-11-19
-        theme_store.record(db, submitted(fact))
-    by_days = theme_store.range_bucket(db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 12))
-    while theme_store.compact(db):
+        store.record(submitted(fact))
+    by_days = store.range_bucket("nation", "TH", date(2026, 10, 1), date(2026, 11, 12))
+    while store.compact():
         pass
-    plus, minus = theme_store.reference_documents(db, "nation", "TH", date(2026, 10, 1),
-                                                  date(2026, 11, 12))
+    plus, minus = store.reference_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 12))
     assert sorted(doc["_id"] for doc in plus) == ["nation|TH|2026-10", "nation|TH|2026-11"]
     assert sorted(doc["_id"] for doc in minus) == [
         "nation|TH|2026-11-{:02d}".format(day) for day in range(13, 20)]
-    scope = theme_store.term_sums(db, theme_store.range_documents(
-        db, "point", "sp-1", date(2026, 10, 1), date(2026, 11, 12)), 1)
-    counts, mentions = theme_store.counts_at(db, (plus, minus), scope)
+    scope = store.term_sums(store.range_documents("point", "sp-1", date(2026, 10, 1),
+                                                  date(2026, 11, 12)), 1)
+    counts, mentions = store.counts_at((plus, minus), scope)
     assert counts == {name: by_days[name] for name in ("n", "s", "lo", "hi")}
-    names = scope.names(db, range(len(scope.keys)))
+    names = scope.names(store, range(len(scope.keys)))
     assert dict(zip(names, mentions.tolist())) == {name: by_days["t"][name]["c"] for name in names}
     assert len(names) > 20
     # its own documents are never read so: examples do not subtract
-    assert "nation|TH|2026-11" not in {doc["_id"] for doc in theme_store.range_documents(
-        db, "nation", "TH", date(2026, 10, 1), date(2026, 11, 12))}
+    assert "nation|TH|2026-11" not in {doc["_id"] for doc in store.range_documents(
+        "nation", "TH", date(2026, 10, 1), date(2026, 11, 12))}

@@ -1,0 +1,569 @@
+"""Comment themes kept incrementally: reporting's copy of the published
+comments, their day buckets and month buckets, behind ThemeStore (ADR 12; see ADR 6).
+What needs no storage is `theme_buckets`.
+
+Collections (reporting's database):
+* `theme_comments` (`_id` = feedback id): where the comment was made, its
+  day, satisfaction, the published text now (None when not public), its
+  terms, `digest` of that text, and `rank`, the moment of the decision
+  that set it ("" for the submission, else the moderation time): a later
+  decision wins whatever the order events arrive in. `versions` keeps the
+  terms of each text a bucket may still have counted (a moderator's edit).
+* `theme_days` (`_id` = `level|key|day`, levels point, agency, province,
+  nation): a bucket (themes.py) plus `counted` {feedback id: digest}, and
+  `rev` for guarded rewrites. A bucket counts each comment once, in the
+  text it has now; a comment moderated away leaves it.
+* `theme_months` (`_id` = `level|key|YYYY-MM`): derived from the days by
+  `compact`, like the satisfaction month buckets; a month with more terms
+  than PART_TERMS is split into parts by a hash of the term
+  (`…|YYYY-MM|p<i>`), so no document grows with the country. A month keeps
+  its terms' sums packed (`pk`: little-endian int32 arrays `ids`, `c`, `s`,
+  `lo`, `hi`, by term id), so a year of a scope sums with numpy instead of
+  a Python loop over every term of every month; `ex` keeps the examples
+  by term. (A month written before packing has `t` and is read as a day.)
+* `theme_terms` (`_id` = term, `n` = its id) and `theme_term_ids` (`_id` =
+  id, `term`): the term dictionary of the packed months, append-only; an
+  id is never reused or changed. `theme_counters` hands out ids.
+* `theme_dirty` (`_id` = the month bucket's): months to derive again.
+"""
+import math
+from datetime import timedelta
+import zlib
+
+import numpy as np
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.common.storage import Repository, existing_ids, read_only_by_ids
+from services.reporting import themes
+from services.reporting.rating_buckets import days, month_days, month_spans
+from services.reporting.theme_buckets import (
+    NATION, counted_comment, least_count_to_stand_out, maybe_themes, period_id, rebuild, scopes,
+    together, with_terms)
+
+PART_TERMS = 10000      # terms of one month document: ~3.4 MB with their examples (340 B a term)
+RETRIES = 20
+INDEXES = {}
+
+
+# --- the term dictionary of packed months ---------------------------------------------
+PACKED = ("c", "s", "lo", "hi")
+PACKED_TYPE = "<i4"
+
+
+def _arrays(doc):
+    return [np.frombuffer(doc["pk"][name], dtype=PACKED_TYPE) for name in ("ids",) + PACKED]
+
+
+class Sums:
+    """Term sums of some documents: the comment counts (`n`, `s`, `lo`,
+    `hi`) and, aligned with `keys` (a term's id, or the term itself when
+    only day buckets hold it), int64 arrays `c`, `s`, `lo`, `hi`."""
+
+    def __init__(self, counts, keys, arrays, named=None):
+        self.counts, self.keys, self.arrays = counts, keys, arrays
+        self._named = dict(named or {})  # id -> term, as far as known (a view asks thrice)
+
+    def names(self, store, positions):
+        """The terms at `positions` of `keys` (named by `store`, a ThemeStore)."""
+        named = self._named
+        unknown = [self.keys[k] for k in positions
+                   if not isinstance(self.keys[k], str) and self.keys[k] not in named]
+        if unknown:
+            named.update(store.term_names(unknown))
+        return [self.keys[k] if isinstance(self.keys[k], str) else named[self.keys[k]]
+                for k in positions]
+
+    def bucket(self, store, positions):
+        """These terms as a themes bucket (what the views read)."""
+        total = dict(self.counts)
+        total["t"] = {name: {field: int(self.arrays[field][k]) for field in PACKED}
+                      for name, k in zip(self.names(store, positions), positions)}
+        return total
+
+
+def _counts(documents):
+    return {name: sum(doc.get(name, 0) for doc in documents) for name in ("n", "s", "lo", "hi")}
+
+
+def _loose_counts_at(documents, position):
+    """How many comments of day buckets mention each term of `position`
+    ({term: k}), as a list by k (a reference reads a scope's terms only:
+    the terms both hold, intersected in C)."""
+    counts = [0] * len(position)
+    wanted = position.keys()
+    for doc in documents:
+        held = doc.get("t")
+        if held:
+            for term in held.keys() & wanted:
+                counts[position[term]] += held[term]["c"]
+    return counts
+
+
+# --- months --------------------------------------------------------------------------
+def _part(term, parts):
+    return zlib.crc32(term.encode("utf-8")) % parts
+
+
+# --- recount -------------------------------------------------------------------------------
+def _content(bucket):
+    content = {name: bucket.get(name, 0) for name in ("n", "s", "lo", "hi")}
+    content.update({name: bucket.get(name) or {} for name in ("t", "ex", "counted")})
+    return content
+
+
+def _empty(bucket):
+    return not bucket.get("n") and not bucket.get("counted")
+
+
+class ThemeStore(Repository):
+    """The comment themes of reporting's database: the copy of the comments,
+    their day buckets, the packed month documents and their term
+    dictionary, and the theme reports read from them."""
+
+    # --- events in ---------------------------------------------------------------------
+    def record(self, state):
+        """Apply one comment state (from an event); the number of buckets changed."""
+        doc = self._db.theme_comments.find_one({"_id": state["_id"]})
+        if doc is None:
+            if state.get("point") is None and state.get("text"):
+                return 0  # no idea where it was made: the recount brings it
+            if state.get("point") is None:
+                return 0  # rejected before we knew it: nothing to count
+            try:
+                self._db.theme_comments.insert_one(with_terms(state))
+            except DuplicateKeyError:
+                pass
+            doc = self._db.theme_comments.find_one({"_id": state["_id"]})
+        elif state["rank"] > doc["rank"]:
+            fresh = with_terms(state)
+            update = {"$set": {"text": fresh["text"], "terms": fresh["terms"],
+                               "digest": fresh["digest"], "rank": state["rank"]}}
+            if fresh["digest"]:
+                update["$set"]["versions." + fresh["digest"]] = fresh["terms"]
+            self._db.theme_comments.update_one({"_id": doc["_id"], "rank": doc["rank"]}, update)
+            doc = self._db.theme_comments.find_one({"_id": state["_id"]})
+        return self.reconcile(doc)
+
+    def _mark_dirty(self, doc):
+        month = doc["day"][:7]
+        for level, key in scopes(doc):
+            self._db.theme_dirty.update_one({"_id": period_id(level, key, month)},
+                                            {"$inc": {"rev": 1}, "$setOnInsert": {
+                                                "level": level, "key": key, "month": month}},
+                                            upsert=True)
+
+    def _others(self, bucket, feedback_id):
+        cache = {}
+
+        def others(term):
+            if "docs" not in cache:
+                ids = [fid for fid in bucket.get("counted", {}) if fid != feedback_id]
+                cache["docs"] = [(doc, bucket["counted"][doc["_id"]])
+                                 for doc in read_only_by_ids(self._db.theme_comments, ids)]
+            return [counted_comment(doc, digest) for doc, digest in cache["docs"]
+                    if term in counted_comment(doc, digest)["terms"]]
+        return others
+
+    def reconcile(self, doc):
+        """Bring the comment's four day buckets to its stored state: each
+        counts it once, in its current text, or not at all. Safe to repeat
+        and to interrupt (every bucket write is one guarded document write)."""
+        wanted = doc["digest"] if doc.get("text") else None
+        self._mark_dirty(doc)  # before: a crash after a day write leaves its month dirty
+        changed = 0
+        for level, key in scopes(doc):
+            bucket_id = period_id(level, key, doc["day"])
+            for _ in range(RETRIES):
+                found = read_only_by_ids(self._db.theme_days, [bucket_id],
+                                         {"counted." + doc["_id"]: 1})
+                counted = found[0].get("counted", {}).get(doc["_id"]) if found else None
+                if counted == wanted:
+                    break
+                if counted is None:
+                    if self._add(bucket_id, level, key, doc, wanted):
+                        changed += 1
+                        break
+                    continue  # counted meanwhile (another delivery): look again
+                if self._take_out(bucket_id, doc, counted):
+                    changed += 1  # then count the current text, if public, on the next pass
+        # after: a compaction that read the days before this write stays dirty
+        self._mark_dirty(doc)
+        return changed
+
+    def _add(self, bucket_id, level, key, doc, digest):
+        """Count the comment in one atomic update of the paths it changes,
+        only if the bucket has not counted it (a repeat finds it counted)."""
+        comment = counted_comment(doc, digest)
+        rating = comment["rating"]
+        low, high = (1 if rating in themes.LOW else 0), (1 if rating in themes.HIGH else 0)
+        inc = {"n": 1, "s": rating, "lo": low, "hi": high, "rev": 1}
+        push = {}
+        for term in comment["terms"]:
+            for name, value in (("c", 1), ("s", rating), ("lo", low), ("hi", high)):
+                inc["t.{}.{}".format(term, name)] = value
+            push["ex." + term] = {"$each": [comment["at"] + " " + comment["id"]],
+                                  "$sort": -1, "$slice": themes.EXAMPLES}
+        update = {"$inc": inc, "$set": {"counted." + doc["_id"]: digest},
+                  "$setOnInsert": {"level": level, "key": key, "day": doc["day"]}}
+        if push:
+            update["$push"] = push
+        try:
+            self._db.theme_days.update_one(
+                {"_id": bucket_id, "counted." + doc["_id"]: {"$exists": False}}, update,
+                upsert=True)
+        except DuplicateKeyError:  # the bucket exists and has counted it
+            return False
+        return True
+
+    def _take_out(self, bucket_id, doc, digest):
+        """Take a counted text out of one bucket (moderation: rare): the whole
+        document rewritten, guarded by its `rev`; False when a write came first."""
+        bucket = self._db.theme_days.find_one({"_id": bucket_id})
+        if bucket is None or bucket.get("counted", {}).get(doc["_id"]) != digest:
+            return False
+        new = dict(bucket, t=dict(bucket.get("t", {})), ex=dict(bucket.get("ex", {})),
+                   counted=dict(bucket["counted"]))
+        themes.remove_comment(new, counted_comment(doc, digest), self._others(new, doc["_id"]))
+        new["counted"].pop(doc["_id"])
+        new["rev"] = bucket.get("rev", 0) + 1
+        return self._db.theme_days.replace_one({"_id": bucket_id, "rev": bucket.get("rev", 0)},
+                                               new).matched_count == 1
+
+    def term_ids(self, terms, allocate=False):
+        """{term: id} of the `terms` that have one; `allocate`: name the others."""
+        terms = list(dict.fromkeys(terms))
+        found = {doc["_id"]: doc["n"] for doc in read_only_by_ids(self._db.theme_terms, terms)}
+        missing = [term for term in terms if term not in found]
+        if missing and allocate:
+            counter = self._db.theme_counters.find_one_and_update(
+                {"_id": "terms"}, {"$inc": {"next": len(missing)}}, upsert=True,
+                return_document=ReturnDocument.AFTER)
+            first = counter["next"] - len(missing)
+            # the id's name first: a crash before the term's own entry leaves
+            # an id nobody uses, never a used id without its name
+            self._db.theme_term_ids.insert_many([{"_id": first + i, "term": term}
+                                                 for i, term in enumerate(missing)])
+            try:
+                self._db.theme_terms.insert_many([{"_id": term, "n": first + i}
+                                                  for i, term in enumerate(missing)], ordered=False)
+            except (BulkWriteError, DuplicateKeyError):
+                pass  # another compaction named some of them first: its ids stand
+            found.update({doc["_id"]: doc["n"]
+                          for doc in read_only_by_ids(self._db.theme_terms, missing)})
+        return found
+
+    def term_names(self, ids):
+        """{id: term} for term ids."""
+        return {doc["_id"]: doc["term"] for doc in read_only_by_ids(
+            self._db.theme_term_ids, [int(i) for i in ids])}
+
+    def pack(self, entries):
+        """{term: {c, s, lo, hi}} as packed arrays by term id (ids ascending)."""
+        ids = self.term_ids(entries, allocate=True)
+        order = sorted(entries, key=ids.__getitem__)
+        packed = {"ids": np.array([ids[term] for term in order], dtype=PACKED_TYPE).tobytes()}
+        for name in PACKED:
+            packed[name] = np.array([entries[term][name] for term in order],
+                                    dtype=PACKED_TYPE).tobytes()
+        return packed
+
+    def unpacked(self, doc):
+        """A month document with its packed sums as a `t` mapping, to merge."""
+        if "pk" not in doc:
+            return doc
+        ids, *values = _arrays(doc)
+        names = self.term_names(ids)
+        terms = {names[i]: {name: int(v[k]) for name, v in zip(PACKED, values)}
+                 for k, i in enumerate(ids.tolist())}
+        return dict({key: value for key, value in doc.items() if key != "pk"}, t=terms)
+
+    def _loose(self, documents):
+        """Day buckets (and months stored before packing) summed: [(term, id or
+        None, [c, s, lo, hi])]."""
+        summed = themes.term_lists(documents)
+        ids = self.term_ids(summed)
+        return [(term, ids.get(term), entry) for term, entry in summed.items()]
+
+    def term_sums(self, documents, min_count=1):
+        """The Sums of the terms of `documents` mentioned by at least
+        `min_count` comments: packed months summed with numpy by term id, day
+        buckets added to them."""
+        packed = [_arrays(doc) for doc in documents if "pk" in doc]
+        loose = self._loose([doc for doc in documents if "pk" not in doc])
+        all_ids = np.concatenate([a[0] for a in packed]) if packed else np.zeros(0, dtype=np.int64)
+        # summed by position in `space`, the distinct ids held (sorted): a
+        # point's few hundred terms must not cost the dictionary's length
+        space, position = np.unique(all_ids, return_inverse=True)
+        sums = {name: np.bincount(position, weights=np.concatenate([a[k + 1] for a in packed])
+                                  if packed else None, minlength=len(space)).astype(np.int64)
+                for k, name in enumerate(PACKED)}
+        held = np.array([i if i is not None else -1 for _, i, _ in loose], dtype=np.int64)
+        at = np.searchsorted(space, held)
+        inside = at < len(space)
+        inside[inside] = space[at[inside]] == held[inside]
+        if inside.any():
+            shared = np.nonzero(inside)[0]
+            for j, name in enumerate(PACKED):
+                np.add.at(sums[name], at[shared], np.array([loose[k][2][j] for k in shared],
+                                                            dtype=np.int64))
+        # day-bucket terms no packed month here holds
+        extra = [(i if i is not None else term, entry)
+                 for (term, i, entry), held_here in zip(loose, inside.tolist()) if not held_here]
+        chosen = np.nonzero(sums["c"] >= min_count)[0]
+        extra = [(key, entry) for key, entry in extra if entry[0] >= min_count]
+        keys = space[chosen].tolist() + [key for key, _ in extra]
+        arrays = {name: np.concatenate([sums[name][chosen], np.array(
+            [entry[j] for _, entry in extra], dtype=np.int64)]) for j, name in enumerate(PACKED)}
+        return Sums(_counts(documents), keys, arrays,
+                    {i: term for term, i, _ in loose if i is not None})
+
+    def counts_at(self, reference, scope):
+        """A reference (the nation, the period before; `reference_documents`)
+        for the terms of a scope's Sums, in its order: its comment counts
+        (`n`, `s`, `lo`, `hi`) and how many of its comments mention each term
+        (the views compare only those)."""
+        plus, minus = reference
+        counts, mentions = self._counts_at(plus, scope)
+        if minus:
+            less_counts, less_mentions = self._counts_at(minus, scope)
+            counts = {name: value - less_counts[name] for name, value in counts.items()}
+            mentions = mentions - less_mentions
+        return counts, mentions
+
+    def _counts_at(self, documents, scope):
+        keys = scope.keys
+        mentions = np.zeros(len(keys), dtype=np.int64)
+        by_id = [(k, key) for k, key in enumerate(keys) if not isinstance(key, str)]
+        if by_id:
+            wanted = np.array([key for _, key in by_id], dtype=np.int64)
+            places = np.array([k for k, _ in by_id], dtype=np.int64)
+            for doc in documents:
+                if "pk" in doc:
+                    doc_ids, doc_counts = _arrays(doc)[:2]
+                    at = np.searchsorted(doc_ids, wanted)
+                    hit = at < len(doc_ids)
+                    hit[hit] = doc_ids[at[hit]] == wanted[hit]
+                    mentions[places[hit]] += doc_counts[at[hit]]
+        loose_docs = [doc for doc in documents if "pk" not in doc]
+        if loose_docs and keys:
+            position = dict(zip(scope.names(self, range(len(keys))), range(len(keys))))
+            mentions += np.array(_loose_counts_at(loose_docs, position), dtype=np.int64)
+        return _counts(documents), mentions
+
+    def month_documents(self, month_id, bucket):
+        """The month document(s) of a merged bucket: one, or a head and parts;
+        their terms packed (new terms are named in the term dictionary)."""
+        head = {"_id": month_id, "n": bucket["n"], "s": bucket["s"], "lo": bucket["lo"],
+                "hi": bucket["hi"]}
+        parts = max(1, math.ceil(len(bucket["t"]) / PART_TERMS))
+        head["parts"] = parts
+        if parts == 1:
+            head.update(pk=self.pack(bucket["t"]), ex=bucket["ex"])
+            return [head]
+        docs = [{"_id": "{}|p{}".format(month_id, i), "t": {}, "ex": {}} for i in range(parts)]
+        for term, entry in bucket["t"].items():
+            doc = docs[_part(term, parts)]
+            doc["t"][term] = entry
+            doc["ex"][term] = bucket["ex"].get(term, [])
+        for doc in docs:
+            doc["pk"] = self.pack(doc.pop("t"))
+        return [head] + docs
+
+    def compact(self, limit=1000):
+        """Derive the month buckets of dirty months from their days; a marker
+        goes only if no write came meanwhile. The number of months derived."""
+        markers = list(self._db.theme_dirty.find({}).limit(limit))
+        for marker in markers:
+            level, key, month = marker["level"], marker["key"], marker["month"]
+            day_ids = [period_id(level, key, day) for day in month_days(month)]
+            merged = themes.merge(read_only_by_ids(self._db.theme_days, day_ids))
+            month_id = period_id(level, key, month)
+            old = self._db.theme_months.find_one({"_id": month_id}, {"parts": 1}) or {}
+            docs = self.month_documents(month_id, merged)
+            for doc in docs[1:] + docs[:1]:  # the head last: it says how many parts
+                self._db.theme_months.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+            stale = ["{}|p{}".format(month_id, i) for i in range(
+                docs[0]["parts"] if docs[0]["parts"] > 1 else 0, old.get("parts", 1))
+                if old.get("parts", 1) > 1]
+            if stale:
+                self._db.theme_months.delete_many({"_id": {"$in": stale}})
+            self._db.theme_dirty.delete_one({"_id": marker["_id"], "rev": marker["rev"]})
+        return len(markers)
+
+    # --- reading a range -------------------------------------------------------------------
+    def range_bucket(self, level, key, start, end, only=None):
+        """The merged bucket of one scope over [start, end]: whole clean months
+        from their month documents, the rest from day buckets."""
+        return themes.merge([self.unpacked(doc)
+                             for doc in self.range_documents(level, key, start, end)], only)
+
+    def range_documents(self, level, key, start, end):
+        """The documents that hold one scope over [start, end] (to read only).
+
+        A clean month is read from its month document when the range covers it
+        whole, or covers every day of it that has a bucket (the days after
+        today have none: "the last 365 days" reads the current month whole);
+        otherwise from the day buckets in the range."""
+        return self._range_plan(level, key, start, end, counts_only=False)[0]
+
+    def reference_documents(self, level, key, start, end):
+        """(plus, minus): documents whose sums less the others' are one
+        scope's over [start, end], for a reference that is only counted. As
+        range_documents, except that a clean month partly in the range is
+        read as its month document less its day buckets out of the range
+        when those are fewer than its days in the range (a 30-day window
+        then reads a week of days, not a month of them). Counts subtract
+        exactly; the examples of a month do not, so a scope's own documents
+        never come so."""
+        return self._range_plan(level, key, start, end, counts_only=True)
+
+    def _range_plan(self, level, key, start, end, counts_only):
+        months = month_spans(start, end)
+        month_ids = [period_id(level, key, month) for month, _, _, _ in months]
+        day_buckets, month_buckets = self._db.theme_days, self._db.theme_months
+        dirty = existing_ids(self._db.theme_dirty, month_ids)
+        heads = {doc["_id"]: doc for doc in read_only_by_ids(
+            month_buckets, [m for m in month_ids if m not in dirty])}
+        month_of = {}  # the days of a partial clean month that lie out of the range
+        for (month, first, last, full), month_id in zip(months, month_ids):
+            if not full and month_id not in dirty:
+                low, high = first.isoformat(), last.isoformat()
+                month_of.update((period_id(level, key, day), month_id) for day in month_days(month)
+                                if not low <= day <= high)
+        out_of_range = {}  # month id -> its day buckets out of the range
+        for day_id in existing_ids(day_buckets, list(month_of)):
+            out_of_range.setdefault(month_of[day_id], []).append(day_id)
+        documents, parts, day_ids, minus_ids = [], [], [], []
+        for (month, first, last, full), month_id in zip(months, month_ids):
+            outside = out_of_range.get(month_id, ())
+            head = heads.get(month_id)
+            less = (counts_only and head is not None and outside
+                    and len(outside) < (last - first).days + 1)
+            if month_id not in dirty and (full or not outside or less):
+                if head is not None:
+                    documents.append(head)
+                    if head.get("parts", 1) > 1:
+                        parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
+                if less:
+                    minus_ids.extend(outside)
+                continue  # a clean month without a document had no comments
+            day_ids.extend(period_id(level, key, day) for day in days(first, last))
+        documents.extend(read_only_by_ids(month_buckets, parts))
+        documents.extend(read_only_by_ids(day_buckets, day_ids))
+        return documents, read_only_by_ids(day_buckets, sorted(minus_ids))
+
+    def _examples(self, rows, documents):
+        chosen = themes.examples_of(documents, {row["term"] for row in rows})
+        wanted = {themes.example_id(e) for examples in chosen.values() for e in examples}
+        docs = {doc["_id"]: doc
+                for doc in read_only_by_ids(self._db.theme_comments, sorted(wanted))}
+        for row in rows:
+            for example in chosen.get(row["term"], []):
+                doc = docs.get(themes.example_id(example))
+                if doc is None or not doc.get("text"):
+                    continue  # moderated away since: its bucket follows
+                row["examples"].append({"feedback_id": doc["_id"], "comment": doc["text"],
+                                        "satisfaction": doc["rating"], "submitted_at": doc["at"]})
+
+    def report(self, view, level, key, start, end, limit=20, min_count=themes.MIN_COUNT):
+        """One of the three views ("themes", "unhappy", "rising") of a scope.
+
+        The term sums are arrays; only the terms that may pass a view's test
+        (or, for the nation, the most mentioned) become rows, computed by the
+        views of `themes` exactly as they would be for every term."""
+        documents = self.range_documents(level, key, start, end)
+        least = min_count  # a term below it is no theme: only the others are read further
+        if view == "rising":
+            length = (end - start).days + 1
+            before_end = start - timedelta(days=1)
+            before_start = before_end - timedelta(days=length - 1)
+            earlier, less = self.reference_documents(level, key, before_start, before_end)
+            least = least_count_to_stand_out(
+                sum(doc.get("n", 0) for doc in documents),
+                sum(doc.get("n", 0) for doc in earlier) - sum(doc.get("n", 0) for doc in less),
+                min_count, themes.G2_THRESHOLD)
+        scope = self.term_sums(documents, least)
+        n = scope.counts
+        result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
+                  "to": end.isoformat(), "comments": n["n"],
+                  "mean_satisfaction": n["s"] / n["n"] if n["n"] else None,
+                  "comments_unhappy": n["lo"], "comments_happy": n["hi"],
+                  "min_count": min_count, "g2_threshold": themes.G2_THRESHOLD}
+        c = scope.arrays["c"]
+        if view == "themes":
+            if level == "nation":
+                most = limit * 3
+                floor = np.sort(c)[-most] if len(c) > most else min_count
+                chosen = np.nonzero(c >= max(floor, min_count))[0].tolist()  # ties at the edge too
+                rows = themes.distinctive(scope.bucket(self, chosen), None, most, min_count)
+                result["reference"] = None
+            else:
+                nation, nation_c = self.counts_at(
+                    self.reference_documents("nation", NATION, start, end), scope)
+                rest_n = nation["n"] - n["n"]
+                rest_c = nation_c - c
+                chosen = maybe_themes(c, n["n"], rest_c, rest_n, min_count, themes.G2_THRESHOLD)
+                rest = {"n": rest_n, "t": {name: {"c": int(rest_c[k])} for name, k in
+                                           zip(scope.names(self, chosen), chosen)}}
+                rows = themes.distinctive(scope.bucket(self, chosen), rest, limit * 3, min_count)
+                result["reference"] = {"level": "nation", "comments": rest_n,
+                                       "note": "the rest of the country"}
+        elif view == "unhappy":
+            chosen = maybe_themes(scope.arrays["lo"], n["lo"], scope.arrays["hi"], n["hi"],
+                                  min_count, themes.G2_THRESHOLD)
+            rows = themes.unhappy(scope.bucket(self, chosen), limit * 3, min_count)
+        else:
+            previous, previous_c = self.counts_at((earlier, less), scope)
+            chosen = maybe_themes(c, n["n"], previous_c, previous["n"], min_count,
+                                  themes.G2_THRESHOLD) if previous["n"] else []
+            before = dict(previous, t={name: {"c": int(previous_c[k])} for name, k
+                                       in zip(scope.names(self, chosen), chosen)})
+            rows = themes.rising(scope.bucket(self, chosen), before, limit * 3, min_count)
+            result["previous"] = {"from": before_start.isoformat(), "to": before_end.isoformat(),
+                                  "comments": previous["n"]}
+        self._examples(rows, documents)
+        result["themes"] = together(rows)[:limit]
+        return result
+
+    def differences(self, records):
+        """What the stored day buckets and clean month buckets say that a
+        rebuild from `records` does not (a list; empty when they agree)."""
+        rebuilt = rebuild(records)
+        found = []
+        stored = {doc["_id"]: doc for doc in self._db.theme_days.find({})}
+        for bucket_id in sorted(set(stored) | set(rebuilt)):
+            mine, theirs = stored.get(bucket_id), rebuilt.get(bucket_id)
+            if mine is not None and theirs is None and _empty(mine):
+                continue  # emptied by moderation: nothing counted
+            if mine is None or theirs is None or _content(mine) != _content(theirs):
+                differing = sorted(name for name in _content(mine or {})
+                                   if _content(mine or {})[name] != _content(theirs or {})[name])
+                found.append({"bucket": bucket_id, "fields": differing,
+                              "stored": None if mine is None else {"n": mine.get("n")},
+                              "recounted": None if theirs is None else {"n": theirs["n"]}})
+        dirty = {doc["_id"] for doc in self._db.theme_dirty.find({}, {"_id": 1})}
+        months = {}
+        for bucket_id, bucket in rebuilt.items():
+            months.setdefault(bucket_id.rsplit("|", 1)[0] + "|" + bucket["day"][:7],
+                              []).append(bucket)
+        for head in self._db.theme_months.find({"parts": {"$exists": True}}):
+            if head["_id"] in dirty:
+                continue
+            merged = themes.merge(months.pop(head["_id"], []))
+            docs = {doc["_id"]: doc for doc in self.month_documents(head["_id"], merged)}
+            stored_docs = [head] + (list(self._db.theme_months.find({"_id": {"$in": [
+                "{}|p{}".format(head["_id"], i) for i in range(head["parts"])]}}))
+                if head["parts"] > 1 else [])
+            for doc in stored_docs:
+                built = docs.get(doc["_id"])
+                # compared by content: a month stored before packing still agrees
+                if (built is None or self.unpacked(built) != self.unpacked(doc)) and not (
+                        merged["n"] == 0 and not doc.get("n") and doc["_id"] == head["_id"]):
+                    found.append({"month": doc["_id"], "stored": {"n": head.get("n")},
+                                  "recounted": {"n": merged["n"]}})
+        for month_id in months:
+            if month_id not in dirty:
+                found.append({"month": month_id, "stored": None, "recounted": {"n": sum(
+                    b["n"] for b in months[month_id])}})
+        return found
