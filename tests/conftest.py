@@ -55,12 +55,26 @@ def config(rabbit_config, web_config, db_prefix):
 
 
 @pytest.fixture
-def database():
-    """A fresh database for tests of a domain module or repository: on the
-    MongoDB of MONGO_URI when it is set, else on the embedded store, as the
-    services get theirs (services/common/storage.get_client)."""
+def databases():
+    """Fresh databases for tests of domain modules or repositories, one per
+    name (`databases("feedback")`), as each service has its own: on the
+    MongoDB of MONGO_URI when it is set, else on the embedded store, as
+    the services get theirs (services/common/storage.get_client)."""
     uri = os.environ.get("MONGO_URI") or "mongomock://"
     client = get_client(uri)
-    name = "cfzunit_{}".format(uuid.uuid4().hex[:10])
-    yield client[name]
-    client.drop_database(name)
+    prefix = "cfzunit_{}_".format(uuid.uuid4().hex[:10])
+    made = {}
+
+    def database(name="db"):
+        if name not in made:
+            made[name] = client[prefix + name]
+        return made[name]
+    yield database
+    for db in made.values():
+        client.drop_database(db.name)
+
+
+@pytest.fixture
+def database(databases):
+    """A fresh database (see `databases`)."""
+    return databases()

@@ -39,14 +39,16 @@ def client(name):
 
 
 @pytest.fixture
-def registry(database):
+def registry(databases):
+    database = databases("registry")
     ensure_indexes(database, store.INDEXES)
     database.agencies.insert_one({"_id": "ag-1", "status": "approved"})
     return store.RegistryStore(database)
 
 
 @pytest.fixture
-def feedback_db(database):
+def feedback_db(databases):
+    database = databases("feedback")
     ensure_indexes(database, feedback.INDEXES)
     return database
 
@@ -57,7 +59,8 @@ def ratings(feedback_db):
 
 
 @pytest.fixture
-def complaints_db(database):
+def complaints_db(databases):
+    database = databases("complaints")
     ensure_indexes(database, complaints.INDEXES)
     return database
 
