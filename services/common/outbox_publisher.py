@@ -1,7 +1,7 @@
 """The outbox publisher every service that owns an outbox has.
 
 `OutboxPublisher("points")` on a service (its collections in the database
-of the service's Mongo or Storage provider) publishes the events a worker
+of the service's Storage provider) publishes the events a worker
 queued (`services/common/outbox.py`) as soon as that worker has finished,
 in the same green thread: an RPC's answer is already
 on its way, and the events follow within a broker round trip instead of

@@ -84,16 +84,15 @@ def ensure_indexes(db, indexes):
 
 
 class Mongo(DependencyProvider):
-    """Injects the service's own pymongo Database.
+    """The service's own pymongo Database, connected at setup (the base of
+    Storage, which is what services declare).
 
     `indexes` maps a collection name to a list of (keys, options) pairs,
     created at setup so uniqueness rules hold before the first request.
-    `on_start(db, container)` runs when the container starts.
     """
 
-    def __init__(self, indexes=None, on_start=None):
+    def __init__(self, indexes=None):
         self.indexes = indexes or {}
-        self.on_start = on_start
         self.client = None
         self.db = None
 
@@ -105,9 +104,6 @@ class Mongo(DependencyProvider):
         ensure_indexes(self.db, self.indexes)
 
     def start(self):
-        # one-off work (bootstrap accounts, starter data) once indexes exist
-        if self.on_start is not None:
-            self.on_start(self.db, self.container)
         self._pinger = self.container.spawn_managed_thread(self._ping_forever,
                                                            identifier="mongo_ping")
 
@@ -148,12 +144,8 @@ class Mongo(DependencyProvider):
             close_client(self.uri, self.client)
             self.client = None
 
-    def get_dependency(self, worker_ctx):
-        return self.db
-
-
 def database_of(container):
-    """The Database of a container's Mongo (or Storage) provider: for the
+    """The Database of a container's Storage provider: for the
     common machinery that keeps its own collections there (the outbox),
     never for a service's own code."""
     for provider in container.dependencies:
@@ -181,7 +173,7 @@ class Storage(Mongo):
     def __init__(self, repository_class, indexes=None, on_start=None):
         super().__init__(indexes=indexes)
         self.repository_class = repository_class
-        self.on_start_repository = on_start
+        self.on_start = on_start
         self.repository = None
 
     def setup(self):
@@ -189,9 +181,10 @@ class Storage(Mongo):
         self.repository = self.repository_class(self.db)
 
     def start(self):
+        # one-off work (bootstrap accounts, a layout upgrade) once indexes exist
+        if self.on_start is not None:
+            self.on_start(self.repository, self.container)
         super().start()
-        if self.on_start_repository is not None:
-            self.on_start_repository(self.repository, self.container)
 
     def get_dependency(self, worker_ctx):
         return self.repository
