@@ -25,16 +25,14 @@ def is_embedded(uri):
     return not uri or uri.startswith("mongomock://")
 
 
-def read_only_by_ids(collection, ids, projection=None, batch=5000):
-    """The documents with these `_id`s (in no set order), to read and not change.
-
-    On the embedded store these are the stored documents themselves, with
-    a shallow projection (nested values are shared: changing them changes
-    the store) and datetimes as stored: mongomock-ng would deep-copy and
-    walk every document, which made the cost of a report grow with how
-    full its buckets are. On MongoDB, a `$in` find in batches."""
+def by_ids(collection, ids, projection=None, batch=5000):
+    """The documents with these `_id`s (in no set order), the caller's own
+    to change. On MongoDB, a `$in` find in batches; on the embedded store a
+    lookup each, copying only the projected part (mongomock-ng would walk
+    and deep-copy every document, which made the cost of a report grow with
+    how full its buckets are)."""
     if embedded_store.is_embedded_collection(collection):
-        return embedded_store.stored_by_ids(collection, ids, projection)
+        return embedded_store.copies_by_ids(collection, ids, projection)
     found = []
     for start in range(0, len(ids), batch):
         found.extend(collection.find({"_id": {"$in": ids[start:start + batch]}}, projection))
@@ -46,7 +44,7 @@ def existing_ids(collection, ids, batch=5000):
     lookup each; on MongoDB an `_id`-only `$in` find in batches)."""
     if embedded_store.is_embedded_collection(collection):
         return embedded_store.stored_ids(collection, ids)
-    return {doc["_id"] for doc in read_only_by_ids(collection, ids, {"_id": 1}, batch)}
+    return {doc["_id"] for doc in by_ids(collection, ids, {"_id": 1}, batch)}
 
 
 def get_client(uri):

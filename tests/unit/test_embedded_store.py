@@ -184,7 +184,7 @@ def test_pending_outbox_lookups_follow_the_documents(collection, seed):
 
 
 def test_read_only_lookups_by_id_project_like_find(collection):
-    from services.common.storage import read_only_by_ids
+    from services.common.storage import by_ids
     collection.insert_many([
         {"_id": "b1", "a": 1, "count": 3, "hist": {"satisfaction": {"4": 2, "5": 1}, "ease": {"3": 3}},
          "counted": ["f1", "f2", "f3"]},
@@ -193,9 +193,24 @@ def test_read_only_lookups_by_id_project_like_find(collection):
     for projection in (None, {"counted": 0}, {"count": 1, "hist.satisfaction": 1},
                        {"_id": 0, "hist.ease": 1}, {"hist.missing.deep": 1}):
         canonical = lambda doc: json.dumps(doc, sort_keys=True)  # noqa: E731
-        got = sorted(map(canonical, read_only_by_ids(collection, ids, projection)))
+        got = sorted(map(canonical, by_ids(collection, ids, projection)))
         want = sorted(map(canonical, collection.find({"_id": {"$in": ids}}, projection)))
         assert got == want, projection
+
+
+def test_lookups_by_id_hand_out_copies_a_caller_may_change(collection):
+    from services.common.storage import by_ids
+    stored = {"_id": "b1", "count": 3, "hist": {"satisfaction": {"4": 2}},
+              "ex": {"คิว": ["2026-12-01 f1"]}, "pk": b"\x01\x02"}
+    collection.insert_one(dict(stored))
+    for projection in (None, {"counted": 0}, {"hist.satisfaction": 1, "ex": 1}):
+        for doc in by_ids(collection, ["b1"], projection):
+            doc["count"] = 99
+            doc["hist"]["satisfaction"]["4"] = 99
+            doc["hist"]["new"] = {}
+            doc["ex"]["คิว"].append("2026-12-02 f2")
+    assert collection.find_one({"_id": "b1"}) == stored
+    assert by_ids(collection, ["b1"]) == [stored]
 
 
 @pytest.mark.parametrize("update", [

@@ -23,7 +23,7 @@ import numpy as np
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common.storage import Repository, read_only_by_ids
+from services.common.storage import Repository, by_ids
 from services.reporting.rating_buckets import (
     LEVELS, SUMMARY_DTYPE, SUMMARY_FIELDS, SUMMARY_LEVELS, SUMMARY_WIDTH, add_aggregate,
     bangkok_day, bucket_content, bucket_keys, days, from_summary_entry, increments, merge,
@@ -58,11 +58,6 @@ def _rows_id(level):
 
 
 # --- compaction --------------------------------------------------------------
-def _find_ids(collection, ids, projection=None):
-    # buckets are only read here: the embedded store hands out its own documents
-    return read_only_by_ids(collection, ids, projection, batch=ID_BATCH)
-
-
 def _summary_id(level, period):
     return "|".join((level, period))
 
@@ -127,7 +122,7 @@ class AggregateStore(Repository):
         handed out by a counter and never change; a row reserved by a writer
         that lost a race to remember the same key stays empty."""
         wanted = {_key_id(level, key): (level, key) for level, key in keys}
-        known = {doc["_id"] for doc in _find_ids(self._db.keys, sorted(wanted), {"_id": 1})}
+        known = {doc["_id"] for doc in by_ids(self._db.keys, sorted(wanted), {"_id": 1})}
         missing = {}
         for key_id in sorted(set(wanted) - known):
             level, key = wanted[key_id]
@@ -194,7 +189,7 @@ class AggregateStore(Repository):
 
     def rows_of(self, level, keys):
         """{key: row} for keys already remembered."""
-        return {doc["key"]: doc["row"] for doc in _find_ids(
+        return {doc["key"]: doc["row"] for doc in by_ids(
             self._db.keys, sorted({_key_id(level, key) for key in keys}), {"key": 1, "row": 1})}
 
     def compact(self, limit=1000):
@@ -209,9 +204,9 @@ class AggregateStore(Repository):
         month_rows, day_rows = {}, {}  # summary id -> {row: entry}
         for marker in markers:
             level, key, month = marker["level"], marker["key"], marker["month"]
-            days = list(_find_ids(self._db.buckets,
-                                  [period_id(level, key, d) for d in month_days(month)],
-                                  {"counted": 0}))
+            days = list(by_ids(self._db.buckets,
+                               [period_id(level, key, d) for d in month_days(month)],
+                               {"counted": 0}))
             month_id = period_id(level, key, month)
             total = merge(days) if days else {}
             if days:
@@ -284,9 +279,9 @@ class AggregateStore(Repository):
         for span, (key, start, end) in enumerate(wanted):
             for month, first, last, whole in month_spans(start, end):
                 pieces.append((span, period_id(level, key, month), key, (first, last), whole))
-        dirty = {doc["_id"] for doc in _find_ids(
+        dirty = {doc["_id"] for doc in by_ids(
             self._db.dirty_months, sorted({piece[1] for piece in pieces}), {"_id": 1})}
-        with_data = {doc["_id"]: doc.get("days") for doc in _find_ids(
+        with_data = {doc["_id"]: doc.get("days") for doc in by_ids(
             self._db.months, sorted({month_id for _, month_id, _, _, whole in pieces
                                      if not whole and month_id not in dirty}), {"days": 1})}
         reads = {"months": {}, "buckets": {}, "month_to_date": {}}  # id -> [(span, sign)]
@@ -314,7 +309,7 @@ class AggregateStore(Repository):
             # questions and channels its ratings had
             rows = [[0] * SUMMARY_WIDTH for _ in wanted]
             for name, uses in reads.items():
-                for doc in _find_ids(self._db[name], list(uses), projection):
+                for doc in by_ids(self._db[name], list(uses), projection):
                     entry = summary_entry(doc)
                     for span, sign in uses[doc["_id"]]:
                         rows[span] = [a + sign * b for a, b in zip(rows[span], entry)]
@@ -323,7 +318,7 @@ class AggregateStore(Repository):
             return [from_summary_entry(row) for row in rows]
         results = [{"count": 0} for _ in wanted]
         for name, uses in reads.items():
-            for doc in _find_ids(self._db[name], list(uses), projection):
+            for doc in by_ids(self._db[name], list(uses), projection):
                 content = bucket_content(doc)
                 for span, sign in uses[doc["_id"]]:
                     add_aggregate(results[span], content, sign)
@@ -358,7 +353,7 @@ class AggregateStore(Repository):
         # entities with data in it
         sums = np.zeros((len(keys), SUMMARY_WIDTH), dtype=np.int64)
         for collection, ids, sign in reads:
-            for doc in _find_ids(collection, ids):
+            for doc in by_ids(collection, ids):
                 rows = summary_rows(doc)[:len(keys)]  # rows of keys added later are not wanted
                 left_out = [row for row in dirty_rows.get(doc["_id"].rsplit("|", 1)[1][:7], ())
                             if row < len(rows)]
@@ -371,8 +366,8 @@ class AggregateStore(Repository):
                     sums[:len(rows)] -= rows
         dirty_days = [period_id(level, keys[row], d) for month, dirty in sorted(dirty_rows.items())
                       for row in dirty for d in inside_by_month[month]]
-        for bucket in _find_ids(self._db.buckets, dirty_days,
-                                dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
+        for bucket in by_ids(self._db.buckets, dirty_days,
+                             dict.fromkeys(("key",) + SUMMARY_FIELDS, 1)):
             sums[row_of[bucket["key"]]] += summary_entry(bucket)
         if not with_hist:
             return {key: {"count": count} for key, count in zip(keys, sums[:, 0].tolist())

@@ -34,7 +34,7 @@ import numpy as np
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common.storage import Repository, existing_ids, read_only_by_ids
+from services.common.storage import Repository, by_ids, existing_ids
 from services.reporting import themes
 from services.reporting.rating_buckets import days, month_days, month_spans
 from services.reporting.theme_buckets import (
@@ -160,7 +160,7 @@ class ThemeStore(Repository):
             if "docs" not in cache:
                 ids = [fid for fid in bucket.get("counted", {}) if fid != feedback_id]
                 cache["docs"] = [(doc, bucket["counted"][doc["_id"]])
-                                 for doc in read_only_by_ids(self._db.theme_comments, ids)]
+                                 for doc in by_ids(self._db.theme_comments, ids)]
             return [counted_comment(doc, digest) for doc, digest in cache["docs"]
                     if term in counted_comment(doc, digest)["terms"]]
         return others
@@ -175,7 +175,7 @@ class ThemeStore(Repository):
         for level, key in scopes(doc):
             bucket_id = period_id(level, key, doc["day"])
             for _ in range(RETRIES):
-                found = read_only_by_ids(self._db.theme_days, [bucket_id],
+                found = by_ids(self._db.theme_days, [bucket_id],
                                          {"counted." + doc["_id"]: 1})
                 counted = found[0].get("counted", {}).get(doc["_id"]) if found else None
                 if counted == wanted:
@@ -233,7 +233,7 @@ class ThemeStore(Repository):
     def term_ids(self, terms, allocate=False):
         """{term: id} of the `terms` that have one; `allocate`: name the others."""
         terms = list(dict.fromkeys(terms))
-        found = {doc["_id"]: doc["n"] for doc in read_only_by_ids(self._db.theme_terms, terms)}
+        found = {doc["_id"]: doc["n"] for doc in by_ids(self._db.theme_terms, terms)}
         missing = [term for term in terms if term not in found]
         if missing and allocate:
             counter = self._db.theme_counters.find_one_and_update(
@@ -250,12 +250,12 @@ class ThemeStore(Repository):
             except (BulkWriteError, DuplicateKeyError):
                 pass  # another compaction named some of them first: its ids stand
             found.update({doc["_id"]: doc["n"]
-                          for doc in read_only_by_ids(self._db.theme_terms, missing)})
+                          for doc in by_ids(self._db.theme_terms, missing)})
         return found
 
     def term_names(self, ids):
         """{id: term} for term ids."""
-        return {doc["_id"]: doc["term"] for doc in read_only_by_ids(
+        return {doc["_id"]: doc["term"] for doc in by_ids(
             self._db.theme_term_ids, [int(i) for i in ids])}
 
     def pack(self, entries):
@@ -377,7 +377,7 @@ class ThemeStore(Repository):
         for marker in markers:
             level, key, month = marker["level"], marker["key"], marker["month"]
             day_ids = [period_id(level, key, day) for day in month_days(month)]
-            merged = themes.merge(read_only_by_ids(self._db.theme_days, day_ids))
+            merged = themes.merge(by_ids(self._db.theme_days, day_ids, {"counted": 0}))
             month_id = period_id(level, key, month)
             old = self._db.theme_months.find_one({"_id": month_id}, {"parts": 1}) or {}
             docs = self.month_documents(month_id, merged)
@@ -423,7 +423,7 @@ class ThemeStore(Repository):
         month_ids = [period_id(level, key, month) for month, _, _, _ in months]
         day_buckets, month_buckets = self._db.theme_days, self._db.theme_months
         dirty = existing_ids(self._db.theme_dirty, month_ids)
-        heads = {doc["_id"]: doc for doc in read_only_by_ids(
+        heads = {doc["_id"]: doc for doc in by_ids(
             month_buckets, [m for m in month_ids if m not in dirty])}
         month_of = {}  # the days of a partial clean month that lie out of the range
         for (month, first, last, full), month_id in zip(months, month_ids):
@@ -449,15 +449,15 @@ class ThemeStore(Repository):
                     minus_ids.extend(outside)
                 continue  # a clean month without a document had no comments
             day_ids.extend(period_id(level, key, day) for day in days(first, last))
-        documents.extend(read_only_by_ids(month_buckets, parts))
-        documents.extend(read_only_by_ids(day_buckets, day_ids))
-        return documents, read_only_by_ids(day_buckets, sorted(minus_ids))
+        documents.extend(by_ids(month_buckets, parts))
+        documents.extend(by_ids(day_buckets, day_ids, {"counted": 0}))
+        return documents, by_ids(day_buckets, sorted(minus_ids), {"counted": 0, "ex": 0})
 
     def _examples(self, rows, documents):
         chosen = themes.examples_of(documents, {row["term"] for row in rows})
         wanted = {themes.example_id(e) for examples in chosen.values() for e in examples}
         docs = {doc["_id"]: doc
-                for doc in read_only_by_ids(self._db.theme_comments, sorted(wanted))}
+                for doc in by_ids(self._db.theme_comments, sorted(wanted))}
         for row in rows:
             for example in chosen.get(row["term"], []):
                 doc = docs.get(themes.example_id(example))
