@@ -9,7 +9,7 @@ a real server's indexes prevent. Each shortcut gives the library's answers
 (tests/unit/test_embedded_store.py checks them against plain models):
 lookups by `_id`, by a single-field unique index and by a sparse index's
 `$exists`; unique checks from entry maps; linear cursors; and
-`copies_by_ids`, a lookup by `_id` that copies only what it hands out.
+`frozen_by_ids`, a lookup by `_id` that hands out frozen snapshots.
 It also refuses, as a server does, what BSON cannot encode: the library
 stores a lone surrogate through `$push` or `$addToSet`, which a server
 never would, so only tests against a real MongoDB would have seen it; and a
@@ -28,6 +28,7 @@ def install():
     _use_primary_key(Collection)
     _use_unique_indexes(Collection)
     _use_linear_cursors(Cursor)
+    _forget_snapshots_on_write()
 
 
 # every call whose filter, document or update pymongo would encode as BSON
@@ -64,6 +65,9 @@ def _refuse_unencodable_strings(collection_class):
             try:
                 return _original(self, *args, **kwargs)
             except Exception as exc:
+                # a library write that failed half way may have changed a
+                # stored document in place without storing it again
+                self._store.__dict__.pop(_SNAPSHOTS, None)
                 from pymongo.errors import BulkWriteError, DocumentTooLarge
                 if _too_large and isinstance(exc, _too_large[0]):
                     raise DocumentTooLarge(exc.args[0]) from None
@@ -428,60 +432,170 @@ def _use_linear_cursors(cursor_class):
 
 
 def _projector(projection):
-    """A function giving a shallow projection of a document: an inclusion
-    ({"a.b": 1}) builds new dicts down to each path and shares what is
-    below; an exclusion ({"a": 0}) leaves out top-level fields."""
+    """A function giving a projection of a document: plain dicts down to
+    the paths, what is below them shared. An inclusion ({"a.b": 1}) walks
+    a tree of the paths, meeting a document's keys by set intersection, so
+    thousands of paths under one field ("t.<term>", one per term a report
+    needs) cost the keys both hold, not the paths; an exclusion ({"a": 0})
+    leaves out top-level fields."""
     if not projection:
         return lambda doc: doc
     if not any(projection.values()):
         excluded = set(projection)
         return lambda doc: {k: v for k, v in doc.items() if k not in excluded}
     with_id = bool(projection.get("_id", 1))
-    paths = [path.split(".") for path in projection if path != "_id"]
+    tree = {}
+    for path in projection:
+        if path == "_id":
+            continue
+        *parents, leaf = path.split(".")
+        node = tree
+        for part in parents:
+            child = node.setdefault(part, {})
+            if child is _WHOLE:
+                break  # "a" and "a.b" both named: a server refuses; "a" whole here
+            node = child
+        else:
+            node[leaf] = _WHOLE
+
+    def leaves_only(node):  # {"c": _WHOLE, ...} -> frozenset: a field's many paths met at once
+        for key, below in node.items():
+            if below is not _WHOLE:
+                node[key] = leaves_only(below)
+        if all(below is _WHOLE for below in node.values()):
+            return frozenset(node)
+        return node
+    tree = leaves_only(tree)
+
+    def walk(source, node, out):
+        for key in node & source.keys() if type(node) is frozenset else node.keys() & source.keys():
+            below = _WHOLE if type(node) is frozenset else node[key]
+            value = source[key]
+            if below is _WHOLE:
+                out[key] = value
+            elif not isinstance(value, dict):
+                continue  # a path through a scalar keeps nothing
+            elif type(below) is frozenset:  # "t.<term>" for many terms
+                out[key] = {k: value[k] for k in below & value.keys()}
+            else:
+                out[key] = walk(value, below, {})
+        return out
 
     def pick(doc):
-        out = {"_id": doc["_id"]} if with_id else {}
-        for *parents, leaf in paths:
-            source, target = doc, out
-            for part in parents:
-                source = source.get(part) if isinstance(source, dict) else None
-                if source is None:
-                    break
-                target = target.setdefault(part, {})
-            else:
-                if isinstance(source, dict) and leaf in source:
-                    target[leaf] = source[leaf]
-        return out
+        return walk(doc, tree, {"_id": doc["_id"]} if with_id else {})
     return pick
+
+
+_WHOLE = None  # a leaf of the projection tree: the field and all below it
 
 
 def is_embedded_collection(collection):
     return type(collection).__module__.startswith("mongomock_ng")
 
 
-def copies_by_ids(collection, ids, projection=None):
-    """Copies of the stored documents with these `_id`s, projected first:
-    the library deep-copies through `copy.deepcopy` after walking every
-    document; this copies only the projected part of the named ones, with
-    `copied` (nothing handed out is the store's own, so a caller that
-    changes what it got changes nothing stored)."""
+def frozen_by_ids(collection, ids, projection=None):
+    """The stored documents with these `_id`s as frozen snapshots, projected.
+
+    mongomock-ng would walk every document and deep-copy what it returns,
+    which made the cost of a report grow with how full its buckets are.
+    This hands out a snapshot of each document that nobody can change
+    (`FrozenDict`, `FrozenList`: a change raises TypeError), made when a
+    document is first read after a write and kept until its next write
+    (`CollectionStore.__setitem__` and `__delitem__` forget it; a failed
+    write command forgets them all), so a report over buckets that did not
+    change copies nothing, and no caller can change the store through what
+    it got. A projection builds plain dicts down to its paths and shares
+    the frozen values below them."""
     store = collection._store
     store._remove_expired_documents()  # TTL indexes, as the library does
     documents = store._documents
+    snapshots = store.__dict__.setdefault(_SNAPSHOTS, {})
     pick = _projector(projection)
-    return [copied(pick(documents[i])) for i in ids if i in documents]
+    found = []
+    for i in ids:
+        stored = documents.get(i)
+        if stored is None:
+            continue
+        held = snapshots.get(i)
+        if held is None or held[0] is not stored:
+            if len(snapshots) >= MAX_SNAPSHOTS:
+                snapshots.pop(next(iter(snapshots)))  # the oldest made
+            held = snapshots[i] = (stored, frozen(stored))
+        found.append(pick(held[1]))
+    return found
 
 
-def copied(value):
-    """A deep copy of a stored value: dicts and lists are the only mutable
-    types BSON decodes to; everything else a document holds (str, numbers,
-    bytes, datetimes, ObjectIds) is immutable and shared. Several times
-    faster than copy.deepcopy, which a report reading large buckets felt."""
+_SNAPSHOTS = "_cfz_snapshots"  # CollectionStore attribute: {_id: (stored, snapshot)}
+MAX_SNAPSHOTS = 100_000  # per collection: the memory a store of reports may hold twice
+
+
+def _forget_snapshots_on_write():
+    from mongomock_ng.store import CollectionStore
+    if getattr(CollectionStore.__setitem__, "cfz_snapshots", False):
+        return
+    original_set, original_del = CollectionStore.__setitem__, CollectionStore.__delitem__
+
+    def __setitem__(self, key, val):
+        snapshots = self.__dict__.get(_SNAPSHOTS)
+        if snapshots:
+            snapshots.pop(key, None)
+        original_set(self, key, val)
+
+    def __delitem__(self, key):
+        snapshots = self.__dict__.get(_SNAPSHOTS)
+        if snapshots:
+            snapshots.pop(key, None)
+        original_del(self, key)
+
+    __setitem__.cfz_snapshots = True
+    CollectionStore.__setitem__, CollectionStore.__delitem__ = __setitem__, __delitem__
+
+
+def _refuse(self, *args, **kwargs):
+    raise TypeError("a stored document read through storage.by_ids cannot be changed: "
+                    "copy it first (copy.deepcopy)")
+
+
+class FrozenDict(dict):
+    """A dict that refuses every change; copies of it are plain dicts."""
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
+    __ior__ = _refuse
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+    def __copy__(self):
+        return dict(self)
+
+    def __deepcopy__(self, memo):
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+
+class FrozenList(list):
+    """A list that refuses every change; copies of it are plain lists."""
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = _refuse
+    clear = reverse = sort = __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self):
+        return list, (list(self),)
+
+    def __copy__(self):
+        return list(self)
+
+    def __deepcopy__(self, memo):
+        return [copy.deepcopy(value, memo) for value in self]
+
+
+def frozen(value):
+    """A frozen deep copy of a stored value: dicts and lists are the only
+    mutable types BSON decodes to; everything else a document holds (str,
+    numbers, bytes, datetimes, ObjectIds) is immutable and shared."""
     kind = type(value)
-    if kind is dict:
-        return {key: copied(item) for key, item in value.items()}
-    if kind is list:
-        return [copied(item) for item in value]
+    if kind is dict or kind is FrozenDict:
+        return FrozenDict({key: item if type(item) in _IMMUTABLE else frozen(item)
+                           for key, item in value.items()})
+    if kind is list or kind is FrozenList:
+        return FrozenList([item if type(item) in _IMMUTABLE else frozen(item) for item in value])
     if kind in _IMMUTABLE:
         return value
     return copy.deepcopy(value)  # anything else (a dict subclass, ...): the slow, sure way

@@ -26,13 +26,15 @@ def is_embedded(uri):
 
 
 def by_ids(collection, ids, projection=None, batch=5000):
-    """The documents with these `_id`s (in no set order), the caller's own
-    to change. On MongoDB, a `$in` find in batches; on the embedded store a
-    lookup each, copying only the projected part (mongomock-ng would walk
-    and deep-copy every document, which made the cost of a report grow with
-    how full its buckets are)."""
+    """The documents with these `_id`s (in no set order), to read: on
+    MongoDB a `$in` find in batches; on the embedded store a lookup each,
+    handing out frozen snapshots (a change raises TypeError; copy.deepcopy
+    gives plain ones) so a caller cannot change the store through them, and
+    an unchanged document costs no copy (mongomock-ng would walk and
+    deep-copy every document, which made the cost of a report grow with how
+    full its buckets are). Callers only read what they get."""
     if embedded_store.is_embedded_collection(collection):
-        return embedded_store.copies_by_ids(collection, ids, projection)
+        return embedded_store.frozen_by_ids(collection, ids, projection)
     found = []
     for start in range(0, len(ids), batch):
         found.extend(collection.find({"_id": {"$in": ids[start:start + batch]}}, projection))

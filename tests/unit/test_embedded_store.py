@@ -191,26 +191,61 @@ def test_read_only_lookups_by_id_project_like_find(collection):
         {"_id": "b2", "a": 2, "count": 1, "counted": ["f4"]}])
     ids = ["b2", "nope", "b1"]
     for projection in (None, {"counted": 0}, {"count": 1, "hist.satisfaction": 1},
-                       {"_id": 0, "hist.ease": 1}, {"hist.missing.deep": 1}):
+                       {"_id": 0, "hist.ease": 1}, {"hist.missing.deep": 1},
+                       {"a": 1, "hist.satisfaction.4": 1, "hist.satisfaction.9": 1, "hist.ease": 1,
+                        "count.x": 1}):
         canonical = lambda doc: json.dumps(doc, sort_keys=True)  # noqa: E731
         got = sorted(map(canonical, by_ids(collection, ids, projection)))
         want = sorted(map(canonical, collection.find({"_id": {"$in": ids}}, projection)))
         assert got == want, projection
 
 
-def test_lookups_by_id_hand_out_copies_a_caller_may_change(collection):
+def test_lookups_by_id_hand_out_what_no_caller_can_change(collection):
+    import copy
     from services.common.storage import by_ids
     stored = {"_id": "b1", "count": 3, "hist": {"satisfaction": {"4": 2}},
               "ex": {"คิว": ["2026-12-01 f1"]}, "pk": b"\x01\x02"}
-    collection.insert_one(dict(stored))
-    for projection in (None, {"counted": 0}, {"hist.satisfaction": 1, "ex": 1}):
-        for doc in by_ids(collection, ["b1"], projection):
-            doc["count"] = 99
-            doc["hist"]["satisfaction"]["4"] = 99
-            doc["hist"]["new"] = {}
-            doc["ex"]["คิว"].append("2026-12-02 f2")
+    collection.insert_one(copy.deepcopy(stored))
+    edits = [lambda d: d["hist"].__setitem__("new", {}),
+             lambda d: d["hist"]["satisfaction"].update({"4": 99}),
+             lambda d: d["hist"].pop("satisfaction"),
+             lambda d: d["ex"]["คิว"].append("2026-12-02 f2"),
+             lambda d: d["ex"]["คิว"].sort(),
+             lambda d: d["ex"].setdefault("x", [])]
+    # an inclusion's dicts down to its paths are its own (plain); below them, frozen
+    for projection, reaching in ((None, edits), ({"counted": 0}, edits),
+                                 ({"hist.satisfaction": 1, "ex": 1, "count": 1}, edits[1:2] + edits[3:])):
+        for edit in reaching:
+            doc = by_ids(collection, ["b1"], projection)[0]
+            with pytest.raises(TypeError):
+                edit(doc)
+        mine = copy.deepcopy(by_ids(collection, ["b1"], projection)[0])  # a plain copy: editable
+        mine["hist"]["satisfaction"]["4"] = 99
+        mine["ex"]["คิว"].append("x")
+    # a projection's own top level is a new dict: editing it changes nothing stored
+    by_ids(collection, ["b1"], {"count": 1, "hist": 1})[0]["count"] = 99
     assert collection.find_one({"_id": "b1"}) == stored
     assert by_ids(collection, ["b1"]) == [stored]
+    # a write is seen by the next read, whatever was read before
+    collection.update_one({"_id": "b1"}, {"$inc": {"hist.satisfaction.4": 1},
+                                          "$push": {"ex.คิว": "2026-12-03 f3"}})
+    assert by_ids(collection, ["b1"], {"hist": 1, "ex": 1}) == [
+        {"_id": "b1", "hist": {"satisfaction": {"4": 3}},
+         "ex": {"คิว": ["2026-12-01 f1", "2026-12-03 f3"]}}]
+    collection.replace_one({"_id": "b1"}, {"count": 1})
+    assert by_ids(collection, ["b1"]) == [{"_id": "b1", "count": 1}]
+    collection.delete_one({"_id": "b1"})
+    assert by_ids(collection, ["b1"]) == []
+
+
+def test_a_lookup_by_id_after_a_write_that_failed_half_way_sees_what_find_sees(collection):
+    from services.common.storage import by_ids
+    collection.insert_one({"_id": "a", "a": 1, "b": "x"})
+    assert by_ids(collection, ["a"]) == [{"_id": "a", "a": 1, "b": "x"}]  # its snapshot made
+    with pytest.raises(Exception):
+        # the library applies `a` in place, then fails on `b` (a server would refuse it whole)
+        collection.update_one({"_id": "a"}, {"$inc": {"a": 1, "b": 1}})
+    assert by_ids(collection, ["a"]) == [collection.find_one({"_id": "a"})]
 
 
 @pytest.mark.parametrize("update", [

@@ -74,6 +74,14 @@ class Sums:
         return [self.keys[k] if isinstance(self.keys[k], str) else named[self.keys[k]]
                 for k in positions]
 
+    def at_least(self, count):
+        """These sums of the terms mentioned by at least `count` comments."""
+        kept = np.nonzero(self.arrays["c"] >= count)[0]
+        if len(kept) == len(self.keys):
+            return self
+        return Sums(self.counts, [self.keys[k] for k in kept.tolist()],
+                    {name: values[kept] for name, values in self.arrays.items()}, self._named)
+
     def bucket(self, store, positions):
         """These terms as a themes bucket (what the views read)."""
         total = dict(self.counts)
@@ -116,10 +124,27 @@ def _empty(bucket):
     return not bucket.get("n") and not bucket.get("counted")
 
 
+class _Collections:
+    """A database's collections by attribute, each made once: pymongo and
+    mongomock-ng make a Collection object per access, which a report making
+    a dozen reads in a millisecond felt."""
+
+    def __init__(self, db):
+        self._database = db
+
+    def __getattr__(self, name):
+        collection = getattr(self._database, name)
+        setattr(self, name, collection)
+        return collection
+
+
 class ThemeStore(Repository):
     """The comment themes of reporting's database: the copy of the comments,
     their day buckets, the packed month documents and their term
     dictionary, and the theme reports read from them."""
+
+    def __init__(self, db):
+        super().__init__(_Collections(db))
 
     # --- events in ---------------------------------------------------------------------
     def record(self, state):
@@ -231,9 +256,14 @@ class ThemeStore(Repository):
                                                new).matched_count == 1
 
     def term_ids(self, terms, allocate=False):
-        """{term: id} of the `terms` that have one; `allocate`: name the others."""
+        """{term: id} of the `terms` that have one; `allocate`: name the others.
+        Remembered as the names are (a term's id, once stored, stands)."""
+        known = self.__dict__.setdefault("_ids", {})
         terms = list(dict.fromkeys(terms))
-        found = {doc["_id"]: doc["n"] for doc in by_ids(self._db.theme_terms, terms)}
+        found = {term: known[term] for term in terms if term in known}
+        asked = [term for term in terms if term not in found]
+        if asked:
+            found.update((doc["_id"], doc["n"]) for doc in by_ids(self._db.theme_terms, asked))
         missing = [term for term in terms if term not in found]
         if missing and allocate:
             counter = self._db.theme_counters.find_one_and_update(
@@ -251,12 +281,19 @@ class ThemeStore(Repository):
                 pass  # another compaction named some of them first: its ids stand
             found.update({doc["_id"]: doc["n"]
                           for doc in by_ids(self._db.theme_terms, missing)})
+        known.update(found)
         return found
 
     def term_names(self, ids):
-        """{id: term} for term ids."""
-        return {doc["_id"]: doc["term"] for doc in by_ids(
-            self._db.theme_term_ids, [int(i) for i in ids])}
+        """{id: term} for term ids (remembered: an id is never reused or
+        renamed, so what any process read once stands)."""
+        known = self.__dict__.setdefault("_names", {})
+        ids = [int(i) for i in ids]
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            known.update((doc["_id"], doc["term"])
+                         for doc in by_ids(self._db.theme_term_ids, unknown))
+        return {i: known[i] for i in ids if i in known}
 
     def pack(self, entries):
         """{term: {c, s, lo, hi}} as packed arrays by term id (ids ascending)."""
@@ -395,19 +432,24 @@ class ThemeStore(Repository):
     def range_bucket(self, level, key, start, end, only=None):
         """The merged bucket of one scope over [start, end]: whole clean months
         from their month documents, the rest from day buckets."""
-        return themes.merge([self.unpacked(doc)
-                             for doc in self.range_documents(level, key, start, end)], only)
+        return themes.merge([self.unpacked(doc) for doc in self.range_documents(
+            level, key, start, end, with_examples=True)], only)
 
-    def range_documents(self, level, key, start, end):
-        """The documents that hold one scope over [start, end] (to read only).
+    def range_documents(self, level, key, start, end, with_examples=False):
+        """The documents that hold one scope over [start, end], without their
+        examples unless asked (`_examples` reads those of the terms shown).
 
         A clean month is read from its month document when the range covers it
         whole, or covers every day of it that has a bucket (the days after
         today have none: "the last 365 days" reads the current month whole);
         otherwise from the day buckets in the range."""
-        return self._range_plan(level, key, start, end, counts_only=False)[0]
+        heads, parts, day_ids, _ = self._range_plan(level, key, start, end, counts_only=False,
+                                                    with_examples=with_examples)
+        left_out = {} if with_examples else {"ex": 0}
+        return (heads + by_ids(self._db.theme_months, parts, left_out or None)
+                + by_ids(self._db.theme_days, day_ids, dict(left_out, counted=0)))
 
-    def reference_documents(self, level, key, start, end):
+    def reference_documents(self, level, key, start, end, terms=None):
         """(plus, minus): documents whose sums less the others' are one
         scope's over [start, end], for a reference that is only counted. As
         range_documents, except that a clean month partly in the range is
@@ -415,16 +457,28 @@ class ThemeStore(Repository):
         when those are fewer than its days in the range (a 30-day window
         then reads a week of days, not a month of them). Counts subtract
         exactly; the examples of a month do not, so a scope's own documents
-        never come so."""
-        return self._range_plan(level, key, start, end, counts_only=True)
+        never come so. `terms`: the only terms read of day buckets (a
+        reference is compared at a scope's terms; a national day holds
+        thousands)."""
+        heads, parts, day_ids, minus_ids = self._range_plan(level, key, start, end,
+                                                            counts_only=True)
+        read = by_ids(self._db.theme_days, day_ids + minus_ids, {"counted": 0, "ex": 0} if terms is None
+                      else dict.fromkeys(["n", "s", "lo", "hi"] + ["t." + t for t in terms], 1))
+        less = set(minus_ids)
+        return (heads + by_ids(self._db.theme_months, parts, {"ex": 0})
+                + [doc for doc in read if doc["_id"] not in less],
+                [doc for doc in read if doc["_id"] in less])
 
-    def _range_plan(self, level, key, start, end, counts_only):
+    def _range_plan(self, level, key, start, end, counts_only, with_examples=False):
+        """(month heads, month part ids, day bucket ids, ids of day buckets to
+        subtract) that hold one scope over [start, end]."""
         months = month_spans(start, end)
         month_ids = [period_id(level, key, month) for month, _, _, _ in months]
         day_buckets, month_buckets = self._db.theme_days, self._db.theme_months
         dirty = existing_ids(self._db.theme_dirty, month_ids)
         heads = {doc["_id"]: doc for doc in by_ids(
-            month_buckets, [m for m in month_ids if m not in dirty])}
+            month_buckets, [m for m in month_ids if m not in dirty],
+            None if with_examples else {"ex": 0})}
         month_of = {}  # the days of a partial clean month that lie out of the range
         for (month, first, last, full), month_id in zip(months, month_ids):
             if not full and month_id not in dirty:
@@ -434,7 +488,7 @@ class ThemeStore(Repository):
         out_of_range = {}  # month id -> its day buckets out of the range
         for day_id in existing_ids(day_buckets, list(month_of)):
             out_of_range.setdefault(month_of[day_id], []).append(day_id)
-        documents, parts, day_ids, minus_ids = [], [], [], []
+        used, parts, day_ids, minus_ids = [], [], [], []
         for (month, first, last, full), month_id in zip(months, month_ids):
             outside = out_of_range.get(month_id, ())
             head = heads.get(month_id)
@@ -442,19 +496,27 @@ class ThemeStore(Repository):
                     and len(outside) < (last - first).days + 1)
             if month_id not in dirty and (full or not outside or less):
                 if head is not None:
-                    documents.append(head)
+                    used.append(head)
                     if head.get("parts", 1) > 1:
                         parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
                 if less:
                     minus_ids.extend(outside)
                 continue  # a clean month without a document had no comments
             day_ids.extend(period_id(level, key, day) for day in days(first, last))
-        documents.extend(by_ids(month_buckets, parts))
-        documents.extend(by_ids(day_buckets, day_ids, {"counted": 0}))
-        return documents, by_ids(day_buckets, sorted(minus_ids), {"counted": 0, "ex": 0})
+        return used, parts, day_ids, sorted(minus_ids)
 
     def _examples(self, rows, documents):
-        chosen = themes.examples_of(documents, {row["term"] for row in rows})
+        """Each row's examples: the newest of its term in the scope's
+        `documents`, read for the rows' terms only, then their comments."""
+        wanted_terms = sorted({row["term"] for row in rows})
+        projection = dict.fromkeys(["ex." + term for term in wanted_terms], 1)
+        held = []
+        if wanted_terms:
+            for collection, ids in ((self._db.theme_days, [d["_id"] for d in documents if "day" in d]),
+                                    (self._db.theme_months,
+                                     [d["_id"] for d in documents if "day" not in d])):
+                held.extend(by_ids(collection, ids, projection))
+        chosen = themes.examples_of(held, set(wanted_terms))
         wanted = {themes.example_id(e) for examples in chosen.values() for e in examples}
         docs = {doc["_id"]: doc
                 for doc in by_ids(self._db.theme_comments, sorted(wanted))}
@@ -473,17 +535,18 @@ class ThemeStore(Repository):
         (or, for the nation, the most mentioned) become rows, computed by the
         views of `themes` exactly as they would be for every term."""
         documents = self.range_documents(level, key, start, end)
-        least = min_count  # a term below it is no theme: only the others are read further
+        # a term below min_count is no theme: only the others are read further
+        scope = self.term_sums(documents, min_count)
         if view == "rising":
             length = (end - start).days + 1
             before_end = start - timedelta(days=1)
             before_start = before_end - timedelta(days=length - 1)
+            # its own earlier days are as small as its own: read whole
             earlier, less = self.reference_documents(level, key, before_start, before_end)
-            least = least_count_to_stand_out(
-                sum(doc.get("n", 0) for doc in documents),
+            scope = scope.at_least(least_count_to_stand_out(
+                scope.counts["n"],
                 sum(doc.get("n", 0) for doc in earlier) - sum(doc.get("n", 0) for doc in less),
-                min_count, themes.G2_THRESHOLD)
-        scope = self.term_sums(documents, least)
+                min_count, themes.G2_THRESHOLD))
         n = scope.counts
         result = {"view": view, "level": level, "id": key, "from": start.isoformat(),
                   "to": end.isoformat(), "comments": n["n"],
@@ -499,8 +562,8 @@ class ThemeStore(Repository):
                 rows = themes.distinctive(scope.bucket(self, chosen), None, most, min_count)
                 result["reference"] = None
             else:
-                nation, nation_c = self.counts_at(
-                    self.reference_documents("nation", NATION, start, end), scope)
+                nation, nation_c = self.counts_at(self.reference_documents(
+                    "nation", NATION, start, end, scope.names(self, range(len(scope.keys)))), scope)
                 rest_n = nation["n"] - n["n"]
                 rest_c = nation_c - c
                 chosen = maybe_themes(c, n["n"], rest_c, rest_n, min_count, themes.G2_THRESHOLD)
