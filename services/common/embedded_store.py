@@ -439,10 +439,10 @@ def _projector(projection):
     needs) cost the keys both hold, not the paths; an exclusion ({"a": 0})
     leaves out top-level fields."""
     if not projection:
-        return lambda doc: doc
+        return lambda doc, leaf=_shared: leaf(doc)
     if not any(projection.values()):
         excluded = set(projection)
-        return lambda doc: {k: v for k, v in doc.items() if k not in excluded}
+        return lambda doc, leaf=_shared: {k: leaf(v) for k, v in doc.items() if k not in excluded}
     with_id = bool(projection.get("_id", 1))
     tree = {}
     for path in projection:
@@ -467,23 +467,27 @@ def _projector(projection):
         return node
     tree = leaves_only(tree)
 
-    def walk(source, node, out):
+    def walk(source, node, out, leaf):
         for key in node & source.keys() if type(node) is frozenset else node.keys() & source.keys():
             below = _WHOLE if type(node) is frozenset else node[key]
             value = source[key]
             if below is _WHOLE:
-                out[key] = value
+                out[key] = leaf(value)
             elif not isinstance(value, dict):
                 continue  # a path through a scalar keeps nothing
             elif type(below) is frozenset:  # "t.<term>" for many terms
-                out[key] = {k: value[k] for k in below & value.keys()}
+                out[key] = {k: leaf(value[k]) for k in below & value.keys()}
             else:
-                out[key] = walk(value, below, {})
+                out[key] = walk(value, below, {}, leaf)
         return out
 
-    def pick(doc):
-        return walk(doc, tree, {"_id": doc["_id"]} if with_id else {})
+    def pick(doc, leaf=_shared):
+        return walk(doc, tree, {"_id": doc["_id"]} if with_id else {}, leaf)
     return pick
+
+
+def _shared(value):
+    return value
 
 
 _WHOLE = None  # a leaf of the projection tree: the field and all below it
@@ -505,26 +509,38 @@ def frozen_by_ids(collection, ids, projection=None):
     write command forgets them all), so a report over buckets that did not
     change copies nothing, and no caller can change the store through what
     it got. A projection builds plain dicts down to its paths and shares
-    the frozen values below them."""
+    the frozen values below them; an inclusion of a document with no
+    snapshot freezes only its paths (a bucket's own write checks one path
+    of it after every write: no whole copy each time)."""
     store = collection._store
     store._remove_expired_documents()  # TTL indexes, as the library does
     documents = store._documents
     snapshots = store.__dict__.setdefault(_SNAPSHOTS, {})
     pick = _projector(projection)
+    # a few paths of a document written since its last read (the write
+    # path's own check, `counted.<id>`) freeze just those paths; many (a
+    # reference at a scope's terms) make the snapshot the next read shares
+    paths_only = (bool(projection) and any(projection.values())
+                  and len(projection) <= FEW_PATHS)
     found = []
     for i in ids:
         stored = documents.get(i)
         if stored is None:
             continue
         held = snapshots.get(i)
-        if held is None or held[0] is not stored:
+        if held is not None and held[0] is stored:
+            found.append(pick(held[1]))
+        elif paths_only:
+            found.append(pick(stored, frozen))
+        else:
             if len(snapshots) >= MAX_SNAPSHOTS:
                 snapshots.pop(next(iter(snapshots)))  # the oldest made
-            held = snapshots[i] = (stored, frozen(stored))
-        found.append(pick(held[1]))
+            snapshots[i] = (stored, frozen(stored))
+            found.append(pick(snapshots[i][1]))
     return found
 
 
+FEW_PATHS = 64
 _SNAPSHOTS = "_cfz_snapshots"  # CollectionStore attribute: {_id: (stored, snapshot)}
 MAX_SNAPSHOTS = 100_000  # per collection: the memory a store of reports may hold twice
 

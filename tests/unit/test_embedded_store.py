@@ -232,6 +232,11 @@ def test_lookups_by_id_hand_out_what_no_caller_can_change(collection):
     assert by_ids(collection, ["b1"], {"hist": 1, "ex": 1}) == [
         {"_id": "b1", "hist": {"satisfaction": {"4": 3}},
          "ex": {"คิว": ["2026-12-01 f1", "2026-12-03 f3"]}}]
+    # read by paths before any whole read: only those paths are frozen, and frozen they are
+    for edit in (lambda d: d["hist"]["satisfaction"].update({"4": 99}),
+                 lambda d: d["ex"]["คิว"].append("x")):
+        with pytest.raises(TypeError):
+            edit(by_ids(collection, ["b1"], {"hist": 1, "ex.คิว": 1})[0])
     collection.replace_one({"_id": "b1"}, {"count": 1})
     assert by_ids(collection, ["b1"]) == [{"_id": "b1", "count": 1}]
     collection.delete_one({"_id": "b1"})

@@ -51,6 +51,9 @@ PACKED = ("c", "s", "lo", "hi")
 PACKED_TYPE = "<i4"
 
 
+PROJECTED_TERMS = 500  # see ThemeStore.reference_documents
+
+
 def _arrays(doc):
     return [np.frombuffer(doc["pk"][name], dtype=PACKED_TYPE) for name in ("ids",) + PACKED]
 
@@ -459,10 +462,13 @@ class ThemeStore(Repository):
         exactly; the examples of a month do not, so a scope's own documents
         never come so. `terms`: the only terms read of day buckets (a
         reference is compared at a scope's terms; a national day holds
-        thousands)."""
+        thousands), up to PROJECTED_TERMS of them: a scope with more holds
+        most of what a day holds, and the projection would cost more than
+        it leaves out."""
         heads, parts, day_ids, minus_ids = self._range_plan(level, key, start, end,
                                                             counts_only=True)
-        read = by_ids(self._db.theme_days, day_ids + minus_ids, {"counted": 0, "ex": 0} if terms is None
+        whole = terms is None or len(terms) > PROJECTED_TERMS
+        read = by_ids(self._db.theme_days, day_ids + minus_ids, {"counted": 0, "ex": 0} if whole
                       else dict.fromkeys(["n", "s", "lo", "hi"] + ["t." + t for t in terms], 1))
         less = set(minus_ids)
         return (heads + by_ids(self._db.theme_months, parts, {"ex": 0})
@@ -511,11 +517,11 @@ class ThemeStore(Repository):
         wanted_terms = sorted({row["term"] for row in rows})
         projection = dict.fromkeys(["ex." + term for term in wanted_terms], 1)
         held = []
-        if wanted_terms:
-            for collection, ids in ((self._db.theme_days, [d["_id"] for d in documents if "day" in d]),
-                                    (self._db.theme_months,
-                                     [d["_id"] for d in documents if "day" not in d])):
-                held.extend(by_ids(collection, ids, projection))
+        if wanted_terms:  # day buckets say their day; month documents do not
+            days = [doc["_id"] for doc in documents if "day" in doc]
+            months = [doc["_id"] for doc in documents if "day" not in doc]
+            held = (by_ids(self._db.theme_days, days, projection)
+                    + by_ids(self._db.theme_months, months, projection))
         chosen = themes.examples_of(held, set(wanted_terms))
         wanted = {themes.example_id(e) for examples in chosen.values() for e in examples}
         docs = {doc["_id"]: doc
