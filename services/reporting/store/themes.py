@@ -66,6 +66,7 @@ class Sums:
     def __init__(self, counts, keys, arrays, named=None):
         self.counts, self.keys, self.arrays = counts, keys, arrays
         self._named = dict(named or {})  # id -> term, as far as known (a view asks thrice)
+        self._ids_at = self._positions = None
 
     def names(self, store, positions):
         """The terms at `positions` of `keys` (named by `store`, a ThemeStore)."""
@@ -76,6 +77,22 @@ class Sums:
             named.update(store.term_names(unknown))
         return [self.keys[k] if isinstance(self.keys[k], str) else named[self.keys[k]]
                 for k in positions]
+
+    def ids_at(self):
+        """(term ids held, their positions in `keys`) as arrays, made once
+        (a reference in two parts asks twice)."""
+        if self._ids_at is None:
+            by_id = [(k, key) for k, key in enumerate(self.keys) if not isinstance(key, str)]
+            self._ids_at = (np.array([key for _, key in by_id], dtype=np.int64),
+                            np.array([k for k, _ in by_id], dtype=np.int64))
+        return self._ids_at
+
+    def positions(self, store):
+        """{term: its position in `keys`}, made once."""
+        if self._positions is None:
+            self._positions = dict(zip(self.names(store, range(len(self.keys))),
+                                       range(len(self.keys))))
+        return self._positions
 
     def at_least(self, count):
         """These sums of the terms mentioned by at least `count` comments."""
@@ -331,13 +348,18 @@ class ThemeStore(Repository):
         buckets added to them."""
         packed = [_arrays(doc) for doc in documents if "pk" in doc]
         loose = self._loose([doc for doc in documents if "pk" not in doc])
-        all_ids = np.concatenate([a[0] for a in packed]) if packed else np.zeros(0, dtype=np.int64)
-        # summed by position in `space`, the distinct ids held (sorted): a
-        # point's few hundred terms must not cost the dictionary's length
-        space, position = np.unique(all_ids, return_inverse=True)
-        sums = {name: np.bincount(position, weights=np.concatenate([a[k + 1] for a in packed])
-                                  if packed else None, minlength=len(space)).astype(np.int64)
-                for k, name in enumerate(PACKED)}
+        if len(packed) == 1:  # a point's month: its ids are distinct and ascending already
+            space = packed[0][0].astype(np.int64)
+            sums = {name: packed[0][k + 1].astype(np.int64) for k, name in enumerate(PACKED)}
+        else:
+            all_ids = (np.concatenate([a[0] for a in packed]) if packed
+                       else np.zeros(0, dtype=np.int64))
+            # summed by position in `space`, the distinct ids held (sorted): a
+            # point's few hundred terms must not cost the dictionary's length
+            space, position = np.unique(all_ids, return_inverse=True)
+            sums = {name: np.bincount(position, weights=np.concatenate([a[k + 1] for a in packed])
+                                      if packed else None, minlength=len(space)).astype(np.int64)
+                    for k, name in enumerate(PACKED)}
         held = np.array([i if i is not None else -1 for _, i, _ in loose], dtype=np.int64)
         at = np.searchsorted(space, held)
         inside = at < len(space)
@@ -374,10 +396,8 @@ class ThemeStore(Repository):
     def _counts_at(self, documents, scope):
         keys = scope.keys
         mentions = np.zeros(len(keys), dtype=np.int64)
-        by_id = [(k, key) for k, key in enumerate(keys) if not isinstance(key, str)]
-        if by_id:
-            wanted = np.array([key for _, key in by_id], dtype=np.int64)
-            places = np.array([k for k, _ in by_id], dtype=np.int64)
+        wanted, places = scope.ids_at()
+        if len(wanted):
             for doc in documents:
                 if "pk" in doc:
                     doc_ids, doc_counts = _arrays(doc)[:2]
@@ -387,8 +407,8 @@ class ThemeStore(Repository):
                     mentions[places[hit]] += doc_counts[at[hit]]
         loose_docs = [doc for doc in documents if "pk" not in doc]
         if loose_docs and keys:
-            position = dict(zip(scope.names(self, range(len(keys))), range(len(keys))))
-            mentions += np.array(_loose_counts_at(loose_docs, position), dtype=np.int64)
+            mentions += np.array(_loose_counts_at(loose_docs, scope.positions(self)),
+                                 dtype=np.int64)
         return _counts(documents), mentions
 
     def month_documents(self, month_id, bucket):
