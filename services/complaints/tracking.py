@@ -2,7 +2,8 @@
 
 Ten symbols of Crockford's base 32 (no I, L, O, U: nothing to confuse with
 1, 0 or V) carry 50 random bits, plus one check symbol (mod 37) that
-catches a mistyped or swapped symbol. Shown as XXXXX-XXXXX-C; typed in any
+catches a mistyped or swapped symbol; new codes never end in one of its
+punctuation symbols (see new_code). Shown as XXXXX-XXXXX-C; typed in any
 case, with or without dashes and spaces; O is read as 0 and I/L as 1.
 The code is the complainant's key to the complaint: it never appears in
 public lists, events or the relay (Open311 uses the complaint id).
@@ -24,8 +25,15 @@ def _check_symbol(body):
 
 
 def new_code(randbelow=secrets.randbelow):
-    body = "".join(ALPHABET[randbelow(32)] for _ in range(LENGTH))
-    return format_code(body + _check_symbol(body))
+    """A fresh code whose check is a letter or digit: Crockford's check
+    symbols *, ~, $ and = are hard to read aloud to 1111 and to type on a
+    phone's Thai keyboard, and "=" and "$" change in a URL; 4 bodies in 37
+    are drawn again (49.8 random bits). Codes with them stay valid."""
+    while True:
+        body = "".join(ALPHABET[randbelow(32)] for _ in range(LENGTH))
+        check = _check_symbol(body)
+        if check in ALPHABET or check == "U":
+            return format_code(body + check)
 
 
 def format_code(compact):

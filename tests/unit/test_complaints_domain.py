@@ -1,6 +1,7 @@
 """Complaints domain modules: status model, SLA and overdue with a
 controllable clock, tracking codes, backoff, Open311 parsing, the store."""
 import random
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -160,6 +161,17 @@ def test_tracking_codes_are_typable_checked_and_distinct():
     assert tracking.normalise("O0O0O-0O0O0-0") == tracking.normalise("00000-00000-0")
     for bad in ("", "abc", "x" * 50, None, 12345):
         assert tracking.normalise(bad) is None
+
+
+def test_new_tracking_codes_end_in_a_letter_or_digit_and_old_ones_still_count():
+    # a code ending in "=" showed as %3D in the tracking page's address
+    codes = [tracking.new_code() for _ in range(3000)]
+    assert all(re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]", code) for code in codes)
+    assert {code[-1] for code in codes} >= set("0123456789ABC")
+    # a body whose check is a symbol, as codes issued before had
+    body = next(b for b in ("{:010d}".format(i) for i in range(10000))
+                if tracking._check_symbol(b) == "=")
+    assert tracking.normalise(body + "=") == body[:5] + "-" + body[5:] + "-="
 
 
 # --- filing, idempotency, privacy ---------------------------------------------
