@@ -19,6 +19,8 @@ library would keep (nothing is written: pymongo's DocumentTooLarge).
 import copy
 import datetime
 
+from bson import ObjectId
+
 
 def install():
     from mongomock_ng.collection import Collection, Cursor
@@ -617,7 +619,7 @@ def frozen(value):
     return copy.deepcopy(value)  # anything else (a dict subclass, ...): the slow, sure way
 
 
-_IMMUTABLE = frozenset((str, int, float, bool, type(None), bytes, datetime.datetime))
+_IMMUTABLE = frozenset((str, int, float, bool, type(None), bytes, datetime.datetime, ObjectId))
 
 
 def stored_ids(collection, ids):
