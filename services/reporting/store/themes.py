@@ -165,6 +165,8 @@ class ThemeStore(Repository):
 
     def __init__(self, db):
         super().__init__(_Collections(db))
+        # a term's id and an id's name never change once stored: remembered
+        self._ids, self._names = {}, {}
 
     # --- events in ---------------------------------------------------------------------
     def record(self, state):
@@ -220,8 +222,7 @@ class ThemeStore(Repository):
         for level, key in scopes(doc):
             bucket_id = period_id(level, key, doc["day"])
             for _ in range(RETRIES):
-                found = by_ids(self._db.theme_days, [bucket_id],
-                                         {"counted." + doc["_id"]: 1})
+                found = by_ids(self._db.theme_days, [bucket_id], {"counted." + doc["_id"]: 1})
                 counted = found[0].get("counted", {}).get(doc["_id"]) if found else None
                 if counted == wanted:
                     break
@@ -278,7 +279,7 @@ class ThemeStore(Repository):
     def term_ids(self, terms, allocate=False):
         """{term: id} of the `terms` that have one; `allocate`: name the others.
         Remembered as the names are (a term's id, once stored, stands)."""
-        known = self.__dict__.setdefault("_ids", {})
+        known = self._ids
         terms = list(dict.fromkeys(terms))
         found = {term: known[term] for term in terms if term in known}
         asked = [term for term in terms if term not in found]
@@ -307,7 +308,7 @@ class ThemeStore(Repository):
     def term_names(self, ids):
         """{id: term} for term ids (remembered: an id is never reused or
         renamed, so what any process read once stands)."""
-        known = self.__dict__.setdefault("_names", {})
+        known = self._names
         ids = [int(i) for i in ids]
         unknown = [i for i in ids if i not in known]
         if unknown:
