@@ -177,7 +177,7 @@ def month_documents(db, days):
                           []).append(day)
     store = ThemeStore(db)
     return [doc for month_id, group in scopes.items()
-            for doc in store.month_documents(month_id, themes.merge(group))]
+            for doc in store.month_documents(month_id, themes.merge(group), group)]
 
 
 def load(db, records, keep_days_of, bulk=True):
@@ -253,12 +253,14 @@ def check_bulk(size, seed, keep_days_of):
     differing, compared = [], 0
     for name in ("theme_months", "theme_comments", "theme_days"):
         # months by content: the two builds name their terms in another order
-        mine = {doc["_id"]: ThemeStore(stores[0]).unpacked(doc)
+        mine = {doc["_id"]: (ThemeStore(stores[0]).unpacked(doc),
+                             ThemeStore(stores[0]).packed_days(doc))
                 for doc in stores[0][name].find({})}
-        theirs = {doc["_id"]: ThemeStore(stores[1]).unpacked(doc)
+        theirs = {doc["_id"]: (ThemeStore(stores[1]).unpacked(doc),
+                               ThemeStore(stores[1]).packed_days(doc))
                   for doc in stores[1][name].find({})}
         if name == "theme_days":
-            theirs = {i: doc for i, doc in theirs.items() if doc["day"][:7] in keep_days_of}
+            theirs = {i: doc for i, doc in theirs.items() if doc[0]["day"][:7] in keep_days_of}
         differing += ["{} {}".format(name, i) for i in sorted(set(mine) | set(theirs))
                       if mine.get(i) != theirs.get(i)]
         compared += len(theirs)

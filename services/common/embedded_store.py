@@ -439,12 +439,33 @@ def _projector(projection):
     a tree of the paths, meeting a document's keys by set intersection, so
     thousands of paths under one field ("t.<term>", one per term a report
     needs) cost the keys both hold, not the paths; an exclusion ({"a": 0})
-    leaves out top-level fields."""
+    leaves out top-level fields. Projections of a few paths are made once
+    (a report reads a dozen times with the same two or three)."""
+    if projection and len(projection) <= FEW_PATHS:
+        key = tuple(projection.items())
+        made = _PROJECTORS.get(key)
+        if made is None:
+            if len(_PROJECTORS) >= FEW_PATHS * 16:
+                _PROJECTORS.clear()
+            made = _PROJECTORS[key] = _make_projector(projection)
+        return made
+    return _make_projector(projection)
+
+
+_PROJECTORS = {}
+
+
+def _make_projector(projection):
     if not projection:
         return lambda doc, leaf=_shared: leaf(doc)
     if not any(projection.values()):
-        excluded = set(projection)
-        return lambda doc, leaf=_shared: {k: leaf(v) for k, v in doc.items() if k not in excluded}
+        excluded = frozenset(projection)
+
+        def leave_out(doc, leaf=_shared):
+            if leaf is _shared:  # what is kept is shared: no call per field
+                return {k: v for k, v in doc.items() if k not in excluded}
+            return {k: leaf(v) for k, v in doc.items() if k not in excluded}
+        return leave_out
     with_id = bool(projection.get("_id", 1))
     tree = {}
     for path in projection:

@@ -33,6 +33,8 @@ def by_ids(collection, ids, projection=None, batch=5000):
     an unchanged document costs no copy (mongomock-ng would walk and
     deep-copy every document, which made the cost of a report grow with how
     full its buckets are). Callers only read what they get."""
+    if not ids:
+        return []
     if embedded_store.is_embedded_collection(collection):
         return embedded_store.frozen_by_ids(collection, ids, projection)
     found = []

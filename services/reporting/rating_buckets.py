@@ -167,15 +167,17 @@ def days(start, end):
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
+@functools.lru_cache(maxsize=4096)
 def month_spans(start, end):
-    """[(month, first day in range, last day in range, whole month in range)]."""
+    """((month, first day in range, last day in range, whole month in range), ...)
+    (a tuple: cached, every report reads them)."""
     out = []
     while start <= end:
         month_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
         last = min(end, month_end)
         out.append((start.isoformat()[:7], start, last, start.day == 1 and last == month_end))
         start = last + timedelta(days=1)
-    return out
+    return tuple(out)
 
 
 def recount(facts):

@@ -62,17 +62,23 @@ def counted_comment(doc, digest):
             "terms": doc["versions"].get(digest, doc["terms"] if digest == doc["digest"] else [])}
 
 
+FEW_TERMS = 16  # maybe_themes: below this a loop of themes.g2 is faster than arrays
+
+
 def _g2(a, n1, b, n2):
-    """themes.g2 over arrays (to choose the terms worth computing exactly)."""
+    """themes.g2 over arrays (to choose the terms worth computing exactly):
+    the four cells at once, observed 0 adding 0, and no division by an
+    expected 0 (it has an observed 0 too); n1 + n2 > 0."""
     n = n1 + n2
     a, b = a.astype(float), b.astype(float)
     with_term = a + b
     without = n - with_term
-    total = np.zeros(len(a))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for observed, expected in ((a, n1 * with_term / n), (b, n2 * with_term / n),
-                                   (n1 - a, n1 * without / n), (n2 - b, n2 * without / n)):
-            total += np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    observed = np.stack((a, b, n1 - a, n2 - b))
+    expected = np.stack((with_term * (n1 / n), with_term * (n2 / n),
+                         without * (n1 / n), without * (n2 / n)))
+    positive = observed > 0
+    ratio = np.divide(observed, expected, out=np.ones_like(observed), where=positive)
+    total = (observed * np.log(ratio)).sum(axis=0)
     valid = (n1 > 0) & (n2 > 0) & (with_term > 0) & (with_term < n)
     return np.where(valid, np.maximum(0.0, 2.0 * total), 0.0)
 
@@ -82,10 +88,15 @@ def maybe_themes(a, n1, b, n2, min_count, threshold):
     the views compute it exactly for these only)."""
     if n1 <= 0 or not len(a):
         return []
+    floor = threshold * (1 - 1e-9) - 1e-9
+    if len(a) <= FEW_TERMS:  # numpy's dozen array operations cost more than a loop here
+        return [k for k, (mine, theirs) in enumerate(zip(a.tolist(), b.tolist()))
+                if mine >= min_count and (n2 <= 0 or mine / n1 > theirs / n2)
+                and themes.g2(mine, n1, theirs, n2) >= floor]
     mask = a >= min_count
     if n2 > 0:
         mask &= (a / n1) > (b / n2)
-    mask &= _g2(a, n1, b, n2) >= threshold * (1 - 1e-9) - 1e-9
+    mask &= _g2(a, n1, b, n2) >= floor
     return np.nonzero(mask)[0].tolist()
 
 

@@ -279,7 +279,13 @@ def test_a_month_whose_days_after_the_range_are_empty_is_read_whole(db):
     read = ThemeStore(db).range_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
     assert sorted(doc["_id"] for doc in read) == ["nation|TH|2026-10", "nation|TH|2026-11"]
     read = ThemeStore(db).range_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 15))
-    assert "nation|TH|2026-11" not in {doc["_id"] for doc in read}  # later days counted: days
+    november = [doc for doc in read if doc["_id"].startswith("nation|TH|2026-11")]
+    # later days counted: the month's days to the 15th, summed from its packed days
+    assert [sorted(doc) for doc in november] == [["_id", "cut", "days", "hi", "lo", "n", "s"]]
+    assert november[0]["days"] == ["nation|TH|2026-11-{:02d}".format(day) for day in range(1, 16)
+                                   if db.theme_days.find_one({"_id": "nation|TH|2026-11-{:02d}".format(day)})]
+    assert november[0]["n"] == sum(day["n"] for day in db.theme_days.find(
+        {"_id": {"$gte": "nation|TH|2026-11-01", "$lte": "nation|TH|2026-11-15"}}))
     db.theme_dirty.insert_one({"_id": "nation|TH|2026-11", "level": "nation", "key": "TH",
                                "month": "2026-11", "rev": 1})
     read = ThemeStore(db).range_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 24))
@@ -301,10 +307,16 @@ def test_a_term_below_the_count_floor_of_the_rising_view_can_never_pass():
                 assert themes.keyness(floor, n1, 0, n2) is not None, (n1, n2, floor)
 
 
-def test_a_reference_reads_a_partial_month_as_the_month_less_its_other_days(db):
+@pytest.mark.parametrize("days_packed", [False, True])
+def test_a_reference_reads_a_partial_month_as_the_month_less_its_other_days(
+        db, monkeypatch, days_packed):
     """Counted references (the nation, the period before) read a clean
-    month partly in range as its month document less the day buckets out
-    of the range, when those are fewer; the counts equal the days'."""
+    month partly in range as the sums of its packed days in the range, or,
+    when its days are not packed with it (more than DAY_ENTRIES entries), as
+    its month document less the day buckets out of the range, when those
+    are fewer; the counts equal the days'."""
+    if not days_packed:
+        monkeypatch.setattr(theme_store, "DAY_ENTRIES", -1)
     store = ThemeStore(db)
     for fact in comments(300):  # 2026-10-20 to 2026-11-19
         store.record(submitted(fact))
@@ -313,8 +325,11 @@ def test_a_reference_reads_a_partial_month_as_the_month_less_its_other_days(db):
         pass
     plus, minus = store.reference_documents("nation", "TH", date(2026, 10, 1), date(2026, 11, 12))
     assert sorted(doc["_id"] for doc in plus) == ["nation|TH|2026-10", "nation|TH|2026-11"]
-    assert sorted(doc["_id"] for doc in minus) == [
-        "nation|TH|2026-11-{:02d}".format(day) for day in range(13, 20)]
+    if days_packed:
+        assert minus == [] and "cut" in plus[1] and "pk" not in plus[1]
+    else:
+        assert sorted(doc["_id"] for doc in minus) == [
+            "nation|TH|2026-11-{:02d}".format(day) for day in range(13, 20)]
     scope = store.term_sums(store.range_documents("point", "sp-1", date(2026, 10, 1),
                                                   date(2026, 11, 12)), 1)
     counts, mentions = store.counts_at((plus, minus), scope)
@@ -322,6 +337,65 @@ def test_a_reference_reads_a_partial_month_as_the_month_less_its_other_days(db):
     names = scope.names(store, range(len(scope.keys)))
     assert dict(zip(names, mentions.tolist())) == {name: by_days["t"][name]["c"] for name in names}
     assert len(names) > 20
-    # its own documents are never read so: examples do not subtract
-    assert "nation|TH|2026-11" not in {doc["_id"] for doc in store.range_documents(
+    # its own documents are never read so: examples do not subtract (a cut
+    # month's examples are read from its days)
+    own = {doc["_id"]: doc for doc in store.range_documents(
         "nation", "TH", date(2026, 10, 1), date(2026, 11, 12))}
+    assert ("nation|TH|2026-11" in own and "cut" in own["nation|TH|2026-11"]) == days_packed
+
+
+def test_a_month_keeps_its_days_packed_and_any_days_of_it_sum_exactly(db):
+    """A range that cuts a clean month sums the rows of its packed days:
+    for every first and last day, every scope level, the same counts and
+    term sums as its day buckets."""
+    store = ThemeStore(db)
+    for fact in comments(300):  # 2026-10-20 to 2026-11-19
+        store.record(submitted(fact))
+    while store.compact():
+        pass
+    for scope in ("nation|TH", "agency|ag-1", "province|50", "point|sp-2"):
+        head = db.theme_months.find_one({"_id": scope + "|2026-11"})
+        days = {int(doc["day"][8:]): doc for doc in db.theme_days.find(
+            {"_id": {"$regex": "^" + scope.replace("|", "\\|") + r"\|2026-11-"}})}
+        assert [row[0] for row in head["pn"]] == sorted(d for d in days if days[d]["n"])
+        assert len(head["pn"]) > 8
+        for first in range(1, 31):
+            for last in range(first, 31):
+                inside = [days[d] for d in range(first, last + 1) if d in days and days[d]["n"]]
+                held = [row for row in head["pn"] if first <= row[0] <= last]
+                cut = store.month_slice(head, first, last, held, [])
+                assert {name: cut[name] for name in ("n", "s", "lo", "hi")} == {
+                    name: sum(day[name] for day in inside) for name in ("n", "s", "lo", "hi")}
+                ids, sums = theme_store._packed(cut)
+                names = store.term_names(ids.tolist())
+                assert {names[i]: row for i, row in zip(ids.tolist(), sums.tolist())} == {
+                    term: list(entry) for term, entry in themes.term_lists(inside).items()}
+    assert store.differences(comments(300)) == []
+
+
+def test_the_recount_finds_a_wrong_packed_day(db):
+    source = comments(60)
+    for fact in source:
+        ThemeStore(db).record(submitted(fact))
+    while ThemeStore(db).compact():
+        pass
+    head = db.theme_months.find_one({"_id": "point|sp-1|2026-11"})
+    pn = [list(row) for row in head["pn"]]
+    pn[0][1] += 1
+    db.theme_months.update_one({"_id": head["_id"]}, {"$set": {"pn": pn}})
+    assert [d.get("month") for d in ThemeStore(db).differences(source)] == [head["_id"]]
+
+
+@pytest.mark.parametrize("terms", [5, 300])
+def test_the_array_test_lets_through_every_theme_and_little_else(terms):
+    """maybe_themes (a loop of G² for a few terms, arrays for more) picks
+    every term keyness passes, and only those (up to its 10^-9 slack)."""
+    rng = random.Random(terms)
+    import numpy as np
+    for _ in range(300):
+        n1, n2 = rng.randint(1, 400), rng.randint(0, 400)
+        a = np.array([rng.randint(0, n1) for _ in range(terms)])
+        b = np.array([rng.randint(0, n2) for _ in range(terms)])
+        chosen = theme_buckets.maybe_themes(a, n1, b, n2, themes.MIN_COUNT, themes.G2_THRESHOLD)
+        assert chosen == [k for k in range(terms) if themes.keyness(
+            int(a[k]), n1, int(b[k]), n2) is not None], (n1, n2)

@@ -21,6 +21,10 @@ Collections (reporting's database):
   `lo`, `hi`, by term id), so a year of a scope sums with numpy instead of
   a Python loop over every term of every month; `ex` keeps the examples
   by term. (A month written before packing has `t` and is read as a day.)
+  A month in one document also keeps its days packed (`pn`: each day's
+  comment counts; `pd`: every term entry of its days by term id and day,
+  with running sums), up to DAY_ENTRIES entries, so a range that cuts the
+  month sums two rows of running sums per term instead of reading its days.
 * `theme_terms` (`_id` = term, `n` = its id) and `theme_term_ids` (`_id` =
   id, `term`): the term dictionary of the packed months, append-only; an
   id is never reused or changed. `theme_counters` hands out ids.
@@ -52,31 +56,85 @@ PACKED_TYPE = "<i4"
 
 
 PROJECTED_TERMS = 500  # see ThemeStore.reference_documents
+# a month's days packed (ThemeStore.pack_days): keys term id * DAY_SLOTS + day
+DAY_SLOTS, DAY_KEY_TYPE, DAY_SUM_TYPE = 32, "<i8", "<i4"
+DAY_ENTRIES = 100_000  # term entries of a month's days packed with it: 2.4 MB at most
 
 
-def _arrays(doc):
-    return [np.frombuffer(doc["pk"][name], dtype=PACKED_TYPE) for name in ("ids",) + PACKED]
+def _packed(doc):
+    """(term ids, an (ids, 4) matrix of PACKED) of a packed document: a
+    stored month's `pk`, or what `month_slice` summed."""
+    if "cut" in doc:
+        if "sums" not in doc:
+            doc["sums"] = _cut_sums(doc["cut"])
+        return doc["sums"]
+    pk = doc["pk"]
+    return (np.frombuffer(pk["ids"], dtype=PACKED_TYPE),
+            np.stack([np.frombuffer(pk[name], dtype=PACKED_TYPE) for name in PACKED], axis=1))
+
+
+def _merged(space, sums, ids, values, keep_sorted):
+    """Term sums (`space`: distinct ids ascending, `sums` by row) plus
+    another's: the rows of ids both hold added, the others after them
+    (ascending again if `keep_sorted`). `sums` is changed."""
+    at = np.searchsorted(space, ids)
+    inside = at < len(space)
+    inside[inside] = space[at[inside]] == ids[inside]
+    sums[at[inside]] += values[inside]  # distinct on both sides: no repeats
+    new = ~inside
+    if not new.any():
+        return space, sums
+    space, sums = np.concatenate([space, ids[new]]), np.concatenate([sums, values[new]])
+    if keep_sorted:
+        order = np.argsort(space)
+        space, sums = space[order], sums[order]
+    return space, sums
+
+
+def _day_sums(doc):
+    """A month's packed days (`pd`): the sorted keys (term id * 32 + day)
+    of its term entries and the running sums of their PACKED columns, from
+    a zero row (the sums of the entries before key k are row k)."""
+    pd = doc["pd"]
+    return (np.frombuffer(pd["key"], dtype=DAY_KEY_TYPE),
+            np.frombuffer(pd["sums"], dtype=DAY_SUM_TYPE).reshape(-1, len(PACKED)))
+
+
+def _cut_sums(cut):
+    """(term ids ascending, their sums) over the days of a month's slice."""
+    keys, running, ids, first, last = cut
+    ids = ids * DAY_SLOTS
+    sums = (running[np.searchsorted(keys, ids + (last + 1))]
+            - running[np.searchsorted(keys, ids + first)]).astype(np.int64)
+    held = np.flatnonzero(sums[:, 0])
+    return ids[held] // DAY_SLOTS, sums[held]
+
+
+def _cut_counts_at(cut, wanted):
+    """How many comments of a month's slice mention each term id of `wanted`."""
+    keys, running, _, first, last = cut
+    wanted = wanted * DAY_SLOTS
+    return (running[np.searchsorted(keys, wanted + (last + 1)), 0]
+            - running[np.searchsorted(keys, wanted + first), 0]).astype(np.int64)
 
 
 class Sums:
     """Term sums of some documents: the comment counts (`n`, `s`, `lo`,
     `hi`) and, aligned with `keys` (a term's id, or the term itself when
-    only day buckets hold it), int64 arrays `c`, `s`, `lo`, `hi`."""
+    only day buckets hold it), an int64 matrix `values` of the columns
+    PACKED; `arrays` names its columns."""
 
-    def __init__(self, counts, keys, arrays, named=None):
-        self.counts, self.keys, self.arrays = counts, keys, arrays
-        self._named = dict(named or {})  # id -> term, as far as known (a view asks thrice)
+    def __init__(self, counts, keys, values):
+        self.counts, self.keys, self.values = counts, keys, values
+        self.arrays = {name: values[:, j] for j, name in enumerate(PACKED)}
         self._ids_at = self._positions = None
 
     def names(self, store, positions):
         """The terms at `positions` of `keys` (named by `store`, a ThemeStore)."""
-        named = self._named
-        unknown = [self.keys[k] for k in positions
-                   if not isinstance(self.keys[k], str) and self.keys[k] not in named]
-        if unknown:
-            named.update(store.term_names(unknown))
-        return [self.keys[k] if isinstance(self.keys[k], str) else named[self.keys[k]]
-                for k in positions]
+        keys = self.keys
+        wanted = [keys[k] for k in positions]
+        named = store.term_names([key for key in wanted if not isinstance(key, str)])
+        return [key if isinstance(key, str) else named[key] for key in wanted]
 
     def ids_at(self):
         """(term ids held, their positions in `keys`) as arrays, made once
@@ -96,17 +154,18 @@ class Sums:
 
     def at_least(self, count):
         """These sums of the terms mentioned by at least `count` comments."""
-        kept = np.nonzero(self.arrays["c"] >= count)[0]
+        kept = np.nonzero(self.values[:, 0] >= count)[0]
         if len(kept) == len(self.keys):
             return self
-        return Sums(self.counts, [self.keys[k] for k in kept.tolist()],
-                    {name: values[kept] for name, values in self.arrays.items()}, self._named)
+        keys = self.keys
+        return Sums(self.counts, [keys[k] for k in kept.tolist()], self.values[kept])
 
     def bucket(self, store, positions):
         """These terms as a themes bucket (what the views read)."""
         total = dict(self.counts)
-        total["t"] = {name: {field: int(self.arrays[field][k]) for field in PACKED}
-                      for name, k in zip(self.names(store, positions), positions)}
+        rows = self.values[positions].tolist()
+        total["t"] = {name: dict(zip(PACKED, row))
+                      for name, row in zip(self.names(store, positions), rows)}
         return total
 
 
@@ -280,12 +339,11 @@ class ThemeStore(Repository):
         """{term: id} of the `terms` that have one; `allocate`: name the others.
         Remembered as the names are (a term's id, once stored, stands)."""
         known = self._ids
-        terms = list(dict.fromkeys(terms))
         found = {term: known[term] for term in terms if term in known}
-        asked = [term for term in terms if term not in found]
+        asked = list(dict.fromkeys(term for term in terms if term not in found))
         if asked:
             found.update((doc["_id"], doc["n"]) for doc in by_ids(self._db.theme_terms, asked))
-        missing = [term for term in terms if term not in found]
+        missing = [term for term in asked if term not in found]
         if missing and allocate:
             counter = self._db.theme_counters.find_one_and_update(
                 {"_id": "terms"}, {"$inc": {"next": len(missing)}}, upsert=True,
@@ -302,7 +360,9 @@ class ThemeStore(Repository):
                 pass  # another compaction named some of them first: its ids stand
             found.update({doc["_id"]: doc["n"]
                           for doc in by_ids(self._db.theme_terms, missing)})
-        known.update(found)
+        if asked:
+            known.update(found)
+            self._names.update((i, term) for term, i in found.items())
         return found
 
     def term_names(self, ids):
@@ -326,15 +386,69 @@ class ThemeStore(Repository):
                                     dtype=PACKED_TYPE).tobytes()
         return packed
 
+    def pack_days(self, days):
+        """A month's day buckets packed into its document, so a range that
+        cuts the month reads one document, not its days: `pn`, [day of the
+        month, n, s, lo, hi] of each day that counts comments, and `pd`,
+        every term entry of those days by key (term id * 32 + day), with the
+        running sums of their c, s, lo, hi: the sums of a term over days
+        a..b are the difference of two rows (`month_slice`). The month's own
+        `pack` has named every term."""
+        counts, rows = [], []
+        for day in sorted(days, key=lambda day: day["day"]):
+            if not day.get("n"):
+                continue  # emptied by moderation: it counts nothing
+            number, entries = int(day["day"][8:10]), day.get("t") or {}
+            counts.append([number] + [day.get(name, 0) for name in ("n", "s", "lo", "hi")])
+            ids = self.term_ids(entries)
+            rows.extend((ids[term] * DAY_SLOTS + number, entry["c"], entry["s"], entry["lo"],
+                         entry["hi"]) for term, entry in entries.items())
+        rows.sort()
+        table = np.array(rows, dtype=np.int64).reshape(-1, len(PACKED) + 1)
+        running = np.concatenate([np.zeros((1, len(PACKED)), dtype=np.int64),
+                                  np.cumsum(table[:, 1:], axis=0)])
+        return {"pn": counts, "pd": {"key": table[:, 0].astype(DAY_KEY_TYPE).tobytes(),
+                                     "sums": running.astype(DAY_SUM_TYPE).tobytes()}}
+
+    @staticmethod
+    def month_slice(doc, first, last, days, day_ids):
+        """Days `first`..`last` (days of the month) of a month document
+        holding its days packed, as a document of their counts whose term
+        sums are made when asked (`_packed`; a reference asks only how many
+        mention some terms, `_cut_counts_at`): each term's entries of those
+        days lie between two keys, and their sums are the difference of the
+        running sums there. `days`: the rows of `pn` in the range;
+        `day_ids`: the ids of those days' buckets, where their examples are."""
+        keys, running = _day_sums(doc)
+        sliced = {"_id": doc["_id"], "days": day_ids, "cut": (
+            keys, running, np.frombuffer(doc["pk"]["ids"], dtype=PACKED_TYPE).astype(np.int64),
+            first, last)}
+        sliced.update(zip(("n", "s", "lo", "hi"), map(sum, list(zip(*days))[1:] or [()] * 4)))
+        return sliced
+
     def unpacked(self, doc):
         """A month document with its packed sums as a `t` mapping, to merge."""
         if "pk" not in doc:
             return doc
-        ids, *values = _arrays(doc)
+        ids, values = _packed(doc)
         names = self.term_names(ids)
-        terms = {names[i]: {name: int(v[k]) for name, v in zip(PACKED, values)}
-                 for k, i in enumerate(ids.tolist())}
-        return dict({key: value for key, value in doc.items() if key != "pk"}, t=terms)
+        terms = {names[i]: dict(zip(PACKED, row))
+                 for i, row in zip(ids.tolist(), values.tolist())}
+        return dict({key: value for key, value in doc.items() if key not in ("pk", "pd", "pn")},
+                    t=terms)
+
+    def packed_days(self, doc):
+        """A month document's packed days as {day of the month: (n, s, lo,
+        hi, {term: entry})}, to compare (None when it holds none)."""
+        if "pd" not in doc:
+            return None
+        keys, running = _day_sums(doc)
+        entries = np.diff(running.astype(np.int64), axis=0).tolist()
+        names = self.term_names((keys // DAY_SLOTS).tolist())
+        days = {row[0]: tuple(row[1:]) + ({},) for row in doc["pn"]}
+        for key, row in zip(keys.tolist(), entries):
+            days[key % DAY_SLOTS][-1][names[key // DAY_SLOTS]] = dict(zip(PACKED, row))
+        return days
 
     def _loose(self, documents):
         """Day buckets (and months stored before packing) summed: [(term, id or
@@ -347,39 +461,39 @@ class ThemeStore(Repository):
         """The Sums of the terms of `documents` mentioned by at least
         `min_count` comments: packed months summed with numpy by term id, day
         buckets added to them."""
-        packed = [_arrays(doc) for doc in documents if "pk" in doc]
-        loose = self._loose([doc for doc in documents if "pk" not in doc])
-        if len(packed) == 1:  # a point's month: its ids are distinct and ascending already
+        packed = [_packed(doc) for doc in documents if "pk" in doc or "cut" in doc]
+        loose = self._loose([doc for doc in documents if "pk" not in doc and "cut" not in doc])
+        if len(packed) in (1, 2):  # a point's month: its ids are distinct and ascending already
             space = packed[0][0].astype(np.int64)
-            sums = {name: packed[0][k + 1].astype(np.int64) for k, name in enumerate(PACKED)}
-        else:
-            all_ids = (np.concatenate([a[0] for a in packed]) if packed
-                       else np.zeros(0, dtype=np.int64))
+            sums = packed[0][1].astype(np.int64)
+            if len(packed) == 2:  # and a cut of another (a 30-day range)
+                space, sums = _merged(space, sums, *packed[1], keep_sorted=bool(loose))
+        elif packed:
             # summed by position in `space`, the distinct ids held (sorted): a
             # point's few hundred terms must not cost the dictionary's length
-            space, position = np.unique(all_ids, return_inverse=True)
-            sums = {name: np.bincount(position, weights=np.concatenate([a[k + 1] for a in packed])
-                                      if packed else None, minlength=len(space)).astype(np.int64)
-                    for k, name in enumerate(PACKED)}
-        held = np.array([i if i is not None else -1 for _, i, _ in loose], dtype=np.int64)
-        at = np.searchsorted(space, held)
-        inside = at < len(space)
-        inside[inside] = space[at[inside]] == held[inside]
-        if inside.any():
-            shared = np.nonzero(inside)[0]
-            for j, name in enumerate(PACKED):
-                np.add.at(sums[name], at[shared], np.array([loose[k][2][j] for k in shared],
-                                                            dtype=np.int64))
-        # day-bucket terms no packed month here holds
-        extra = [(i if i is not None else term, entry)
-                 for (term, i, entry), held_here in zip(loose, inside.tolist()) if not held_here]
-        chosen = np.nonzero(sums["c"] >= min_count)[0]
-        extra = [(key, entry) for key, entry in extra if entry[0] >= min_count]
-        keys = space[chosen].tolist() + [key for key, _ in extra]
-        arrays = {name: np.concatenate([sums[name][chosen], np.array(
-            [entry[j] for _, entry in extra], dtype=np.int64)]) for j, name in enumerate(PACKED)}
-        return Sums(_counts(documents), keys, arrays,
-                    {i: term for term, i, _ in loose if i is not None})
+            space, position = np.unique(np.concatenate([ids for ids, _ in packed]),
+                                        return_inverse=True)
+            values = np.concatenate([values for _, values in packed])
+            sums = np.stack([np.bincount(position, weights=values[:, k], minlength=len(space))
+                             for k in range(len(PACKED))], axis=1).astype(np.int64)
+        else:
+            space, sums = np.zeros(0, dtype=np.int64), np.zeros((0, len(PACKED)), dtype=np.int64)
+        extra_keys, extra = [], np.zeros((0, len(PACKED)), dtype=np.int64)
+        if loose:
+            held = np.array([-1 if i is None else i for _, i, _ in loose], dtype=np.int64)
+            values = np.array([entry for _, _, entry in loose], dtype=np.int64)
+            at = np.searchsorted(space, held)
+            inside = at < len(space)
+            inside[inside] = space[at[inside]] == held[inside]
+            sums[at[inside]] += values[inside]  # ids are distinct on both sides: no repeats
+            # day-bucket terms no packed month here holds
+            outside = np.nonzero(~inside & (values[:, 0] >= min_count))[0]
+            extra_keys = [term if i is None else i
+                          for term, i, _ in (loose[k] for k in outside.tolist())]
+            extra = values[outside]
+        chosen = np.nonzero(sums[:, 0] >= min_count)[0]
+        return Sums(_counts(documents), space[chosen].tolist() + extra_keys,
+                    np.concatenate([sums[chosen], extra]))
 
     def counts_at(self, reference, scope):
         """A reference (the nation, the period before; `reference_documents`)
@@ -400,27 +514,34 @@ class ThemeStore(Repository):
         wanted, places = scope.ids_at()
         if len(wanted):
             for doc in documents:
-                if "pk" in doc:
-                    doc_ids, doc_counts = _arrays(doc)[:2]
+                if "cut" in doc:
+                    mentions[places] += _cut_counts_at(doc["cut"], wanted)
+                elif "pk" in doc:
+                    doc_ids, doc_counts = (np.frombuffer(doc["pk"][name], dtype=PACKED_TYPE)
+                                           for name in ("ids", "c"))
                     at = np.searchsorted(doc_ids, wanted)
                     hit = at < len(doc_ids)
                     hit[hit] = doc_ids[at[hit]] == wanted[hit]
                     mentions[places[hit]] += doc_counts[at[hit]]
-        loose_docs = [doc for doc in documents if "pk" not in doc]
+        loose_docs = [doc for doc in documents if "pk" not in doc and "cut" not in doc]
         if loose_docs and keys:
             mentions += np.array(_loose_counts_at(loose_docs, scope.positions(self)),
                                  dtype=np.int64)
         return _counts(documents), mentions
 
-    def month_documents(self, month_id, bucket):
+    def month_documents(self, month_id, bucket, days=None):
         """The month document(s) of a merged bucket: one, or a head and parts;
-        their terms packed (new terms are named in the term dictionary)."""
+        their terms packed (new terms are named in the term dictionary). A
+        month in one document also keeps its `days` (the day buckets merged)
+        packed, when they hold at most DAY_ENTRIES term entries."""
         head = {"_id": month_id, "n": bucket["n"], "s": bucket["s"], "lo": bucket["lo"],
                 "hi": bucket["hi"]}
         parts = max(1, math.ceil(len(bucket["t"]) / PART_TERMS))
         head["parts"] = parts
         if parts == 1:
             head.update(pk=self.pack(bucket["t"]), ex=bucket["ex"])
+            if days is not None and sum(len(day.get("t") or ()) for day in days) <= DAY_ENTRIES:
+                head.update(self.pack_days(days))
             return [head]
         docs = [{"_id": "{}|p{}".format(month_id, i), "t": {}, "ex": {}} for i in range(parts)]
         for term, entry in bucket["t"].items():
@@ -438,10 +559,11 @@ class ThemeStore(Repository):
         for marker in markers:
             level, key, month = marker["level"], marker["key"], marker["month"]
             day_ids = [period_id(level, key, day) for day in month_days(month)]
-            merged = themes.merge(by_ids(self._db.theme_days, day_ids, {"counted": 0}))
+            month_days_read = by_ids(self._db.theme_days, day_ids, {"counted": 0})
+            merged = themes.merge(month_days_read)
             month_id = period_id(level, key, month)
             old = self._db.theme_months.find_one({"_id": month_id}, {"parts": 1}) or {}
-            docs = self.month_documents(month_id, merged)
+            docs = self.month_documents(month_id, merged, month_days_read)
             for doc in docs[1:] + docs[:1]:  # the head last: it says how many parts
                 self._db.theme_months.replace_one({"_id": doc["_id"]}, doc, upsert=True)
             stale = ["{}|p{}".format(month_id, i) for i in range(
@@ -467,11 +589,7 @@ class ThemeStore(Repository):
         whole, or covers every day of it that has a bucket (the days after
         today have none: "the last 365 days" reads the current month whole);
         otherwise from the day buckets in the range."""
-        heads, parts, day_ids, _ = self._range_plan(level, key, start, end, counts_only=False,
-                                                    with_examples=with_examples)
-        left_out = {} if with_examples else {"ex": 0}
-        return (heads + by_ids(self._db.theme_months, parts, left_out or None)
-                + by_ids(self._db.theme_days, day_ids, dict(left_out, counted=0)))
+        return self._read(level, key, [(start, end, False)], with_examples)[0][0]
 
     def reference_documents(self, level, key, start, end, terms=None):
         """(plus, minus): documents whose sums less the others' are one
@@ -486,51 +604,88 @@ class ThemeStore(Repository):
         thousands), up to PROJECTED_TERMS of them: a scope with more holds
         most of what a day holds, and the projection would cost more than
         it leaves out."""
-        heads, parts, day_ids, minus_ids = self._range_plan(level, key, start, end,
-                                                            counts_only=True)
-        whole = terms is None or len(terms) > PROJECTED_TERMS
-        read = by_ids(self._db.theme_days, day_ids + minus_ids, {"counted": 0, "ex": 0} if whole
-                      else dict.fromkeys(["n", "s", "lo", "hi"] + ["t." + t for t in terms], 1))
-        less = set(minus_ids)
-        return (heads + by_ids(self._db.theme_months, parts, {"ex": 0})
-                + [doc for doc in read if doc["_id"] not in less],
-                [doc for doc in read if doc["_id"] in less])
+        return self._read(level, key, [(start, end, True)], terms=terms)[0]
 
-    def _range_plan(self, level, key, start, end, counts_only, with_examples=False):
-        """(month heads, month part ids, day bucket ids, ids of day buckets to
-        subtract) that hold one scope over [start, end]."""
-        months = month_spans(start, end)
-        month_ids = [period_id(level, key, month) for month, _, _, _ in months]
+    def _read(self, level, key, ranges, with_examples=False, terms=None):
+        """For each (start, end, counted only) of `ranges` of one scope, its
+        (documents, documents to subtract) as range_documents (counted only:
+        reference_documents) reads them; what the ranges share is read once
+        (a rising view reads its period and the one before, which meet in a
+        month)."""
+        plans = self._range_plans(level, key, ranges, with_examples)
+        left_out = {} if with_examples else {"ex": 0}
+        day_ids = sorted({i for _, _, days_in, minus in plans for i in days_in + minus})
+        part_ids = sorted({i for _, parts, _, _ in plans for i in parts})
+        whole = terms is None or len(terms) > PROJECTED_TERMS
+        days_read = by_ids(self._db.theme_days, day_ids, dict(left_out, counted=0) if whole
+                           else dict.fromkeys(["n", "s", "lo", "hi"] + ["t." + t for t in terms], 1))
+        read = {doc["_id"]: doc for doc in by_ids(self._db.theme_months, part_ids,
+                                                   left_out or None) + days_read}
+        return [(heads + [read[i] for i in parts + days_in if i in read],
+                 [read[i] for i in minus if i in read]) for heads, parts, days_in, minus in plans]
+
+    def _range_plans(self, level, key, ranges, with_examples=False):
+        """For each (start, end, counted only) of `ranges`: (month heads,
+        month part ids, day bucket ids, ids of day buckets to subtract) that
+        hold one scope over [start, end]; the months' state is read once
+        for all."""
+        spans = [month_spans(start, end) for start, end, _ in ranges]
+        prefix = period_id(level, key, "")  # + a day or month: its bucket's id
+        month_ids = {month: prefix + month for months in spans for month, _, _, _ in months}
         day_buckets, month_buckets = self._db.theme_days, self._db.theme_months
-        dirty = existing_ids(self._db.theme_dirty, month_ids)
-        heads = {doc["_id"]: doc for doc in by_ids(
-            month_buckets, [m for m in month_ids if m not in dirty],
-            None if with_examples else {"ex": 0})}
-        month_of = {}  # the days of a partial clean month that lie out of the range
-        for (month, first, last, full), month_id in zip(months, month_ids):
-            if not full and month_id not in dirty:
-                low, high = first.isoformat(), last.isoformat()
-                month_of.update((period_id(level, key, day), month_id) for day in month_days(month)
-                                if not low <= day <= high)
-        out_of_range = {}  # month id -> its day buckets out of the range
-        for day_id in existing_ids(day_buckets, list(month_of)):
-            out_of_range.setdefault(month_of[day_id], []).append(day_id)
-        used, parts, day_ids, minus_ids = [], [], [], []
-        for (month, first, last, full), month_id in zip(months, month_ids):
-            outside = out_of_range.get(month_id, ())
-            head = heads.get(month_id)
-            less = (counts_only and head is not None and outside
-                    and len(outside) < (last - first).days + 1)
-            if month_id not in dirty and (full or not outside or less):
-                if head is not None:
-                    used.append(head)
-                    if head.get("parts", 1) > 1:
-                        parts.extend("{}|p{}".format(month_id, i) for i in range(head["parts"]))
-                if less:
-                    minus_ids.extend(outside)
-                continue  # a clean month without a document had no comments
-            day_ids.extend(period_id(level, key, day) for day in days(first, last))
-        return used, parts, day_ids, sorted(minus_ids)
+        dirty = existing_ids(self._db.theme_dirty, list(month_ids.values()))
+        clean = [m for m in month_ids.values() if m not in dirty]
+        # a month a range cuts is summed from its packed days (`month_slice`),
+        # unless examples are asked (they are the days')
+        cut = set() if with_examples else {month_ids[month] for months in spans
+                                           for month, _, _, full in months if not full}
+        heads = {doc["_id"]: doc for doc in by_ids(month_buckets, [m for m in clean if m in cut],
+                                                   {"ex": 0})
+                 + by_ids(month_buckets, [m for m in clean if m not in cut],
+                          {"pd": 0} if with_examples else {"ex": 0, "pd": 0})}
+        outside_of = []  # per range: {month id: the day ids of a partial clean month out of it}
+        for months in spans:
+            outside = {}
+            for month, first, last, full in months:
+                month_id = month_ids[month]
+                if not full and month_id not in dirty and "pd" not in heads.get(month_id, ()):
+                    month_of = month_days(month)
+                    outside[month_id] = [prefix + day for day in
+                                         month_of[:first.day - 1] + month_of[last.day:]]
+            outside_of.append(outside)
+        stored = existing_ids(day_buckets, sorted(
+            {i for outside in outside_of for ids in outside.values() for i in ids}))
+        plans = []
+        for (_, _, counts_only), months, outside in zip(ranges, spans, outside_of):
+            used, parts, day_ids, minus_ids = [], [], [], []
+            for month, first, last, full in months:
+                month_id = month_ids[month]
+                head = heads.get(month_id)
+                if not full and head is not None and "pd" in head:
+                    low, high = first.day, last.day
+                    held = [row for row in head["pn"] if low <= row[0] <= high]
+                    if len(held) == len(head["pn"]):
+                        used.append(head)  # every day with comments is in the range
+                    elif held:
+                        # a reference is only counted: no examples, no day ids
+                        used.append(self.month_slice(head, low, high, held, () if counts_only else [
+                            "{}{}-{:02d}".format(prefix, month, row[0]) for row in held]))
+                    continue
+                out = [i for i in outside.get(month_id, ()) if i in stored]
+                less = (counts_only and head is not None and out
+                        and len(out) < (last - first).days + 1)
+                if month_id not in dirty and (full or not out or less):
+                    if head is not None:
+                        used.append(head)
+                        if head.get("parts", 1) > 1:
+                            parts.extend("{}|p{}".format(month_id, i)
+                                         for i in range(head["parts"]))
+                    if less:
+                        minus_ids.extend(out)
+                    continue  # a clean month without a document had no comments
+                day_ids.extend(prefix + day for day in month_days(month)[first.day - 1:last.day])
+            plans.append((used, parts, day_ids, sorted(minus_ids)))
+        return plans
 
     def _examples(self, rows, documents):
         """Each row's examples: the newest of its term in the scope's
@@ -538,9 +693,10 @@ class ThemeStore(Repository):
         wanted_terms = sorted({row["term"] for row in rows})
         projection = dict.fromkeys(["ex." + term for term in wanted_terms], 1)
         held = []
-        if wanted_terms:  # day buckets say their day; month documents do not
-            days = [doc["_id"] for doc in documents if "day" in doc]
-            months = [doc["_id"] for doc in documents if "day" not in doc]
+        if wanted_terms:  # day buckets say their day, a month's slice its days
+            days = ([doc["_id"] for doc in documents if "day" in doc]
+                    + [i for doc in documents for i in doc.get("days", ())])
+            months = [doc["_id"] for doc in documents if "day" not in doc and "days" not in doc]
             held = (by_ids(self._db.theme_days, days, projection)
                     + by_ids(self._db.theme_months, months, projection))
         chosen = themes.examples_of(held, set(wanted_terms))
@@ -561,15 +717,18 @@ class ThemeStore(Repository):
         The term sums are arrays; only the terms that may pass a view's test
         (or, for the nation, the most mentioned) become rows, computed by the
         views of `themes` exactly as they would be for every term."""
-        documents = self.range_documents(level, key, start, end)
-        # a term below min_count is no theme: only the others are read further
-        scope = self.term_sums(documents, min_count)
         if view == "rising":
             length = (end - start).days + 1
             before_end = start - timedelta(days=1)
             before_start = before_end - timedelta(days=length - 1)
-            # its own earlier days are as small as its own: read whole
-            earlier, less = self.reference_documents(level, key, before_start, before_end)
+            # its own earlier days are as small as its own: read whole, with its own
+            (documents, _), (earlier, less) = self._read(
+                level, key, [(start, end, False), (before_start, before_end, True)])
+        else:
+            documents = self.range_documents(level, key, start, end)
+        # a term below min_count is no theme: only the others are read further
+        scope = self.term_sums(documents, min_count)
+        if view == "rising":
             scope = scope.at_least(least_count_to_stand_out(
                 scope.counts["n"],
                 sum(doc.get("n", 0) for doc in earlier) - sum(doc.get("n", 0) for doc in less),
@@ -640,15 +799,19 @@ class ThemeStore(Repository):
         for head in self._db.theme_months.find({"parts": {"$exists": True}}):
             if head["_id"] in dirty:
                 continue
-            merged = themes.merge(months.pop(head["_id"], []))
-            docs = {doc["_id"]: doc for doc in self.month_documents(head["_id"], merged)}
+            month_buckets = months.pop(head["_id"], [])
+            merged = themes.merge(month_buckets)
+            docs = {doc["_id"]: doc
+                    for doc in self.month_documents(head["_id"], merged, month_buckets)}
             stored_docs = [head] + (list(self._db.theme_months.find({"_id": {"$in": [
                 "{}|p{}".format(head["_id"], i) for i in range(head["parts"])]}}))
                 if head["parts"] > 1 else [])
             for doc in stored_docs:
                 built = docs.get(doc["_id"])
-                # compared by content: a month stored before packing still agrees
-                if (built is None or self.unpacked(built) != self.unpacked(doc)) and not (
+                # compared by content: a month stored before packing (or
+                # before its days were packed) still agrees
+                if (built is None or self.unpacked(built) != self.unpacked(doc) or (
+                        "pd" in doc and self.packed_days(built) != self.packed_days(doc))) and not (
                         merged["n"] == 0 and not doc.get("n") and doc["_id"] == head["_id"]):
                     found.append({"month": doc["_id"], "stored": {"n": head.get("n")},
                                   "recounted": {"n": merged["n"]}})
