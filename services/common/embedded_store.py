@@ -61,9 +61,11 @@ def _refuse_unencodable_strings(collection_class):
         if getattr(original, "cfz_encodable", False):
             continue
 
-        def checked(self, *args, _original=original, **kwargs):
+        def checked(self, *args, _original=original, _name=name, **kwargs):
             _check_encodable(args)
             _check_encodable(kwargs)
+            if _name in _UPDATES:
+                _refuse_mistyped_update(self, _name, args, kwargs)
             try:
                 return _original(self, *args, **kwargs)
             except Exception as exc:
@@ -81,6 +83,101 @@ def _refuse_unencodable_strings(collection_class):
         checked.cfz_encodable = True
         checked.__name__ = name
         setattr(collection_class, name, checked)
+
+
+_UPDATES = ("update_one", "update_many", "find_one_and_update")
+_NUMBERS = (int, float)  # (bool is an int: refused apart)
+
+
+def _refuse_mistyped_update(collection, name, args, kwargs):
+    """Refuse, as MongoDB does, an update that cannot apply to a document
+    it matches (WriteError, nothing written): `$inc`/`$mul` of a value that
+    is not a number or by an amount that is not one, `$push` to a value
+    that is not an array, or any path through a value that is not a
+    document. mongomock-ng would apply the paths before the bad one and
+    then raise TypeError, or skip it silently."""
+    filter = args[0] if args else kwargs.get("filter")
+    update = args[1] if len(args) > 1 else kwargs.get("update")
+    if not isinstance(update, dict) or kwargs.get("sort") is not None:
+        return  # a pipeline, or a sorted pick: the library's way
+    numeric = [(op, path, amount) for op in ("$inc", "$mul")
+               for path, amount in (update.get(op) or {}).items()]
+    for op, path, amount in numeric:
+        if not isinstance(amount, _NUMBERS) or isinstance(amount, bool):
+            _write_error(14, "Cannot {} with non-numeric argument: {{{}: {!r}}}".format(
+                "increment" if op == "$inc" else "multiply", path, amount))
+    # positional paths ("a.$.b", "a.$[].b") are the library's to resolve
+    paths = [(op, path) for op in ("$set", "$inc", "$mul", "$push", "$addToSet", "$unset")
+             for path in (update.get(op) or {}) if "$" not in path]
+    if not paths or (name == "update_many" and _ids_named(filter) is None):
+        return  # (a filter on other fields would walk the collection twice)
+    from mongomock_ng import helpers
+    # the filter as the library matches it (datetimes without their zone)
+    matched = collection._iter_documents(helpers.patch_datetime_awareness_in_document(filter))
+    for doc in matched if name == "update_many" else [next(iter(matched), None)]:
+        if doc is None:
+            continue
+        parents = {"": doc}  # a path's parent, resolved once (`t.<term>.c`, `.s`, ...)
+        for op, path in paths:
+            parent_path, _, leaf = path.rpartition(".")
+            parent = parents.get(parent_path, _UNRESOLVED)
+            if parent is _UNRESOLVED:
+                parent = parents[parent_path] = _resolve(doc, parent_path, op)
+            if parent is None:
+                continue  # a missing parent: made by the update
+            if isinstance(parent, dict):
+                if leaf not in parent:
+                    continue
+                value = parent[leaf]
+            elif isinstance(parent, list) and leaf.isdigit():
+                if int(leaf) >= len(parent):
+                    continue
+                value = parent[int(leaf)]
+            else:
+                if op == "$unset":
+                    continue
+                _write_error(28, "Cannot create field '{}' in element {{{}: {!r}}}".format(
+                    leaf, parent_path.rpartition(".")[2], parent))
+            if op in ("$inc", "$mul") and (not isinstance(value, _NUMBERS)
+                                           or isinstance(value, bool)):
+                _write_error(14, "Cannot apply {} to a value of non-numeric type. {{_id: {!r}}} "
+                             "has the field '{}' of non-numeric type {}".format(
+                                 op, doc.get("_id"), path, type(value).__name__))
+            if op in ("$push", "$addToSet") and not isinstance(value, list):
+                _write_error(2, "The field '{}' must be an array but is of type {} in "
+                             "document {{_id: {!r}}}".format(path, type(value).__name__,
+                                                             doc.get("_id")))
+
+
+_UNRESOLVED = object()
+
+
+def _resolve(doc, path, op):
+    """The value at `path` of `doc` (a dotted path; "" is the document),
+    None when a part of it is missing; a path through a value that is not
+    a document or array is refused (code 28) unless `op` is $unset."""
+    value = doc
+    parts = path.split(".") if path else []
+    for k, part in enumerate(parts):
+        if isinstance(value, dict):
+            if part not in value:
+                return None
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit():
+            if int(part) >= len(value):
+                return None
+            value = value[int(part)]
+        else:
+            if op == "$unset":
+                return None
+            _write_error(28, "Cannot create field '{}' in element {{{}: {!r}}}".format(
+                part, parts[k - 1] if k else "", value))
+    return value
+
+
+def _write_error(code, message):
+    from pymongo.errors import WriteError
+    raise WriteError(message, code, {"code": code, "errmsg": message})
 
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # MongoDB's maxBsonObjectSize

@@ -245,12 +245,39 @@ def test_lookups_by_id_hand_out_what_no_caller_can_change(collection):
 
 def test_a_lookup_by_id_after_a_write_that_failed_half_way_sees_what_find_sees(collection):
     from services.common.storage import by_ids
-    collection.insert_one({"_id": "a", "a": 1, "b": "x"})
-    assert by_ids(collection, ["a"]) == [{"_id": "a", "a": 1, "b": "x"}]  # its snapshot made
+    collection.insert_one({"_id": "a", "a": 1, "b": "x", "l": [1]})
+    assert by_ids(collection, ["a"]) == [{"_id": "a", "a": 1, "b": "x", "l": [1]}]  # its snapshot
     with pytest.raises(Exception):
-        # the library applies `a` in place, then fails on `b` (a server would refuse it whole)
-        collection.update_one({"_id": "a"}, {"$inc": {"a": 1, "b": 1}})
+        # the library applies `a` in place, then fails on the bad $slice (a server
+        # would refuse it whole; this one is not among those refused before)
+        collection.update_one({"_id": "a"}, {"$inc": {"a": 1},
+                                             "$push": {"l": {"$each": [2], "$slice": "x"}}})
     assert by_ids(collection, ["a"]) == [collection.find_one({"_id": "a"})]
+
+
+@pytest.mark.parametrize("update, code", [
+    ({"$inc": {"a": 1, "b": 1}}, 14),           # $inc of a string
+    ({"$inc": {"a": 1, "n": "1"}}, 14),         # by a string
+    ({"$mul": {"d.e": 2, "b": 2}}, 14),
+    ({"$inc": {"a": 1}, "$set": {"b.c": 1}}, 28),  # a path through a string
+    ({"$inc": {"a": 1, "d.e.f": 1}}, 28),
+    ({"$inc": {"a": 1}, "$push": {"b": 1}}, 2),    # $push to a string
+])
+def test_an_update_that_cannot_apply_is_refused_whole_like_a_server(collection, update, code):
+    from pymongo.errors import WriteError
+    stored = {"_id": "a", "a": 1, "b": "x", "d": {"e": 1}, "l": [1]}
+    collection.insert_one(dict(stored))
+    for write in (collection.update_one, collection.update_many, collection.find_one_and_update):
+        with pytest.raises(WriteError) as refused:
+            write({"_id": "a"}, update)
+        assert refused.value.code == code
+    # nothing of it was applied (the library would have applied `a` first)
+    assert collection.find_one({"_id": "a"}) == stored
+    # what can apply still does, new paths and all
+    collection.update_one({"_id": "a"}, {"$inc": {"a": 1, "d.e": 1, "d.f": 2, "n": 1},
+                                         "$push": {"l": 2}, "$set": {"b": "y"}})
+    assert collection.find_one({"_id": "a"}) == {"_id": "a", "a": 2, "b": "y", "d": {"e": 2, "f": 2},
+                                                 "l": [1, 2], "n": 1}
 
 
 @pytest.mark.parametrize("update", [
