@@ -48,6 +48,17 @@ def moderated(fact, decision, at, text=None):
         "comment_public": (text or fact["comment_public"]) if decision == "published" else None})
 
 
+def recorded(db, source, compacted=True):
+    """`source` counted from its submitted events, then (`compacted`) every
+    dirty month derived: what the reporting service holds a moment later."""
+    store = ThemeStore(db)
+    for fact in source:
+        store.record(submitted(fact))
+    while compacted and store.compact():
+        pass
+    return source
+
+
 def nation(db, start=date(2026, 10, 1), end=date(2026, 11, 30)):
     return ThemeStore(db).range_bucket("nation", "TH", start, end)
 
@@ -256,10 +267,7 @@ def test_packed_months_answer_exactly_as_their_day_buckets(db, view):
 
 def test_a_month_stored_before_packing_reads_and_recounts_the_same(db):
     source = comments(200)
-    for fact in source:
-        ThemeStore(db).record(submitted(fact))
-    while ThemeStore(db).compact():
-        pass
+    recorded(db, source)
     question = ("agency", "ag-1", date(2026, 10, 1), date(2026, 11, 30))
     packed = ThemeStore(db).report("themes", *question, min_count=2)
     for doc in list(db.theme_months.find({"pk": {"$exists": True}})):
@@ -349,10 +357,7 @@ def test_a_month_keeps_its_days_packed_and_any_days_of_it_sum_exactly(db):
     for every first and last day, every scope level, the same counts and
     term sums as its day buckets."""
     store = ThemeStore(db)
-    for fact in comments(300):  # 2026-10-20 to 2026-11-19
-        store.record(submitted(fact))
-    while store.compact():
-        pass
+    recorded(db, comments(300))  # 2026-10-20 to 2026-11-19
     for scope in ("nation|TH", "agency|ag-1", "province|50", "point|sp-2"):
         head = db.theme_months.find_one({"_id": scope + "|2026-11"})
         days = {int(doc["day"][8:]): doc for doc in db.theme_days.find(
@@ -375,10 +380,7 @@ def test_a_month_keeps_its_days_packed_and_any_days_of_it_sum_exactly(db):
 
 def test_the_recount_finds_a_wrong_packed_day(db):
     source = comments(60)
-    for fact in source:
-        ThemeStore(db).record(submitted(fact))
-    while ThemeStore(db).compact():
-        pass
+    recorded(db, source)
     head = db.theme_months.find_one({"_id": "point|sp-1|2026-11"})
     pn = [list(row) for row in head["pn"]]
     pn[0][1] += 1
