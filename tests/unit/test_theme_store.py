@@ -401,3 +401,16 @@ def test_the_array_test_lets_through_every_theme_and_little_else(terms):
         chosen = theme_buckets.maybe_themes(a, n1, b, n2, themes.MIN_COUNT, themes.G2_THRESHOLD)
         assert chosen == [k for k in range(terms) if themes.keyness(
             int(a[k]), n1, int(b[k]), n2) is not None], (n1, n2)
+
+
+def test_days_whose_sums_pass_int32_are_not_packed_and_are_read_as_days(db):
+    # each term's month sum fits the packed month's int32; all entries' running sum does not
+    huge = {"c": 2 ** 29, "s": 2 ** 29, "lo": 0, "hi": 0}
+    days = [{"day": "2026-11-0{}".format(d), "n": 2 ** 29, "s": 2 ** 29, "lo": 0, "hi": 0,
+             "t": {term: dict(huge) for term in ("คิว", "ยาว", "รอ")}} for d in (1, 2)]
+    store = ThemeStore(db)
+    head, = store.month_documents("point|sp-1|2026-11", themes.merge(days), days)
+    assert "pd" not in head and "pn" not in head
+    small = [dict(day, n=1, s=4, t={"คิว": {"c": 1, "s": 4, "lo": 0, "hi": 0}}) for day in days]
+    head, = store.month_documents("point|sp-1|2026-11", themes.merge(small), small)
+    assert [row[0] for row in head["pn"]] == [1, 2]

@@ -407,6 +407,8 @@ class ThemeStore(Repository):
         table = np.array(rows, dtype=np.int64).reshape(-1, len(PACKED) + 1)
         running = np.concatenate([np.zeros((1, len(PACKED)), dtype=np.int64),
                                   np.cumsum(table[:, 1:], axis=0)])
+        if running[-1].max() > np.iinfo(DAY_SUM_TYPE).max:
+            return {}  # sums past int32 (no month of one document comes near): read its days
         return {"pn": counts, "pd": {"key": table[:, 0].astype(DAY_KEY_TYPE).tobytes(),
                                      "sums": running.astype(DAY_SUM_TYPE).tobytes()}}
 
