@@ -18,8 +18,10 @@ library would keep (nothing is written: pymongo's DocumentTooLarge).
 """
 import copy
 import datetime
+from collections import OrderedDict
 
 from bson import ObjectId
+from pymongo.errors import WriteError
 
 
 def install():
@@ -66,12 +68,17 @@ def _refuse_unencodable_strings(collection_class):
             _check_encodable(kwargs)
             if _name in _UPDATES:
                 _refuse_mistyped_update(self, _name, args, kwargs)
+                if _name == "update_one":
+                    done = _update_in_place(self, args, kwargs)
+                    if done is not None:
+                        return done
             try:
                 return _original(self, *args, **kwargs)
             except Exception as exc:
                 # a library write that failed half way may have changed a
                 # stored document in place without storing it again
                 self._store.__dict__.pop(_SNAPSHOTS, None)
+                self._store.__dict__.pop(_SIZES, None)
                 from pymongo.errors import BulkWriteError, DocumentTooLarge
                 if _too_large and isinstance(exc, _too_large[0]):
                     raise DocumentTooLarge(exc.args[0]) from None
@@ -112,41 +119,67 @@ def _refuse_mistyped_update(collection, name, args, kwargs):
     if not paths or (name == "update_many" and _ids_named(filter) is None):
         return  # (a filter on other fields would walk the collection twice)
     from mongomock_ng import helpers
+    from mongomock_ng.filtering import filter_applies
     # the filter as the library matches it (datetimes without their zone)
-    matched = collection._iter_documents(helpers.patch_datetime_awareness_in_document(filter))
-    for doc in matched if name == "update_many" else [next(iter(matched), None)]:
-        if doc is None:
-            continue
-        parents = {"": doc}  # a path's parent, resolved once (`t.<term>.c`, `.s`, ...)
-        for op, path in paths:
-            parent_path, _, leaf = path.rpartition(".")
-            parent = parents.get(parent_path, _UNRESOLVED)
-            if parent is _UNRESOLVED:
-                parent = parents[parent_path] = _resolve(doc, parent_path, op)
-            if parent is None:
-                continue  # a missing parent: made by the update
-            if isinstance(parent, dict):
-                if leaf not in parent:
-                    continue
-                value = parent[leaf]
-            elif isinstance(parent, list) and leaf.isdigit():
-                if int(leaf) >= len(parent):
-                    continue
-                value = parent[int(leaf)]
-            else:
-                if op == "$unset":
-                    continue
-                _write_error(28, "Cannot create field '{}' in element {{{}: {!r}}}".format(
-                    leaf, parent_path.rpartition(".")[2], parent))
-            if op in ("$inc", "$mul") and (not isinstance(value, _NUMBERS)
-                                           or isinstance(value, bool)):
-                _write_error(14, "Cannot apply {} to a value of non-numeric type. {{_id: {!r}}} "
-                             "has the field '{}' of non-numeric type {}".format(
-                                 op, doc.get("_id"), path, type(value).__name__))
-            if op in ("$push", "$addToSet") and not isinstance(value, list):
-                _write_error(2, "The field '{}' must be an array but is of type {} in "
-                             "document {{_id: {!r}}}".format(path, type(value).__name__,
-                                                             doc.get("_id")))
+    filter = helpers.patch_datetime_awareness_in_document(filter)
+    ids = _ids_named(filter)
+    if ids is None:
+        doc = next(iter(collection._iter_documents(filter)), None)
+        if doc is not None:
+            _check_paths(doc, paths)
+        return
+    documents = collection._store._documents
+    candidates = [documents[i] for i in ids if i in documents]
+    rest = {key: value for key, value in filter.items() if key != "_id"}
+    if name == "update_many" or len(candidates) <= 1:
+        # the rest of the filter (a `counted` list's $ne: thousands of ids)
+        # is matched only when a path would be refused
+        for doc in candidates:
+            try:
+                _check_paths(doc, paths)
+            except WriteError:
+                if not rest or filter_applies(rest, doc):
+                    raise
+        return
+    for doc in candidates:  # update_one of one of several ids: the first that matches
+        if not rest or filter_applies(rest, doc):
+            _check_paths(doc, paths)
+            return
+
+
+def _check_paths(doc, paths):
+    """Raise the server's WriteError when one of the update's `paths`
+    ((operator, path)) cannot apply to `doc`."""
+    parents = {"": doc}  # a path's parent, resolved once (`t.<term>.c`, `.s`, ...)
+    for op, path in paths:
+        parent_path, _, leaf = path.rpartition(".")
+        parent = parents.get(parent_path, _UNRESOLVED)
+        if parent is _UNRESOLVED:
+            parent = parents[parent_path] = _resolve(doc, parent_path, op)
+        if parent is None:
+            continue  # a missing parent: made by the update
+        if isinstance(parent, dict):
+            if leaf not in parent:
+                continue
+            value = parent[leaf]
+        elif isinstance(parent, list) and leaf.isdigit():
+            if int(leaf) >= len(parent):
+                continue
+            value = parent[int(leaf)]
+        else:
+            if op == "$unset":
+                continue
+            _write_error(28, "Cannot create field '{}' in element {{{}: {!r}}}".format(
+                leaf, parent_path.rpartition(".")[2], parent))
+        if op in ("$inc", "$mul") and (not isinstance(value, _NUMBERS)
+                                       or isinstance(value, bool)):
+            _write_error(14, "Cannot apply {} to a value of non-numeric type. {{_id: {!r}}} "
+                         "has the field '{}' of non-numeric type {}".format(
+                             op, doc.get("_id"), path, type(value).__name__))
+        if op in ("$push", "$addToSet") and not isinstance(value, list):
+            _write_error(2, "The field '{}' must be an array but is of type {} in "
+                         "document {{_id: {!r}}}".format(path, type(value).__name__,
+                                                         doc.get("_id")))
 
 
 _UNRESOLVED = object()
@@ -175,8 +208,154 @@ def _resolve(doc, path, op):
     return value
 
 
+FAST_UPDATES = True  # tests turn it off to compare with the library's own path
+_SIZES = "_cfz_sizes"  # CollectionStore attribute: {_id: an upper bound of its BSON size}
+_IN_PLACE = frozenset(("$inc", "$set", "$setOnInsert", "$push", "$addToSet"))
+_PLAIN = (str, int, float, bool, type(None), bytes)
+
+
+def _plain(value):
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is dict:
+        return all(type(key) is str and key and key[0] != "$" and "." not in key and _plain(item)
+                   for key, item in value.items())
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
+
+
+def _element_bound(parts, value):
+    """At most the bytes an element adds at `parts` holding `value` (its
+    key, and the documents made on the way)."""
+    import bson
+    return sum(len(part.encode()) + 7 for part in parts) + len(bson.encode({"v": value}))
+
+
+def _update_in_place(collection, args, kwargs):
+    """update_one applied to the stored document in place, for what the
+    services write most (a bucket's `$inc` of counters, `$push` of an id,
+    `$set` of a value, by `_id`): the library would copy the whole document
+    to apply it, compare it with the copy and (with our size check)
+    BSON-encode it, which grew with every rating a national day bucket
+    counts. The size is bounded from the last exact encoding plus what each
+    path can add, and encoded again only near MongoDB's 16 MiB. The result
+    is the library's (tests compare the two on random updates); None when
+    the update is not of this kind (an insert, an upsert that inserts,
+    operators or values beyond these, a field an index holds, paths that
+    overlap), for the library's way."""
+    if not FAST_UPDATES or len(args) > 3 or set(kwargs) - {"filter", "update", "upsert"}:
+        return None
+    filter = args[0] if args else kwargs.get("filter")
+    update = args[1] if len(args) > 1 else kwargs.get("update")
+    upsert = args[2] if len(args) > 2 else kwargs.get("upsert", False)
+    if (not isinstance(filter, dict) or not isinstance(update, dict) or not update
+            or not _IN_PLACE.issuperset(update)
+            or any(not isinstance(fields, dict) or not fields for fields in update.values())):
+        return None
+    doc_id = filter.get("_id")
+    if not isinstance(doc_id, _SCALAR_IDS) or isinstance(doc_id, bool):
+        return None
+    store = collection._store
+    store._remove_expired_documents()
+    doc = store._documents.get(doc_id)
+    if doc is None:
+        return None  # an insert or nothing: the library's
+    steps = []  # (op, parts, value)
+    for op, fields in update.items():
+        if op == "$setOnInsert":
+            continue  # the document exists
+        for path, value in fields.items():
+            parts = path.split(".")
+            if any(not part or part[0] == "$" for part in parts):
+                return None
+            steps.append((op, parts, value))
+    touched = {parts[0] for _, parts, _ in steps}
+    for index in store.indexes.values():
+        if (index.get("unique") or index.get("sparse") or "partialFilterExpression" in index) and any(
+                field.split(".")[0] in touched for field, _ in index["key"]):
+            return None  # entries we keep maps of (unique, sparse): the library's to keep
+    names = sorted(".".join(parts) for _, parts, _ in steps)
+    if any(b == a or b.startswith(a + ".") for a, b in zip(names, names[1:])):
+        return None  # overlapping paths: a server refuses them; the library's error
+    rest = {key: value for key, value in filter.items() if key != "_id"}
+    if rest:
+        from mongomock_ng import helpers
+        from mongomock_ng.filtering import filter_applies
+        if not filter_applies(helpers.patch_datetime_awareness_in_document(rest), doc):
+            return None if upsert else _update_result(0, 0)
+    growth = 0
+    for op, parts, value in steps:
+        parent = doc
+        for part in parts[:-1]:
+            parent = parent.get(part, _MISSING) if isinstance(parent, dict) else None
+            if parent is _MISSING:
+                break
+            if not isinstance(parent, dict):
+                return None  # through a non-document: refused before, or the library's
+        held = parent.get(parts[-1], _MISSING) if parent is not _MISSING else _MISSING
+        if op == "$inc":
+            if type(value) not in (int, float) or (held is not _MISSING and type(held) not in (
+                    int, float)):
+                return None
+            growth += 4 if held is not _MISSING else _element_bound(parts, value)
+        elif op == "$set":
+            if not _plain(value):
+                return None  # datetimes and the rest: the library converts them
+            growth += _element_bound(parts, value)
+        else:  # $push, $addToSet: a value, or {"$each": [values]}
+            items = value["$each"] if type(value) is dict and list(value) == ["$each"] else [value]
+            if type(items) is not list or not _plain(items) or (held is not _MISSING and type(
+                    held) is not list) or any(type(item) is dict for item in items) or (
+                    op == "$addToSet" and any(type(item) is not str for item in items)):
+                return None
+            growth += _element_bound(parts, items) + 8 * len(items)
+    sizes = store.__dict__.setdefault(_SIZES, {})
+    size = sizes.get(doc_id)
+    if size is None or size + growth > MAX_DOCUMENT_BYTES:
+        import bson
+        size = len(bson.encode(doc))
+        if size + growth > MAX_DOCUMENT_BYTES:
+            return None  # near the limit: the library's exact check refuses it whole
+    changed = False
+    for op, parts, value in steps:
+        parent = doc
+        for part in parts[:-1]:
+            parent = parent.setdefault(part, {})
+        leaf = parts[-1]
+        held = parent.get(leaf, _MISSING)
+        if op == "$inc":
+            parent[leaf] = value if held is _MISSING else held + value
+            changed = changed or held is _MISSING or parent[leaf] != held
+        elif op == "$set":
+            parent[leaf] = copy.deepcopy(value)
+            changed = changed or held is _MISSING or held != value
+        else:
+            items = value["$each"] if type(value) is dict else [value]
+            target = parent.setdefault(leaf, [])
+            for item in items:
+                if op == "$push" or item not in target:
+                    target.append(copy.deepcopy(item))
+                    changed = True
+            changed = changed or held is _MISSING
+    sizes[doc_id] = size + growth
+    snapshots = store.__dict__.get(_SNAPSHOTS)
+    if snapshots:
+        snapshots.pop(doc_id, None)
+    return _update_result(1, 1 if changed else 0)
+
+
+_MISSING = object()
+
+
+def _update_result(matched, modified):
+    from pymongo.results import UpdateResult
+    return UpdateResult({"n": matched, "nModified": modified, "ok": 1, "upserted": None,
+                         "updatedExisting": bool(matched)}, acknowledged=True)
+
+
 def _write_error(code, message):
-    from pymongo.errors import WriteError
     raise WriteError(message, code, {"code": code, "errmsg": message})
 
 
@@ -618,7 +797,8 @@ def is_embedded_collection(collection):
 
 
 def frozen_by_ids(collection, ids, projection=None):
-    """The stored documents with these `_id`s as frozen snapshots, projected.
+    """The stored documents with these `_id`s as frozen snapshots, projected
+    (datetimes with their zone, UTC, as a tz-aware client's find gives them).
 
     mongomock-ng would walk every document and deep-copy what it returns,
     which made the cost of a report grow with how full its buckets are.
@@ -632,6 +812,8 @@ def frozen_by_ids(collection, ids, projection=None):
     the frozen values below them; an inclusion of a document with no
     snapshot freezes only its paths (a bucket's own write checks one path
     of it after every write: no whole copy each time)."""
+    if not collection.codec_options.tz_aware:  # (every client of get_client is)
+        return list(collection.find({"_id": {"$in": list(ids)}}, projection))
     store = collection._store
     store._remove_expired_documents()  # TTL indexes, as the library does
     documents = store._documents
@@ -672,15 +854,17 @@ def _forget_snapshots_on_write():
     original_set, original_del = CollectionStore.__setitem__, CollectionStore.__delitem__
 
     def __setitem__(self, key, val):
-        snapshots = self.__dict__.get(_SNAPSHOTS)
-        if snapshots:
-            snapshots.pop(key, None)
+        for name in (_SNAPSHOTS, _SIZES):
+            held = self.__dict__.get(name)
+            if held:
+                held.pop(key, None)
         original_set(self, key, val)
 
     def __delitem__(self, key):
-        snapshots = self.__dict__.get(_SNAPSHOTS)
-        if snapshots:
-            snapshots.pop(key, None)
+        for name in (_SNAPSHOTS, _SIZES):
+            held = self.__dict__.get(name)
+            if held:
+                held.pop(key, None)
         original_del(self, key)
 
     __setitem__.cfz_snapshots = True
@@ -727,17 +911,20 @@ def frozen(value):
     mutable types BSON decodes to; everything else a document holds (str,
     numbers, bytes, datetimes, ObjectIds) is immutable and shared."""
     kind = type(value)
-    if kind is dict or kind is FrozenDict:
+    if kind is dict or kind is FrozenDict or kind is OrderedDict:  # (an upsert stores the last)
         return FrozenDict({key: item if type(item) in _IMMUTABLE else frozen(item)
                            for key, item in value.items()})
     if kind is list or kind is FrozenList:
         return FrozenList([item if type(item) in _IMMUTABLE else frozen(item) for item in value])
     if kind in _IMMUTABLE:
         return value
+    if kind is datetime.datetime:  # stored without its zone, UTC: handed out as find does
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
     return copy.deepcopy(value)  # anything else (a dict subclass, ...): the slow, sure way
 
 
-_IMMUTABLE = frozenset((str, int, float, bool, type(None), bytes, datetime.datetime, ObjectId))
+_IMMUTABLE = frozenset((str, int, float, bool, type(None), bytes, ObjectId))
+_UTC = datetime.timezone.utc
 
 
 def stored_ids(collection, ids):

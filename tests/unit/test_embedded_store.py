@@ -2,9 +2,11 @@
 answers as MongoDB's rules: lookups by _id and by a unique field, and
 unique-index checks on insert and update, over random sequences of writes
 checked against a plain-Python model."""
+import datetime
 import json
 import random
 
+import bson
 import pytest
 from pymongo.errors import DuplicateKeyError
 
@@ -273,6 +275,11 @@ def test_an_update_that_cannot_apply_is_refused_whole_like_a_server(collection, 
         assert refused.value.code == code
     # nothing of it was applied (the library would have applied `a` first)
     assert collection.find_one({"_id": "a"}) == stored
+    # a document the rest of the filter does not match is not updated: no refusal
+    # (a non-numeric amount is refused whatever matches, as a server parses it first)
+    if all(not isinstance(amount, str) for amount in update.get("$inc", {}).values()):
+        assert collection.update_one({"_id": "a", "missing": 1}, update).matched_count == 0
+        assert collection.find_one({"_id": "a"}) == stored
     # what can apply still does, new paths and all
     collection.update_one({"_id": "a"}, {"$inc": {"a": 1, "d.e": 1, "d.f": 2, "n": 1},
                                          "$push": {"l": 2}, "$set": {"b": "y"}})
@@ -324,3 +331,96 @@ def test_documents_over_16_mib_are_refused_like_a_server_and_nothing_is_written(
             collection.insert_one({"_id": "e", "a": 5, "parts": [five_mib] * 4})
         except DuplicateKeyError:
             pytest.fail("a too-large document was reported as a duplicate")
+
+
+def _random_update(rng):
+    """An update of the kinds the services write (counters, an id pushed, a
+    value set) and some the in-place path leaves to the library (an index's
+    field, a $push with modifiers, a datetime, a mistyped path)."""
+    kinds = {
+        "$inc": lambda: {rng.choice(["n", "s", "t.x.c", "t.y.c", "t.x.s", "name", "deep.a.b"]):
+                         rng.choice([1, 2, 0, -1, 0.5, 3])},
+        "$set": lambda: {rng.choice(["name", "meta.a", "t.x.c", "k", "note", "t.z"]):
+                         rng.choice(["x", "ยาว", 1, 1.0, None, True, [1, "a"], {"p": 1}, 7])},
+        "$push": lambda: {rng.choice(["counted", "list.x", "name"]): rng.choice(
+            ["fb-1", "fb-2", {"$each": ["fb-3", "fb-4"]}, {"$each": []},
+             {"$each": ["fb-5"], "$slice": -2}, 5])},
+        "$addToSet": lambda: {"days": rng.choice(["2026-11-01", "2026-11-02"])},
+        "$setOnInsert": lambda: {"level": "point"},
+    }
+    update = {}
+    for op in rng.sample(sorted(kinds), rng.randint(1, 3)):
+        update.setdefault(op, {}).update(kinds[op]())
+    if rng.random() < 0.05:
+        update.setdefault("$set", {})["when"] = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+    return update
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_updates_applied_in_place_equal_the_librarys_own(monkeypatch, seed):
+    """update_one in place (embedded_store._update_in_place) gives the same
+    documents, counts and errors as the library's own path, over random
+    sequences of updates, filters and upserts."""
+    from services.common import embedded_store
+    from services.common.storage import by_ids
+    client = get_client("mongomock://in-place-{}".format(seed))
+    pair = [client["fast"]["c"], client["library"]["c"]]
+    for coll in pair:
+        coll.drop()
+        coll.create_index([("k", 1)], unique=True, name="k")
+        coll.create_index([("level", 1), ("n", 1)], name="plain")  # no map of ours: in place
+    taken = []
+    original = embedded_store._update_in_place
+
+    def counted(*args, **kwargs):
+        result = original(*args, **kwargs)
+        taken.append(result is not None)
+        return result
+    monkeypatch.setattr(embedded_store, "_update_in_place", counted)
+    rng = random.Random(seed)
+    for step in range(400):
+        doc_id = rng.choice(["a", "b", "c", 7])
+        query = {"_id": doc_id}
+        if rng.random() < 0.3:
+            query["counted"] = {"$ne": rng.choice(["fb-1", "fb-2", "fb-3"])}
+        update, upsert = _random_update(rng), rng.random() < 0.5
+        if rng.random() < 0.1:
+            query, upsert = {"name": "x"}, False  # not by _id: the library's
+        outcomes = []
+        for coll, fast in zip(pair, (True, False)):
+            monkeypatch.setattr(embedded_store, "FAST_UPDATES", fast)
+            try:
+                result = coll.update_one(query, update, upsert=upsert)
+                outcomes.append((result.matched_count, result.modified_count, result.upserted_id))
+            except Exception as exc:  # the same refusal either way
+                outcomes.append((type(exc).__name__, getattr(exc, "code", None)))
+        assert outcomes[0] == outcomes[1], (step, query, update)
+        docs = [json.dumps(list(coll.find({}, sort=[("_id", 1)])), default=str) for coll in pair]
+        assert docs[0] == docs[1], (step, query, update)
+        # a snapshot made before an update in place is not handed out after it
+        assert sorted(by_ids(pair[0], ["a", "b", "c", 7]), key=lambda d: str(d["_id"])) == sorted(
+            pair[0].find({"_id": {"$in": ["a", "b", "c", 7]}}), key=lambda d: str(d["_id"]))
+        if rng.random() < 0.02:
+            for coll in pair:
+                coll.delete_one({"_id": doc_id})
+    assert sum(taken) > 60  # the in-place path answered many of them
+
+
+def test_updates_in_place_stop_at_16_mib_as_the_library_does(monkeypatch, collection):
+    from pymongo.errors import DocumentTooLarge
+    from services.common import embedded_store
+    one_mib = "x" * (1024 * 1024)
+    pushed = {}
+    for fast in (True, False):
+        monkeypatch.setattr(embedded_store, "FAST_UPDATES", fast)
+        collection.delete_many({})
+        collection.insert_one({"_id": "big", "parts": []})
+        for n in range(20):
+            try:
+                collection.update_one({"_id": "big"}, {"$push": {"parts": one_mib}, "$inc": {"n": 1}})
+            except DocumentTooLarge:
+                break
+        doc = collection.find_one({"_id": "big"})
+        assert len(bson.encode(doc)) <= embedded_store.MAX_DOCUMENT_BYTES
+        pushed[fast] = (n, len(doc["parts"]), doc["n"])
+    assert pushed[True] == pushed[False] == (15, 15, 15)  # refused whole at the 16th
