@@ -114,7 +114,7 @@ def _refuse_mistyped_update(collection, name, args, kwargs):
             _write_error(14, "Cannot {} with non-numeric argument: {{{}: {!r}}}".format(
                 "increment" if op == "$inc" else "multiply", path, amount))
     # positional paths ("a.$.b", "a.$[].b") are the library's to resolve
-    paths = [(op, path) for op in ("$set", "$inc", "$mul", "$push", "$addToSet", "$unset")
+    paths = [(op, path) for op in ("$set", "$inc", "$mul", "$push", "$addToSet")
              for path in (update.get(op) or {}) if "$" not in path]
     if not paths or (name == "update_many" and _ids_named(filter) is None):
         return  # (a filter on other fields would walk the collection twice)
@@ -155,7 +155,7 @@ def _check_paths(doc, paths):
         parent_path, _, leaf = path.rpartition(".")
         parent = parents.get(parent_path, _UNRESOLVED)
         if parent is _UNRESOLVED:
-            parent = parents[parent_path] = _resolve(doc, parent_path, op)
+            parent = parents[parent_path] = _resolve(doc, parent_path)
         if parent is None:
             continue  # a missing parent: made by the update
         if isinstance(parent, dict):
@@ -167,8 +167,6 @@ def _check_paths(doc, paths):
                 continue
             value = parent[int(leaf)]
         else:
-            if op == "$unset":
-                continue
             _write_error(28, "Cannot create field '{}' in element {{{}: {!r}}}".format(
                 leaf, parent_path.rpartition(".")[2], parent))
         if op in ("$inc", "$mul") and (not isinstance(value, _NUMBERS)
@@ -185,10 +183,10 @@ def _check_paths(doc, paths):
 _UNRESOLVED = object()
 
 
-def _resolve(doc, path, op):
+def _resolve(doc, path):
     """The value at `path` of `doc` (a dotted path; "" is the document),
     None when a part of it is missing; a path through a value that is not
-    a document or array is refused (code 28) unless `op` is $unset."""
+    a document or array is refused (code 28)."""
     value = doc
     parts = path.split(".") if path else []
     for k, part in enumerate(parts):
@@ -201,8 +199,6 @@ def _resolve(doc, path, op):
                 return None
             value = value[int(part)]
         else:
-            if op == "$unset":
-                return None
             _write_error(28, "Cannot create field '{}' in element {{{}: {!r}}}".format(
                 part, parts[k - 1] if k else "", value))
     return value

@@ -590,14 +590,18 @@ class ThemeStore(Repository):
         A clean month is read from its month document when the range covers it
         whole, or covers every day of it that has a bucket (the days after
         today have none: "the last 365 days" reads the current month whole);
-        otherwise from the day buckets in the range."""
+        a clean month the range cuts, from its packed days (`month_slice`;
+        not when examples are asked: they are the day buckets'); otherwise
+        (a dirty month, or one without packed days) from the day buckets in
+        the range."""
         return self._read(level, key, [(start, end, False)], with_examples)[0][0]
 
     def reference_documents(self, level, key, start, end, terms=None):
         """(plus, minus): documents whose sums less the others' are one
         scope's over [start, end], for a reference that is only counted. As
-        range_documents, except that a clean month partly in the range is
-        read as its month document less its day buckets out of the range
+        range_documents, except that a clean month partly in the range
+        without packed days is read as its month document less its day
+        buckets out of the range
         when those are fewer than its days in the range (a 30-day window
         then reads a week of days, not a month of them). Counts subtract
         exactly; the examples of a month do not, so a scope's own documents
